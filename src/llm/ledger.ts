@@ -1,0 +1,39 @@
+/** Tokens one request cost, as the server reported them. */
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** One model request in the ledger. */
+export interface LedgerEntry extends TokenUsage {
+  /** What the tokens were spent on, e.g. a cell key or bundle id. */
+  label: string;
+  model: string;
+}
+
+/** Usage with zero tokens, the start of a sum. */
+export function zeroUsage(): TokenUsage {
+  return { prompt_tokens: 0, completion_tokens: 0 };
+}
+
+/** Sums two usages; missing or non-numeric counts (servers that omit usage) count as zero. */
+export function addUsage(a: TokenUsage, b: Partial<TokenUsage> | null | undefined): TokenUsage {
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0);
+  return { prompt_tokens: a.prompt_tokens + n(b?.prompt_tokens), completion_tokens: a.completion_tokens + n(b?.completion_tokens) };
+}
+
+/** Records every request's usage for a run; totals feed the manifest and the summary line. */
+export class TokenLedger {
+  readonly entries: LedgerEntry[] = [];
+
+  /** Adds one request's usage. */
+  record(entry: LedgerEntry): void {
+    this.entries.push({ ...entry, ...addUsage(zeroUsage(), entry) });
+  }
+
+  /** Sum over all requests, with the request count. */
+  totals(): TokenUsage & { requests: number; total_tokens: number } {
+    const sum = this.entries.reduce<TokenUsage>((acc, e) => addUsage(acc, e), zeroUsage());
+    return { ...sum, total_tokens: sum.prompt_tokens + sum.completion_tokens, requests: this.entries.length };
+  }
+}
