@@ -1,0 +1,84 @@
+#!/usr/bin/env bun
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { SekftError, InterruptedError } from "./errors.ts";
+import { VERSION } from "./version.ts";
+import { createLogger } from "./ui/logger.ts";
+import { abortController } from "./signals.ts";
+
+// Commands load lazily so that `--help` never evaluates dockerode or openai.
+const main = defineCommand({
+  meta: { name: "sekft", version: VERSION, description: "Execution-verified fine-tuning data for tool-using models" },
+  args: {
+    verbose: { type: "boolean", description: "Show debug logs and error stacks" },
+  },
+  subCommands: {
+    gen: () => import("./commands/gen.ts").then((m) => m.default),
+    verify: () => import("./commands/verify.ts").then((m) => m.default),
+    stats: () => import("./commands/stats.ts").then((m) => m.default),
+    sandbox: () => import("./commands/sandbox.ts").then((m) => m.default),
+    config: () => import("./commands/config.ts").then((m) => m.default),
+    doctor: () => import("./commands/doctor.ts").then((m) => m.default),
+  },
+});
+
+/** Walks subcommands the way citty does, to show the usage of the deepest one named. */
+async function resolveCommand(cmd: CommandDef<any>, args: string[], parent?: CommandDef<any>): Promise<[CommandDef<any>, CommandDef<any> | undefined]> {
+  const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+  const name = args.find((a) => !a.startsWith("-"));
+  if (subs && name && name in subs) {
+    const entry = subs[name] as unknown;
+    const sub = (typeof entry === "function" ? await (entry as () => Promise<CommandDef<any>>)() : entry) as CommandDef<any>;
+    return resolveCommand(sub, args.slice(args.indexOf(name) + 1), cmd);
+  }
+  return [cmd, parent];
+}
+
+async function run(): Promise<number> {
+  const rawArgs = process.argv.slice(2);
+  const verbose = rawArgs.includes("--verbose");
+  const log = createLogger({ verbose });
+  try {
+    if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+      const [cmd, parent] = await resolveCommand(main, rawArgs);
+      await showUsage(cmd, parent);
+      return 0;
+    }
+    await runCommand(main, { rawArgs });
+    return abortController.signal.aborted ? 130 : 0;
+  } catch (error) {
+    return report(error, log, verbose);
+  }
+}
+
+/** The one error formatter: message, hint, stack only with --verbose. */
+function report(error: unknown, log: ReturnType<typeof createLogger>, verbose: boolean): number {
+  if (abortController.signal.aborted && !(error instanceof SekftError && error.exitCode === 2)) {
+    log.error(error instanceof InterruptedError ? error.message : "interrupted");
+    return 130;
+  }
+  if (error instanceof SekftError) {
+    log.error(error.message);
+    if (error.hint) log.info(error.hint);
+    if (verbose && error.stack) log.debug(error.stack);
+    return error.exitCode;
+  }
+  const e = error as { name?: string; code?: string; message?: string; stack?: string };
+  if (e?.name === "CLIError" || (typeof e?.code === "string" && e.code.startsWith("E"))) {
+    log.error(e.message ?? String(error));
+    log.info("Run with --help to see the usage.");
+    return 2;
+  }
+  log.error(e?.message ?? String(error));
+  if (verbose && e?.stack) log.error(e.stack);
+  else log.info("Run again with --verbose to see the stack.");
+  return 1;
+}
+
+const code = await run();
+process.exitCode = code;
+// Exit once, after disposal: pending handles (sockets, timers) must not keep a finished run alive.
+process.exit(code);

@@ -1,0 +1,44 @@
+import { defineCommand } from "citty";
+import { availableParallelism } from "node:os";
+import { UsageError } from "../errors.ts";
+import { configArgs, createContext, intFlag, rejectUnknownFlags } from "./_context.ts";
+
+const args = {
+  ...configArgs,
+  track: { type: "string", description: "witness | shell", default: "witness" },
+  count: { type: "string", description: "Examples (witness) or bundles (shell) to keep" },
+  out: { type: "string", description: "Output directory (default: run.out)" },
+  workers: { type: "string", description: "Concurrent jobs (default: run.workers, 0 = CPU count)" },
+  seed: { type: "string", description: "Sampler seed (default: run.seed)" },
+  author: { type: "string", description: "Shell bundles: builtin | model", default: "builtin" },
+} as const;
+
+export default defineCommand({
+  meta: { name: "gen", description: "Generate execution-verified examples (witness) or gated scenario bundles (shell)" },
+  args,
+  async run({ args: a, rawArgs }) {
+    rejectUnknownFlags(rawArgs, args);
+    const track = a.track;
+    if (track !== "witness" && track !== "shell") throw new UsageError(`--track must be witness or shell, got "${track}"`);
+    if (a.author !== "builtin" && a.author !== "model") throw new UsageError(`--author must be builtin or model, got "${a.author}"`);
+    const overrides: Record<string, unknown> = {};
+    const run: Record<string, unknown> = {};
+    if (a.out !== undefined) run.out = a.out;
+    if (intFlag("workers", a.workers) !== undefined) run.workers = intFlag("workers", a.workers);
+    if (intFlag("seed", a.seed) !== undefined) run.seed = intFlag("seed", a.seed);
+    if (Object.keys(run).length) overrides.run = run;
+    const count = intFlag("count", a.count, 1);
+    if (count !== undefined) overrides[track] = { count };
+    const ctx = await createContext(a, overrides);
+    const workers = ctx.config.run.workers || availableParallelism();
+    const opts = { out: ctx.config.run.out, workers, seed: ctx.config.run.seed };
+    if (track === "witness") {
+      const { genWitness } = await import("../witness/gen.ts");
+      await genWitness(ctx, { ...opts, count: ctx.config.witness.count });
+    } else {
+      const { genShell } = await import("../shell/gen.ts");
+      const shellCount = (ctx.config.shell as { count?: number }).count ?? count ?? 10;
+      await genShell(ctx, { ...opts, count: shellCount, author: a.author });
+    }
+  },
+});

@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "a lower-case name: letters, digits, '.', '_' or '-'");
+const EnvMap = z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name"), z.string());
+
+/** One witness attestor: its name as `witness attestors list` prints it, and the setup it needs. */
+export const AttestorSchema = z.strictObject({
+  name: Name,
+  setup: z
+    .enum(["none", "git", "lockfile", "maven", "sbom-spdx", "sbom-cyclonedx", "sarif", "secret", "docker", "vex", "ci", "k8s"])
+    .default("none")
+    .describe("what the script must create before `witness run` so the attestor succeeds offline"),
+  flags: z.array(z.string()).default([]).describe("extra `witness run` flags this attestor needs"),
+  ci: z.string().optional().describe("name of the [witness.ci_mocks] table whose variables the run exports"),
+  group: z.string().optional().describe("attestors sharing a group never run together (e.g. several read the same JSON product)"),
+  explain: z.string().min(1).describe("one sentence for the answer text"),
+});
+
+/** A small project a command builds; files are written by the answer script itself. */
+export const ProjectSchema = z.strictObject({
+  name: Name,
+  kind: z.string().min(1).describe("how questions name the project, e.g. \"Go module\""),
+  files: z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, "a relative path"), z.string()),
+  lockfile: z.string().optional().describe("a lockfile witness's lockfiles attestor recognises, if the project has one"),
+});
+
+/** A build/test/package command that really runs offline, with the project it needs. */
+export const CommandSchema = z.strictObject({
+  name: Name,
+  project: Name,
+  run: z
+    .string()
+    .min(1)
+    .refine((s) => !s.includes("'"), "must not contain a single quote (it may be wrapped in sh -c '...')")
+    .describe("the command line; run through sh -c when it uses shell syntax"),
+  artifact: z.string().min(1).describe("a file the command creates or changes: the verify subject"),
+  tool: z.string().min(1).describe("the program that must be on PATH; the command is skipped with a warning otherwise"),
+  probe: z.string().min(1).describe("a harmless command that succeeds only when the tool works"),
+  kind: z.enum(["build", "test", "package"]),
+});
+
+/** A Rego template for one attestor, and the script edit that must make it deny. */
+export const RegoSchema = z.strictObject({
+  name: Name,
+  attestor: Name,
+  message: z.string().min(1).describe("the deny message, also the phrase looked for when the mutation runs"),
+  module: z.string().min(1).describe("Rego v1 text (`import rego.v1`); {{placeholders}} are filled from the spec"),
+  mutation: z.strictObject({
+    find: z.string().min(1),
+    replace: z.string(),
+    explain: z.string().min(1),
+  }),
+  requires_setup: z.string().optional().describe("an attestor setup the example must include for this rule"),
+  prelude: z.array(z.string()).default([]).describe("script lines run before `witness run` (for example an export)"),
+});
+
+export const WitnessSchema = z.strictObject({
+  count: z.number().int().min(1).max(1_000_000).default(20),
+  valid_share: z.number().min(0).max(0.5).default(0.1),
+  paraphrases_per_answer: z.number().int().min(1).default(3),
+  policy_expires: z.iso.datetime({ offset: true }).default("2099-12-31T23:59:59Z"),
+  policy_horizon_days: z.number().int().min(1).default(365),
+  min_attestors: z.number().int().min(1).default(1),
+  max_attestors: z.number().int().min(0).default(5),
+  max_rules: z.number().int().min(0).default(3),
+  timeout_s: z.number().positive().default(180),
+  witness_bin: z.string().default("").describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
+  offline_only: z.boolean().default(true),
+  excluded_attestors: z.array(Name).default(["github", "aws", "gcp-iit", "jwt", "policyverify", "oci"]),
+  key_types: z.array(z.enum(["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-3072"])).min(1).default(["ed25519", "ecdsa-p256", "rsa-3072"]),
+  system_prompt: z.string().min(1),
+  steps: z.array(Name).min(1),
+  questions: z.array(z.string().min(1)).min(1),
+  attestors: z.array(AttestorSchema).min(1),
+  projects: z.array(ProjectSchema).min(1),
+  commands: z.array(CommandSchema).min(1),
+  rego: z.array(RegoSchema).default([]),
+  ci_mocks: z.record(Name, EnvMap).default({}),
+});
+
+export type WitnessConfig = z.infer<typeof WitnessSchema>;
+export type AttestorConfig = z.infer<typeof AttestorSchema>;
+export type ProjectConfig = z.infer<typeof ProjectSchema>;
+export type CommandConfig = z.infer<typeof CommandSchema>;
+export type RegoConfig = z.infer<typeof RegoSchema>;

@@ -1,0 +1,48 @@
+import { runProcess } from "../proc/run.ts";
+import { locateWitness, which, WITNESS_VERSION } from "../witness/locate.ts";
+import { pingDocker } from "./docker-ping.ts";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  required: boolean;
+  path?: string;
+  version?: string;
+  fix?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+async function versionOf(argv: string[], env: Env): Promise<string | undefined> {
+  const r = await runProcess(argv, { env: { PATH: env.PATH ?? "", HOME: env.HOME ?? "/tmp" }, timeoutMs: 10_000 });
+  if (r.exitCode !== 0) return undefined;
+  return (r.stdout || r.stderr).trim().split("\n")[0];
+}
+
+async function tool(name: string, argv: string[], env: Env, fix: string, bin?: string): Promise<Check> {
+  const path = bin ?? which(name, env.PATH);
+  if (!path) return { name, ok: false, required: true, fix };
+  const version = await versionOf([path, ...argv], env);
+  return version ? { name, ok: true, required: true, path, version } : { name, ok: false, required: true, path, fix: `${path} did not run: ${fix}` };
+}
+
+/** Finds every external piece the default config needs and says how to fix what is missing. */
+export async function runChecks(env: Env, witnessBin = ""): Promise<Check[]> {
+  const setup = "run scripts/setup.sh";
+  const [witness, openssl, git, dash, docker] = await Promise.all([
+    tool("witness", ["version"], env, `${setup} (builds witness ${WITNESS_VERSION} into the tools cache) or set SEKFT_WITNESS`, locateWitness(env, witnessBin) ?? "/nonexistent/witness"),
+    tool("openssl", ["version"], env, "apt-get install openssl"),
+    tool("git", ["--version"], env, "apt-get install git"),
+    (async (): Promise<Check> => {
+      const path = which("dash", env.PATH);
+      return path ? { name: "dash", ok: true, required: true, path, version: "present" } : { name: "dash", ok: false, required: true, fix: "apt-get install dash" };
+    })(),
+    (async (): Promise<Check> => {
+      const ping = await pingDocker(env);
+      return ping.ok
+        ? { name: "docker", ok: true, required: true, version: `engine ${ping.version} (API ${ping.api})` }
+        : { name: "docker", ok: false, required: true, fix: `${ping.reason}; ${setup} installs docker.io and starts dockerd` };
+    })(),
+  ]);
+  return [witness, openssl, git, dash, docker];
+}

@@ -1,0 +1,53 @@
+/** Base error: every failure sekft reports carries the exit code it maps to and an optional hint. */
+export class SekftError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.exitCode = opts.exitCode ?? 1;
+    this.hint = opts.hint;
+  }
+}
+
+/** The request itself is wrong: bad flag, bad argument. Exit 2. */
+export class UsageError extends SekftError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 2, hint });
+  }
+}
+
+/** A config file is missing, malformed or fails the schema. Exit 2. */
+export class ConfigError extends SekftError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 2, hint });
+  }
+}
+
+/** A tool or service sekft needs is missing or unreachable. Exit 2. */
+export class DependencyError extends SekftError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 2, hint });
+  }
+}
+
+/** An input file (JSONL, bundle) cannot be read. Exit 2. */
+export class InputError extends SekftError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 2, hint });
+  }
+}
+
+/** The work ran and something failed. Exit 1. */
+export class WorkFailedError extends SekftError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 1, hint });
+  }
+}
+
+/** The user interrupted (SIGINT/SIGTERM). Exit 130. */
+export class InterruptedError extends SekftError {
+  constructor(message = "interrupted") {
+    super(message, { exitCode: 130 });
+  }
+}

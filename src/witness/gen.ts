@@ -1,0 +1,121 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { RunContext } from "../context.ts";
+import { InterruptedError, WorkFailedError } from "../errors.ts";
+import { Journal } from "../dataset/jsonl.ts";
+import { runPool } from "../pool/pool.ts";
+import { Progress } from "../ui/progress.ts";
+import { prepareWitness } from "./prepare.ts";
+import { proveExample } from "./prove.ts";
+import { renderExample } from "./render.ts";
+import { sampleSpecs, type ExampleSpec } from "./spec.ts";
+import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
+
+export interface GenWitnessOptions {
+  count: number;
+  out: string;
+  workers: number;
+  seed: number;
+}
+
+export interface GenSummary {
+  kept: number;
+  rejected: number;
+  reasons: Record<string, number>;
+  seconds: number;
+  toolCpuSeconds: number;
+  sekftCpuSeconds: number;
+}
+
+/** Generates the witness dataset: sample, render, prove by running, journal, then write outputs. */
+export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Promise<GenSummary> {
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const setup = await prepareWitness(ctx);
+  const dir = join(opts.out, "witness");
+  mkdirSync(dir, { recursive: true });
+  // Outputs are rebuilt from the journal at the end; until then none may look complete.
+  for (const f of ["manifest.json", "train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl"]) rmSync(join(dir, f), { force: true });
+  using journal = new Journal<JournalRecord>(join(dir, "journal.jsonl"));
+  if (journal.repaired) ctx.log.warn(`${journal.file}: dropped a torn last line from an interrupted run`);
+  const done = new Map(journal.records.map((r) => [r.id, r]));
+  if (done.size) ctx.log.info(`resuming: ${done.size} examples already decided in ${dir}`);
+
+  // Decide which stream entries count: the sampler is deterministic, so a resumed run sees the same stream.
+  const order: { index: number; id: string; spec: ExampleSpec }[] = [];
+  let kept = 0;
+  let rejected = 0;
+  let toolCpu = 0;
+  const reasons: Record<string, number> = {};
+  const progress = new Progress("witness", opts.count, { tty: ctx.tty });
+  const specs = sampleSpecs(setup.dims, opts.seed);
+  // Walk past what the journal already decided, so `kept` is right before anything new is dispatched.
+  const lastIndex = Math.max(-1, ...journal.records.map((r) => r.index));
+  const pending: { index: number; id: string; spec: ExampleSpec }[] = [];
+  while (lastIndex >= 0) {
+    const e = specs.next();
+    if (e.done) break;
+    order.push(e.value);
+    const prior = done.get(e.value.id);
+    if (!prior) pending.push(e.value);
+    else if (prior.status === "kept") kept += 1;
+    else rejected += 1;
+    if (e.value.index >= lastIndex) break;
+  }
+  const stream = (function* () {
+    yield* pending;
+    for (let e = specs.next(); !e.done; e = specs.next()) {
+      order.push(e.value);
+      yield e.value;
+    }
+  })();
+
+  const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000, signal: ctx.signal };
+  await runPool(
+    stream,
+    async (entry) => {
+      const rendered = renderExample(entry.spec, ctx.config.witness, setup.catalog);
+      const proof = await proveExample(rendered, env);
+      toolCpu += proof.cpuSeconds;
+      if (ctx.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return;
+      const record: JournalRecord = proof.ok
+        ? { id: entry.id, index: entry.index, status: "kept", spec: entry.spec, rendered, proof }
+        : { id: entry.id, index: entry.index, status: "rejected", spec: entry.spec, reason: proof.reason, stderrTail: proof.stderrTail };
+      journal.append(record);
+      done.set(entry.id, record);
+      if (proof.ok) kept += 1;
+      else {
+        rejected += 1;
+        const key = proof.reason.split(":")[0]!;
+        reasons[key] = (reasons[key] ?? 0) + 1;
+        ctx.log.debug(`rejected ${entry.id}: ${proof.reason}`);
+      }
+      progress.update(kept, rejected ? `(${rejected} rejected)` : "");
+    },
+    { workers: opts.workers, signal: ctx.signal, more: (inFlight) => kept + inFlight < opts.count },
+  );
+  progress.end();
+  if (ctx.signal.aborted) throw new InterruptedError(`interrupted: ${kept} examples kept so far are saved; run the same command again to resume`);
+
+  const chosen = order.map((o) => done.get(o.id)).filter((r): r is JournalRecord => Boolean(r));
+  const written = writeWitnessOutputs(dir, chosen, { ...opts, config: ctx.config, tools: setup.tools, validShare: ctx.config.witness.valid_share });
+  const seconds = (performance.now() - started) / 1000;
+  const own = process.cpuUsage(cpu0);
+  const summary: GenSummary = {
+    kept: written.kept,
+    rejected: written.rejected,
+    reasons,
+    seconds,
+    toolCpuSeconds: toolCpu,
+    sekftCpuSeconds: (own.user + own.system) / 1e6,
+  };
+  const why = Object.entries(reasons).map(([k, v]) => `${k} ${v}`).join(", ");
+  ctx.log.log(
+    `witness: kept ${written.kept} (train ${written.train}, valid ${written.valid}), rejected ${written.rejected}${why ? ` (${why})` : ""}, ` +
+      `${(written.kept / Math.max(seconds, 0.001)).toFixed(2)} examples/s, cpu tools ${toolCpu.toFixed(1)}s sekft ${summary.sekftCpuSeconds.toFixed(1)}s → ${dir}`,
+  );
+  if (written.kept < opts.count) {
+    throw new WorkFailedError(`only ${written.kept} of ${opts.count} examples could be verified`, `See ${join(dir, "rejects.jsonl")} for the reasons.`);
+  }
+  return summary;
+}

@@ -1,0 +1,30 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+/** The witness release sekft is built and tested against. */
+export const WITNESS_VERSION = "v0.11.0";
+
+/** Where the setup script caches tool builds, outside any checkout so fresh clones reuse them. */
+export function toolsDir(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.SEKFT_TOOLS_DIR) return env.SEKFT_TOOLS_DIR;
+  const cache = env.XDG_CACHE_HOME || join(env.HOME || "/root", ".cache");
+  return join(cache, "sekft", "tools");
+}
+
+/** Finds a program on a PATH string. */
+export function which(cmd: string, path: string | undefined): string | undefined {
+  if (cmd.includes("/")) return existsSync(cmd) ? cmd : undefined;
+  for (const dir of (path ?? "").split(":")) {
+    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return undefined;
+}
+
+/** Resolves the witness binary: config, then $SEKFT_WITNESS, then the setup cache, then PATH. */
+export function locateWitness(env: Readonly<Record<string, string | undefined>>, configured = ""): string | undefined {
+  if (configured) return existsSync(configured) ? configured : undefined;
+  if (env.SEKFT_WITNESS) return existsSync(env.SEKFT_WITNESS) ? env.SEKFT_WITNESS : undefined;
+  const cached = join(toolsDir(env), `witness-${WITNESS_VERSION}`, "witness");
+  if (existsSync(cached)) return cached;
+  return which("witness", env.PATH);
+}

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { writeFileAtomic, writeJsonlAtomic } from "../dataset/jsonl.ts";
+import { VERSION } from "../version.ts";
+import type { Proof } from "./prove.ts";
+import type { RenderedExample } from "./render.ts";
+import { extractScript } from "./script.ts";
+import { canonical, GENERATOR_VERSION, sha256, type ExampleSpec } from "./spec.ts";
+
+export type JournalRecord =
+  | { id: string; index: number; status: "kept"; spec: ExampleSpec; rendered: RenderedExample; proof: Extract<Proof, { ok: true }> }
+  | { id: string; index: number; status: "rejected"; spec: ExampleSpec; reason: string; stderrTail: string };
+
+export interface OutputOptions {
+  count: number;
+  seed: number;
+  config: Config;
+  tools: Record<string, string>;
+  validShare: number;
+}
+
+/** Chat messages of one example: the only thing train/valid lines hold. */
+export function messagesOf(r: RenderedExample): { role: string; content: string }[] {
+  return [
+    { role: "system", content: r.system },
+    { role: "user", content: r.question },
+    { role: "assistant", content: r.answer },
+  ];
+}
+
+/** The split is a function of the answer script, so one script never lands in both files. */
+export function splitOf(scriptSha: string, validShare: number): "train" | "valid" {
+  return parseInt(scriptSha.slice(0, 8), 16) / 0x100000000 < validShare ? "valid" : "train";
+}
+
+/**
+ * Writes train/valid/meta/rejects and the manifest from journal records in stream order. Every file is
+ * written whole via `.partial` + rename, and the manifest last, so a complete manifest means a complete set.
+ */
+export function writeWitnessOutputs(dir: string, records: JournalRecord[], opts: OutputOptions): { kept: number; train: number; valid: number; rejected: number } {
+  const kept = records.filter((r): r is Extract<JournalRecord, { status: "kept" }> => r.status === "kept").slice(0, opts.count);
+  const last = kept.at(-1)?.index ?? Infinity;
+  const rejects = records.filter((r): r is Extract<JournalRecord, { status: "rejected" }> => r.status === "rejected" && r.index < last);
+  const train: unknown[] = [];
+  const valid: unknown[] = [];
+  const meta: unknown[] = [];
+  for (const r of kept) {
+    const script = extractScript(r.rendered.answer);
+    const scriptSha = sha256(script);
+    const split = splitOf(scriptSha, opts.validShare);
+    (split === "train" ? train : valid).push({ messages: messagesOf(r.rendered) });
+    meta.push({
+      id: r.id,
+      index: r.index,
+      split,
+      spec: r.spec,
+      template: { index: r.spec.question, text: opts.config.witness.questions[r.spec.question] },
+      answer_sha256: sha256(r.rendered.answer),
+      script_sha256: scriptSha,
+      witness_version: opts.tools.witness,
+      generator: GENERATOR_VERSION,
+      timings: { run_ms: r.proof.runMs, mutations_ms: r.proof.mutationsMs },
+      mutations: r.proof.mutations.map((m) => ({ rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message })),
+    });
+  }
+  const files = {
+    "train.jsonl": train,
+    "valid.jsonl": valid,
+    "meta.jsonl": meta,
+    "rejects.jsonl": rejects.map((r) => ({ id: r.id, index: r.index, spec: r.spec, reason: r.reason, stderr_tail: r.stderrTail })),
+  };
+  const digests: Record<string, string> = {};
+  for (const [name, rows] of Object.entries(files)) {
+    writeJsonlAtomic(join(dir, name), rows);
+    digests[name] = sha256(readFileSync(join(dir, name), "utf8"));
+  }
+  const manifest = {
+    generator: GENERATOR_VERSION,
+    sekft_version: VERSION,
+    config_sha256: sha256(canonical(opts.config)),
+    seed: opts.seed,
+    requested: opts.count,
+    counts: { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length },
+    tools: opts.tools,
+    files: digests,
+  };
+  writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length };
+}
+
+/** True when a directory holds a finished witness dataset (its manifest exists). */
+export function isComplete(dir: string): boolean {
+  return existsSync(join(dir, "manifest.json"));
+}

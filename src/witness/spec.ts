@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import type { AttestorConfig, CommandConfig, RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
+import { Rng, subSeed } from "./rng.ts";
+
+export type KeyType = WitnessConfig["key_types"][number];
+
+/** One example, fully determined: everything the answer text depends on, plus the question. */
+export interface ExampleSpec {
+  step: string;
+  command: string;
+  attestors: string[];
+  rules: string[];
+  keys: { step: KeyType; policy: KeyType };
+  question: number;
+}
+
+/** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
+export const GENERATOR_VERSION = "witness-gen/1";
+
+/** Canonical JSON: sorted keys, so equal specs hash equally. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** An example's id: its canonical spec and the generator version. */
+export function specId(spec: ExampleSpec): string {
+  return sha256(`${GENERATOR_VERSION}\n${canonical(spec)}`).slice(0, 16);
+}
+
+/** The answer group: every spec field but the question, i.e. specs that render the same answer. */
+export function answerGroup(spec: ExampleSpec): string {
+  const { question: _q, ...rest } = spec;
+  return sha256(canonical(rest)).slice(0, 16);
+}
+
+/** The pieces of config a sampler draws from, after dropping what cannot run here. */
+export interface Dimensions {
+  steps: string[];
+  questions: string[];
+  attestors: AttestorConfig[];
+  commands: CommandConfig[];
+  rego: RegoConfig[];
+  keyTypes: KeyType[];
+  projectsWithLockfile: Set<string>;
+  min: number;
+  max: number;
+  maxRules: number;
+  paraphrases: number;
+}
+
+/** Which rules an example may carry, given its attestors and command. */
+export function ruleApplies(rule: RegoConfig, attestors: Set<string>, cmd: CommandConfig, dims: Dimensions): boolean {
+  const always = rule.attestor === "material" || rule.attestor === "product" || rule.attestor === "command-run";
+  if (!always && !attestors.has(rule.attestor)) return false;
+  if (rule.requires_setup === "lockfile" && !dims.projectsWithLockfile.has(cmd.project)) return false;
+  return true;
+}
+
+function canAdd(name: string, chosen: Set<string>, byName: Map<string, AttestorConfig>): boolean {
+  if (chosen.has(name)) return false;
+  const group = byName.get(name)?.group;
+  if (!group) return true;
+  return ![...chosen].some((c) => byName.get(c)?.group === group);
+}
+
+/**
+ * Streams specs for a seed: deterministic, covering every dimension value round-robin, unique by
+ * canonical hash, and with at most `paraphrases` questions per identical answer.
+ */
+export function* sampleSpecs(dims: Dimensions, seed: number): Generator<{ index: number; spec: ExampleSpec; id: string }> {
+  const rng = new Rng(subSeed(seed, "specs"));
+  const order = <T>(label: string, items: readonly T[]): T[] => new Rng(subSeed(seed, label)).shuffle(items);
+  const cmds = order("commands", dims.commands);
+  const steps = order("steps", dims.steps);
+  const questions = order("questions", dims.questions.map((_, i) => i));
+  const atts = order("attestors", dims.attestors);
+  const rules = order("rules", dims.rego);
+  const keys = order("keys", dims.keyTypes);
+  const byName = new Map(dims.attestors.map((a) => [a.name, a]));
+  const seen = new Set<string>();
+  const groups = new Map<string, number>();
+  let index = 0;
+  let misses = 0;
+  for (let i = 0; ; i++) {
+    // The space of distinct specs is finite: stop once new ones have stopped coming.
+    if (misses > 20_000) return;
+    const cmd = cmds[i % cmds.length]!;
+    const chosen = new Set<string>();
+    const forcedRule = rules.length ? rules[i % rules.length]! : undefined;
+    const forcedAtt = atts[i % atts.length]!;
+    if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor) && byName.has(forcedRule.attestor)) {
+      chosen.add(forcedRule.attestor);
+    }
+    if (canAdd(forcedAtt.name, chosen, byName)) chosen.add(forcedAtt.name);
+    // Half the examples stay small, half reach for the configured maximum.
+    const target = rng.next() < 0.5 ? dims.min + rng.int(2) : dims.max - rng.int(2);
+    for (const a of rng.shuffle(atts)) {
+      if (chosen.size >= Math.max(dims.min, Math.min(dims.max, target))) break;
+      if (canAdd(a.name, chosen, byName)) chosen.add(a.name);
+    }
+    const ruleSet = new Set<string>();
+    if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);
+    const extra = rng.int(dims.maxRules + 1);
+    for (const r of rng.shuffle(rules)) {
+      if (ruleSet.size >= Math.min(dims.maxRules, Math.max(extra, ruleSet.size))) break;
+      if (ruleApplies(r, chosen, cmd, dims)) ruleSet.add(r.name);
+    }
+    const spec: ExampleSpec = {
+      step: steps[i % steps.length]!,
+      command: cmd.name,
+      attestors: [...chosen].sort(),
+      rules: [...ruleSet].sort(),
+      keys: { step: keys[i % keys.length]!, policy: rng.pick(dims.keyTypes) },
+      question: questions[i % questions.length]!,
+    };
+    // A question that names the Rego rules only fits an answer that has some.
+    if (ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
+      spec.question = questions.find((q) => !dims.questions[q]!.includes("{rules}")) ?? spec.question;
+    }
+    const id = specId(spec);
+    const group = answerGroup(spec);
+    const used = groups.get(group) ?? 0;
+    if (seen.has(id) || used >= dims.paraphrases) {
+      misses += 1;
+      continue;
+    }
+    misses = 0;
+    seen.add(id);
+    groups.set(group, used + 1);
+    yield { index: index++, spec, id };
+  }
+}
