@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine with Node.js, npm and Go (as root):
+# npm dependencies from the lockfile, witness v0.11.0 (cached outside the checkout), dash/openssl/git/busybox,
+# Docker's engine (started when none answers), and dist/sekft. Safe to re-run, and after an interrupted run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+WITNESS_VERSION="v0.11.0"
+TOOLS="${SEKFT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sekft/tools}"
+WITNESS_DIR="$TOOLS/witness-$WITNESS_VERSION"
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'setup failed: %s\n' "$*" >&2; exit 1; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required but not installed ($2)"; }
+need node "install Node.js 20+"
+need npm "install npm"
+need go "install Go >= 1.26.1 (witness $WITNESS_VERSION needs it)"
+
+# --- Debian packages -------------------------------------------------------------------------
+missing=()
+for pkg in dash openssl git busybox-static docker.io ca-certificates; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  step "installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then die "not root: run 'sudo apt-get install -y ${missing[*]}' and re-run"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+fi
+
+# --- npm dependencies, from the lockfile -----------------------------------------------------
+stamp="node_modules/.sekft-lock-sha256"
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [[ ! -x node_modules/.bin/bun || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  step "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
+  node_modules/.bin/bun --version >/dev/null || die "the bun package installed no working binary"
+  echo "$want" > "$stamp"
+fi
+
+# --- witness, built from its Go module into a cache outside the checkout ---------------------
+if [[ -x "$WITNESS_DIR/witness" ]] && "$WITNESS_DIR/witness" version >/dev/null 2>&1; then
+  :
+else
+  step "building witness $WITNESS_VERSION from its Go module (takes a few minutes the first time)"
+  mkdir -p "$TOOLS"
+  tmp="$(mktemp -d "$TOOLS/.witness-build.XXXXXX")"
+  trap 'rm -rf "$tmp"' EXIT
+  if ! GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-mod=mod go install -trimpath "github.com/in-toto/witness@$WITNESS_VERSION" 2>"$tmp/build.log"; then
+    tail -5 "$tmp/build.log" >&2
+    die "could not build github.com/in-toto/witness@$WITNESS_VERSION with 'go install' (see the lines above).
+       If the Go module proxy refuses the module, build witness $WITNESS_VERSION from its source some other way and
+       put the binary at $WITNESS_DIR/witness (or point SEKFT_WITNESS at it), then re-run this script."
+  fi
+  mkdir -p "$WITNESS_DIR"
+  mv -f "$tmp/witness" "$WITNESS_DIR/witness.partial"
+  mv -f "$WITNESS_DIR/witness.partial" "$WITNESS_DIR/witness"   # atomic: an interrupted build leaves nothing half-made
+  rm -rf "$tmp"; trap - EXIT
+fi
+
+# --- Docker engine ---------------------------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
+  if [[ -n "${DOCKER_HOST:-}" ]]; then die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST"; fi
+  step "starting dockerd in the background (log: $TOOLS/dockerd.log)"
+  mkdir -p "$TOOLS"
+  nohup dockerd >"$TOOLS/dockerd.log" 2>&1 &
+  for _ in $(seq 1 120); do
+    docker info >/dev/null 2>&1 && break
+    kill -0 $! 2>/dev/null || { tail -5 "$TOOLS/dockerd.log" >&2; die "dockerd exited (see $TOOLS/dockerd.log)"; }
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || die "dockerd did not answer within 60s (see $TOOLS/dockerd.log)"
+fi
+
+# --- the binary ------------------------------------------------------------------------------
+step "building dist/sekft"
+mkdir -p dist
+node_modules/.bin/bun build src/cli.ts --compile --minify --sourcemap --bytecode \
+  --no-compile-autoload-bunfig --no-compile-autoload-dotenv --outfile dist/sekft.partial >/dev/null \
+  || die "bun build failed"
+mv -f dist/sekft.partial dist/sekft
+step "ready: dist/sekft $(dist/sekft --version), witness at $WITNESS_DIR/witness"

@@ -1,0 +1,73 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { loadConfig, parseToml, printConfig, validateConfig } from "../../src/config/load.ts";
+import { ConfigError } from "../../src/config/../errors.ts";
+import { checkHorizon } from "../../src/witness/prepare.ts";
+
+const F = (name: string): string => join(import.meta.dir, "../../fixtures/configs", name);
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config", () => {
+  test("the embedded default is valid and has every dimension", () => {
+    const c = loadConfig(undefined);
+    expect(c.witness.steps.length).toBeGreaterThanOrEqual(10);
+    expect(c.witness.questions.length).toBeGreaterThanOrEqual(15);
+    expect(c.witness.commands.length).toBeGreaterThanOrEqual(20);
+    expect(Object.isFrozen(c.witness)).toBe(true);
+  });
+
+  test("a good file overrides defaults and keeps the rest", () => {
+    const c = loadConfig(F("good.toml"));
+    expect(c.run.workers).toBe(2);
+    expect(c.run.seed).toBe(7);
+    expect(c.witness.steps).toEqual(["build", "package"]);
+    expect(c.witness.questions.length).toBeGreaterThanOrEqual(15);
+  });
+
+  test("flags override the file", () => {
+    expect(loadConfig(F("good.toml"), { run: { seed: 99 } }).run.seed).toBe(99);
+  });
+
+  test("a TOML syntax error names file, line and column", () => {
+    const e = configError(() => loadConfig(F("bad-syntax.toml")));
+    expect(e.message).toMatch(/bad-syntax\.toml:3:\d+: TOML syntax error/);
+    expect(e.exitCode).toBe(2);
+  });
+
+  test("a wrong type names the dotted key and what was expected", () => {
+    const e = configError(() => loadConfig(F("bad-type.toml")));
+    expect(e.message).toContain("run.workers:");
+    expect(e.message).toMatch(/expected number/i);
+  });
+
+  test("an unknown key is an error naming it, at any depth", () => {
+    expect(configError(() => loadConfig(F("unknown-key.toml"))).message).toContain("run.wrokers: unknown key");
+    expect(configError(() => loadConfig(F("unknown-nested.toml"))).message).toContain("witness.attestors[0].colour: unknown key");
+  });
+
+  test("a missing file is an error", () => {
+    expect(configError(() => loadConfig(F("nope.toml"))).message).toContain("no such config file");
+  });
+
+  test("print renders TOML that validates to the same config", () => {
+    const c = loadConfig(undefined);
+    const again = validateConfig(parseToml(printConfig(c), "printed"), "printed");
+    expect(again).toEqual(c);
+  });
+
+  test("a policy expiry inside the horizon is refused", () => {
+    const c = loadConfig(F("expired.toml"));
+    const e = configError(() => checkHorizon(c.witness, new Date("2026-11-21T00:00:00Z")));
+    expect(e.message).toContain("witness.policy_expires");
+    expect(() => checkHorizon(loadConfig(undefined).witness, new Date("2026-11-21T00:00:00Z"))).not.toThrow();
+  });
+});

@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Journal, readJsonl, writeJsonlAtomic } from "../../src/dataset/jsonl.ts";
+import { InputError } from "../../src/errors.ts";
+
+const dir = (): string => mkdtempSync(join(tmpdir(), "sekft-jsonl-"));
+
+test("a malformed line is reported with its line number", () => {
+  const f = join(dir(), "bad.jsonl");
+  writeFileSync(f, '{"a":1}\n\n{"a":\n');
+  expect(() => readJsonl(f)).toThrow(InputError);
+  expect(() => readJsonl(f)).toThrow(/bad\.jsonl:3: not valid JSON/);
+});
+
+test("a truncated last line is named as such", () => {
+  const f = join(dir(), "cut.jsonl");
+  writeFileSync(f, '{"a":1}\n{"a":2');
+  expect(() => readJsonl(f)).toThrow(/cut\.jsonl:2: truncated last line/);
+});
+
+test("the journal cuts a torn last line and keeps the rest", () => {
+  const f = join(dir(), "journal.jsonl");
+  writeFileSync(f, '{"id":1}\n{"id":2}\n{"id":');
+  {
+    using j = new Journal<{ id: number }>(f);
+    expect(j.repaired).toBe(true);
+    expect(j.records.map((r) => r.id)).toEqual([1, 2]);
+    j.append({ id: 3 });
+  }
+  expect(readFileSync(f, "utf8")).toBe('{"id":1}\n{"id":2}\n{"id":3}\n');
+  appendFileSync(f, "");
+});
+
+test("atomic writes leave no .partial behind", () => {
+  const f = join(dir(), "out.jsonl");
+  writeJsonlAtomic(f, [{ a: 1 }, { b: 2 }]);
+  expect(readFileSync(f, "utf8")).toBe('{"a":1}\n{"b":2}\n');
+  expect(existsSync(`${f}.partial`)).toBe(false);
+});
