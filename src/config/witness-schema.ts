@@ -6,6 +6,7 @@ const EnvMap = z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment v
 /** One witness attestor: its name as `witness attestors list` prints it, and the setup it needs. */
 export const AttestorSchema = z.strictObject({
   name: Name,
+  id: Name.optional().describe("distinguishes two entries of one attestor with different setups; defaults to name"),
   setup: z
     .enum(["none", "git", "lockfile", "maven", "sbom-spdx", "sbom-cyclonedx", "sarif", "secret", "docker", "vex", "ci", "k8s"])
     .default("none")
@@ -13,6 +14,7 @@ export const AttestorSchema = z.strictObject({
   flags: z.array(z.string()).default([]).describe("extra `witness run` flags this attestor needs"),
   ci: z.string().optional().describe("name of the [witness.ci_mocks] table whose variables the run exports"),
   group: z.string().optional().describe("attestors sharing a group never run together (e.g. several read the same JSON product)"),
+  sole_json_product: z.boolean().default(false).describe("reads the first JSON product it finds, so no other JSON product may exist"),
   explain: z.string().min(1).describe("one sentence for the answer text"),
 });
 
@@ -37,6 +39,7 @@ export const CommandSchema = z.strictObject({
   tool: z.string().min(1).describe("the program that must be on PATH; the command is skipped with a warning otherwise"),
   probe: z.string().min(1).describe("a harmless command that succeeds only when the tool works"),
   kind: z.enum(["build", "test", "package"]),
+  json_products: z.boolean().default(false).describe("the build itself writes JSON files (e.g. cargo's target/)"),
 });
 
 /** A Rego template for one attestor, and the script edit that must make it deny. */

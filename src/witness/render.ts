@@ -49,7 +49,8 @@ function heredoc(path: string, content: string, expand = false): string[] {
 export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
   const cmd = cfg.commands.find((c) => c.name === spec.command)!;
   const project = cfg.projects.find((p) => p.name === cmd.project)!;
-  const attestors = spec.attestors.map((n) => cfg.attestors.find((a) => a.name === n)!);
+  const attestors = spec.attestors.map((n) => cfg.attestors.find((a) => (a.id ?? a.name) === n)!);
+  const attestorNames = [...new Set(attestors.map((a) => a.name))];
   const rules = spec.rules.map((n) => cfg.rego.find((r) => r.name === n)!);
   const step = spec.step;
   const setups = new Set(attestors.map((a) => a.setup));
@@ -131,7 +132,7 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
   }
   for (const r of rules) pre.push(...r.prelude.map((l) => fill(l, vars)));
   const flags = attestors.flatMap((a) => a.flags);
-  const runLine = `(cd repo/ws && witness run -s ${step} -k ../../keys/${step}.key -o ../../att/${step}.json -a ${spec.attestors.join(",")}${flags.length ? ` ${flags.join(" ")}` : ""} -- ${wrapped})`;
+  const runLine = `(cd repo/ws && witness run -s ${step} -k ../../keys/${step}.key -o ../../att/${step}.json -a ${attestorNames.join(",")}${flags.length ? ` ${flags.join(" ")}` : ""} -- ${wrapped})`;
   const explained = attestors.map((a) => `\`${a.name}\` ${a.explain}`).join("; ");
   say(
     `**Attest the step.** \`witness run\` executes the command in \`repo/ws\` and always records its materials, the command itself and its products; ` +
@@ -163,8 +164,11 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     say(`**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`, lines);
   }
 
-  const typeOf = (name: string): string => (name === "sbom" ? catalog.sbomTypes.spdx : catalog.types[name]!.type);
-  const required = ["material", "command-run", "product", ...spec.attestors];
+  const typeOf = (name: string): string => {
+    if (name !== "sbom") return catalog.types[name]!.type;
+    return setups.has("sbom-cyclonedx") ? catalog.sbomTypes.cyclonedx : catalog.sbomTypes.spdx;
+  };
+  const required = ["material", "command-run", "product", ...attestorNames];
   const entries = required.map((name, i) => {
     const own = rules.filter((r) => r.attestor === name);
     const comma = i < required.length - 1 ? "," : "";

@@ -35,6 +35,35 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
 `,
         },
       ];
+    case "sbom-cyclonedx":
+      return [
+        {
+          name: "bom.cdx.json",
+          product: "bom.cdx.json",
+          explain: "a CycloneDX bill of materials, as an SBOM generator would write it",
+          content: `{
+  "bomFormat": "CycloneDX",
+  "specVersion": "1.5",
+  "version": 1,
+  "metadata": {
+    "component": { "type": "application", "name": "${project}", "version": "1.0.0" }
+  },
+  "components": [
+    { "type": "library", "name": "zlib", "version": "1.3.1", "purl": "pkg:generic/zlib@1.3.1" }
+  ]
+}
+`,
+        },
+      ];
+    case "secret":
+      return [
+        {
+          name: "app.env",
+          product: "app.env",
+          explain: "the service's config file, shipped with a placeholder where the real token goes",
+          content: "SERVICE_URL=https://api.example.com\nAPI_TOKEN=changeme\n",
+        },
+      ];
     case "sarif":
       return [
         {

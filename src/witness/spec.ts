@@ -57,15 +57,23 @@ export interface Dimensions {
 }
 
 /** Which rules an example may carry, given its attestors and command. */
-export function ruleApplies(rule: RegoConfig, attestors: Set<string>, cmd: CommandConfig, dims: Dimensions): boolean {
+export function ruleApplies(rule: RegoConfig, chosen: Set<string>, cmd: CommandConfig, dims: Dimensions): boolean {
+  const picked = dims.attestors.filter((a) => chosen.has(attestorId(a)));
   const always = rule.attestor === "material" || rule.attestor === "product" || rule.attestor === "command-run";
-  if (!always && !attestors.has(rule.attestor)) return false;
-  if (rule.requires_setup === "lockfile" && !dims.projectsWithLockfile.has(cmd.project)) return false;
+  if (!always && !picked.some((a) => a.name === rule.attestor)) return false;
+  if (rule.requires_setup === "lockfile") return dims.projectsWithLockfile.has(cmd.project);
+  if (rule.requires_setup) return picked.some((a) => a.setup === rule.requires_setup);
   return true;
 }
 
-function canAdd(name: string, chosen: Set<string>, byName: Map<string, AttestorConfig>): boolean {
+/** An attestor entry's id: its `id`, or its witness name. */
+export function attestorId(a: AttestorConfig): string {
+  return a.id ?? a.name;
+}
+
+function canAdd(name: string, chosen: Set<string>, byName: Map<string, AttestorConfig>, cmd: CommandConfig): boolean {
   if (chosen.has(name)) return false;
+  if (cmd.json_products && byName.get(name)?.sole_json_product) return false;
   const group = byName.get(name)?.group;
   if (!group) return true;
   return ![...chosen].some((c) => byName.get(c)?.group === group);
@@ -84,7 +92,7 @@ export function* sampleSpecs(dims: Dimensions, seed: number): Generator<{ index:
   const atts = order("attestors", dims.attestors);
   const rules = order("rules", dims.rego);
   const keys = order("keys", dims.keyTypes);
-  const byName = new Map(dims.attestors.map((a) => [a.name, a]));
+  const byName = new Map(dims.attestors.map((a) => [attestorId(a), a]));
   const seen = new Set<string>();
   const groups = new Map<string, number>();
   let index = 0;
@@ -96,15 +104,16 @@ export function* sampleSpecs(dims: Dimensions, seed: number): Generator<{ index:
     const chosen = new Set<string>();
     const forcedRule = rules.length ? rules[i % rules.length]! : undefined;
     const forcedAtt = atts[i % atts.length]!;
-    if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor) && byName.has(forcedRule.attestor)) {
-      chosen.add(forcedRule.attestor);
+    if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor)) {
+      const fit = dims.attestors.find((a) => a.name === forcedRule.attestor && (!forcedRule.requires_setup || forcedRule.requires_setup === "lockfile" || a.setup === forcedRule.requires_setup));
+      if (fit && canAdd(attestorId(fit), chosen, byName, cmd)) chosen.add(attestorId(fit));
     }
-    if (canAdd(forcedAtt.name, chosen, byName)) chosen.add(forcedAtt.name);
+    if (canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));
     // Half the examples stay small, half reach for the configured maximum.
     const target = rng.next() < 0.5 ? dims.min + rng.int(2) : dims.max - rng.int(2);
     for (const a of rng.shuffle(atts)) {
       if (chosen.size >= Math.max(dims.min, Math.min(dims.max, target))) break;
-      if (canAdd(a.name, chosen, byName)) chosen.add(a.name);
+      if (canAdd(attestorId(a), chosen, byName, cmd)) chosen.add(attestorId(a));
     }
     const ruleSet = new Set<string>();
     if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);

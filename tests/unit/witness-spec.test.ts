@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { answerGroup, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { answerGroup, attestorId, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { dimsOf } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
@@ -26,7 +26,7 @@ test("every dimension value appears within a few hundred specs", () => {
   expect(seen((s) => [s.command])).toEqual(new Set(dims.commands.map((c) => c.name)));
   expect(seen((s) => [s.step])).toEqual(new Set(dims.steps));
   expect(seen((s) => [String(s.question)])).toEqual(new Set(dims.questions.map((_, i) => String(i))));
-  expect(seen((s) => s.attestors)).toEqual(new Set(dims.attestors.map((a) => a.name)));
+  expect(seen((s) => s.attestors)).toEqual(new Set(dims.attestors.map(attestorId)));
   expect(seen((s) => s.rules)).toEqual(new Set(dims.rego.map((r) => r.name)));
   expect(seen((s) => [s.keys.step, s.keys.policy])).toEqual(new Set(dims.keyTypes));
   const sizes = specs.map((s) => s.attestors.length);
@@ -46,13 +46,13 @@ test("specs are unique and identical answers carry at most paraphrases_per_answe
 });
 
 test("attestors of one group never share an example; rules only with their attestor", () => {
-  const byName = new Map(cfg.attestors.map((a) => [a.name, a]));
+  const byName = new Map(cfg.attestors.map((a) => [attestorId(a), a]));
   for (const s of take(300, 5)) {
     const groups = s.attestors.map((a) => byName.get(a)!.group).filter(Boolean);
     expect(new Set(groups).size).toBe(groups.length);
     for (const r of s.rules) {
       const rule = cfg.rego.find((x) => x.name === r)!;
-      if (!["material", "product", "command-run"].includes(rule.attestor)) expect(s.attestors).toContain(rule.attestor);
+      if (!["material", "product", "command-run"].includes(rule.attestor)) expect(s.attestors.map((a) => byName.get(a)!.name)).toContain(rule.attestor);
     }
   }
 });
