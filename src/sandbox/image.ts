@@ -1,0 +1,87 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import tar from "tar-stream";
+import type Docker from "dockerode";
+import { DependencyError } from "../errors.ts";
+import type { DockerEngine } from "./docker.ts";
+import { buildRootfs, OP_UID, PATH_VALUE } from "./rootfs.ts";
+
+export const IMAGE_REPO = "sekft-sandbox";
+
+/** A sandbox image as bundles record it. */
+export interface SandboxImage {
+  tag: string;
+  id: string;
+}
+
+const CHANGES = [
+  "LABEL sekft=1",
+  `ENV PATH=${PATH_VALUE}`,
+  "ENV HOME=/home/op",
+  "WORKDIR /home/op",
+  `USER ${OP_UID}:${OP_UID}`,
+  'CMD ["/bin/sh"]',
+];
+
+async function inspectTag(docker: Docker, tag: string): Promise<SandboxImage | undefined> {
+  try {
+    const info = await docker.getImage(tag).inspect();
+    return { tag, id: info.Id };
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+async function drainProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+      const failed = events?.find((e) => e.error);
+      if (err || failed) reject(new DependencyError(`building the sandbox image failed: ${err?.message ?? failed?.error}`));
+      else resolve();
+    });
+  });
+}
+
+/** Builds the image with no registry: host dash + busybox packed as a rootfs and imported. */
+export async function buildOfflineImage(engine: DockerEngine, opts: { force?: boolean } = {}): Promise<SandboxImage> {
+  const { tar: rootfs, hash } = await buildRootfs();
+  const tag = `${IMAGE_REPO}:${hash.slice(0, 16)}`;
+  const existing = await inspectTag(engine.docker, tag);
+  if (existing && !opts.force) return existing;
+  const stream = await engine.docker.importImage(rootfs as unknown as NodeJS.ReadableStream, {
+    repo: IMAGE_REPO,
+    tag: hash.slice(0, 16),
+    changes: CHANGES,
+  } as object);
+  await drainProgress(engine.docker, stream);
+  await engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" });
+  const built = await inspectTag(engine.docker, tag);
+  if (!built) throw new DependencyError(`the sandbox image ${tag} was imported but cannot be found`);
+  return built;
+}
+
+/** Builds the image from the top-level Dockerfile (needs a registry for the base image). */
+export async function buildOnlineImage(engine: DockerEngine, dockerfileDir: string): Promise<SandboxImage> {
+  const pack = tar.pack();
+  pack.entry({ name: "Dockerfile" }, await readFile(join(dockerfileDir, "Dockerfile")));
+  pack.finalize();
+  const tag = `${IMAGE_REPO}:online`;
+  const stream = await engine.docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, labels: { sekft: "1" } });
+  await drainProgress(engine.docker, stream);
+  await engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" });
+  const built = await inspectTag(engine.docker, tag);
+  if (!built) throw new DependencyError(`the sandbox image ${tag} was built but cannot be found`);
+  return built;
+}
+
+/** The image to run: `sekft-sandbox:latest` if present, else an offline build. */
+export async function ensureImage(engine: DockerEngine): Promise<SandboxImage> {
+  const latest = await inspectTag(engine.docker, `${IMAGE_REPO}:latest`);
+  return latest ?? buildOfflineImage(engine);
+}
+
+/** Resolves an image by id or tag when it is present locally. */
+export async function findImage(engine: DockerEngine, ref: string): Promise<SandboxImage | undefined> {
+  return inspectTag(engine.docker, ref);
+}
