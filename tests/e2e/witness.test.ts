@@ -1,5 +1,5 @@
 import { describe, expect } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
@@ -101,6 +101,26 @@ describe("witness track (real witness)", () => {
     }
     const ids = readFileSync(join(killed, "witness", "meta.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
     expect(new Set(ids).size).toBe(ids.length);
+  }, 600_000);
+
+  testWith(HAVE, "SIGINT stops gen with exit 130, removes its temp dirs and keeps finished work", async () => {
+    const out = tmp("sigint");
+    const scratch = tmp("tmpdir");
+    const proc = Bun.spawn([...binCommand(), "gen", "--config", FAST, "--count", "20", "--workers", "2", "--seed", "4", "--out", out], {
+      cwd: ROOT,
+      env: { ...env(), TMPDIR: scratch },
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const journal = join(out, "witness", "journal.jsonl");
+    for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").length > 0); i++) await Bun.sleep(50);
+    proc.kill("SIGINT");
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(code).toBe(130);
+    expect(stderr).toContain("run the same command again to resume");
+    expect(existsSync(join(out, "witness", "manifest.json"))).toBe(false);
+    expect(readFileSync(journal, "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0);
+    expect(readdirSync(scratch).filter((d) => d.startsWith("sekft-ex-"))).toEqual([]);
   }, 600_000);
 
   testWith(HAVE, "malformed JSONL and non-chat lines exit 2 naming the line", async () => {
