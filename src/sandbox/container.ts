@@ -17,6 +17,8 @@ export interface SandboxLimits {
 /** The writable roots: tmpfs-backed volumes, because putArchive cannot write into a plain tmpfs. */
 export const WRITABLE_ROOTS = ["/home/op", "/usr/local", "/var"] as const;
 export const STATE_DIR = "/run/sekft";
+/** The environment every session starts with (a scenario may add to it). */
+export const BASE_ENV: Record<string, string> = { HOME: "/home/op", USER: "op", LOGNAME: "op", SHELL: "/bin/sh", PATH: "/usr/local/bin:/usr/bin:/bin" };
 
 /** What one exec produced; output beyond the cap is dropped and flagged. */
 export interface ExecResult {
@@ -32,11 +34,11 @@ function volume(target: string, options: string, labels: Record<string, string>)
     Type: "volume",
     Target: target,
     VolumeOptions: { Labels: labels, DriverConfig: { Name: "local", Options: { type: "tmpfs", device: "tmpfs", o: options } } },
-  } as Docker.MountSettings;
+  } as unknown as Docker.MountSettings;
 }
 
 /** The locked-down container spec: no network, no capabilities, non-root, limits, read-only root. */
-export function sandboxSpec(image: SandboxImage, limits: SandboxLimits, labels: Record<string, string>): Docker.ContainerCreateOptions {
+export function sandboxSpec(image: SandboxImage, limits: SandboxLimits, labels: Record<string, string>, env: Record<string, string> = {}): Docker.ContainerCreateOptions {
   const size = `size=${limits.disk_mb}m`;
   return {
     Image: image.id,
@@ -45,7 +47,7 @@ export function sandboxSpec(image: SandboxImage, limits: SandboxLimits, labels: 
     User: `${OP_UID}:${OP_UID}`,
     WorkingDir: "/home/op",
     Hostname: "sandbox",
-    Env: ["HOME=/home/op", "USER=op", "LOGNAME=op", "SHELL=/bin/sh", "PATH=/usr/local/bin:/usr/bin:/bin"],
+    Env: Object.entries({ ...BASE_ENV, ...env }).map(([k, v]) => `${k}=${v}`),
     NetworkDisabled: true,
     Labels: labels,
     HostConfig: {
@@ -80,9 +82,9 @@ export class Sandbox implements AsyncDisposable {
   ) {}
 
   /** Creates and starts a fresh container; ready for exec when this resolves. */
-  static async start(engine: DockerEngine, image: SandboxImage, limits: SandboxLimits, signal: AbortSignal): Promise<Sandbox> {
+  static async start(engine: DockerEngine, image: SandboxImage, limits: SandboxLimits, signal: AbortSignal, env: Record<string, string> = {}): Promise<Sandbox> {
     if (signal.aborted) throw new InterruptedError();
-    const container = await engine.create(sandboxSpec(image, limits, {}));
+    const container = await engine.create(sandboxSpec(image, limits, engine.labels(), env));
     const sandbox = new Sandbox(engine, container, signal);
     try {
       if (signal.aborted) throw new InterruptedError();
@@ -181,7 +183,7 @@ class Capture {
 
 /** Docker's multiplexed stream: 8-byte header (stream type, 3 zero bytes, big-endian length) per frame. */
 class Demux {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   constructor(private readonly emit: (kind: number, chunk: Buffer) => void) {}
   push(chunk: Buffer): void {
     this.buf = this.buf.byteLength === 0 ? chunk : Buffer.concat([this.buf, chunk]);

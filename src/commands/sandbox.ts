@@ -1,0 +1,41 @@
+import { defineCommand } from "citty";
+import { resolve } from "node:path";
+import { configArgs, createContext, rejectUnknownFlags } from "./_context.ts";
+
+const build = defineCommand({
+  meta: { name: "build", description: "Build the sandbox image (--offline: from host dash + busybox, no registry)" },
+  args: { ...configArgs, offline: { type: "boolean", description: "Pack the host's dash and busybox; no registry access" } },
+  async run({ args, rawArgs }) {
+    rejectUnknownFlags(rawArgs, { ...configArgs, offline: { type: "boolean" } });
+    const ctx = await createContext(args);
+    const { buildSandbox } = await import("../sandbox/admin.ts");
+    await buildSandbox(ctx, { offline: Boolean(args.offline), dockerfileDir: resolve(import.meta.dir, "../..") });
+  },
+});
+
+const check = defineCommand({
+  meta: { name: "check", description: "Print the engine version, the image digest and the security settings applied" },
+  args: { ...configArgs },
+  async run({ args, rawArgs }) {
+    rejectUnknownFlags(rawArgs, configArgs);
+    const ctx = await createContext(args);
+    const { checkSandbox } = await import("../sandbox/admin.ts");
+    await checkSandbox(ctx);
+  },
+});
+
+const clean = defineCommand({
+  meta: { name: "clean", description: "Remove every container, volume and image sekft labelled" },
+  args: { ...configArgs },
+  async run({ args, rawArgs }) {
+    rejectUnknownFlags(rawArgs, configArgs);
+    const ctx = await createContext(args);
+    const { cleanSandbox } = await import("../sandbox/admin.ts");
+    await cleanSandbox(ctx);
+  },
+});
+
+export default defineCommand({
+  meta: { name: "sandbox", description: "The shell track's sandbox: build | check | clean" },
+  subCommands: { build, check, clean },
+});

@@ -1,0 +1,43 @@
+import type { RunContext } from "../context.ts";
+import { DependencyError } from "../errors.ts";
+import { sandboxSpec } from "./container.ts";
+import { DockerEngine } from "./docker.ts";
+import { buildOfflineImage, buildOnlineImage, findImage } from "./image.ts";
+
+/** `sekft sandbox build [--offline]`. */
+export async function buildSandbox(ctx: RunContext, opts: { offline: boolean; dockerfileDir: string }): Promise<void> {
+  await using engine = await DockerEngine.connect(ctx.env);
+  const started = performance.now();
+  const image = opts.offline ? await buildOfflineImage(engine, { force: true }) : await buildOnlineImage(engine, opts.dockerfileDir);
+  ctx.log.success(`built ${image.tag} (${image.id}) in ${((performance.now() - started) / 1000).toFixed(1)}s${opts.offline ? ", offline" : ""}`);
+  process.stdout.write(`${image.id}\n`);
+}
+
+/** `sekft sandbox check`: engine version, image digest, and the security settings every container gets. */
+export async function checkSandbox(ctx: RunContext): Promise<void> {
+  await using engine = await DockerEngine.connect(ctx.env);
+  const version = await engine.docker.version();
+  const shell = ctx.config.shell;
+  const image = await findImage(engine, shell.image);
+  if (!image) throw new DependencyError(`the sandbox image ${shell.image} is not built`, "Run `sekft sandbox build --offline`.");
+  const host = sandboxSpec(image, shell.sandbox, {}).HostConfig!;
+  const lines = [
+    `engine: Docker ${version.Version} (API ${version.ApiVersion}) at ${engine.where}`,
+    `image: ${image.tag} ${image.id}`,
+    `network: ${host.NetworkMode}`,
+    `capabilities dropped: ${(host.CapDrop ?? []).join(",")}`,
+    `security options: ${(host.SecurityOpt ?? []).join(",")}`,
+    `user: ${sandboxSpec(image, shell.sandbox, {}).User} (non-root)`,
+    `read-only root: ${host.ReadonlyRootfs}`,
+    `limits: pids ${host.PidsLimit}, memory ${shell.sandbox.memory_mb} MiB, cpus ${shell.sandbox.cpus}`,
+    `writable (tmpfs): /tmp, /run/sekft, /home/op, /usr/local, /var (${shell.sandbox.disk_mb} MiB each)`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** `sekft sandbox clean`: removes every container, volume and image sekft labelled. */
+export async function cleanSandbox(ctx: RunContext): Promise<void> {
+  await using engine = await DockerEngine.connect(ctx.env);
+  const { containers, images } = await engine.removeAllLabelled();
+  ctx.log.success(`removed ${containers} container(s) and ${images} image(s) labelled sekft`);
+}

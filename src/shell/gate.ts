@@ -1,0 +1,58 @@
+import type { Cell, GateRecord, Scenario } from "./bundle.ts";
+import { runEpisode, type EpisodeEnv, type EpisodeResult } from "./episode.ts";
+
+/** The mutated command list the gate expects to fail, and how it was made. */
+export function mutate(cell: Cell, s: Scenario): { commands: string[]; describe: string } | { error: string } {
+  const cmds = s.reference.map((step) => step.cmd);
+  if (cell.difficulty === "empty_queue") {
+    // Doing nothing is the answer, so dropping a command proves nothing: acting anyway must fail instead.
+    if (s.decoy.length === 0) return { error: "an empty-queue bundle needs decoy commands" };
+    return { commands: [...cmds.slice(0, -1), ...s.decoy, cmds.at(-1)!], describe: `decoy inserted before the terminal: ${s.decoy.join(" ; ")}` };
+  }
+  const last = s.reference.findLastIndex((step) => step.work);
+  if (last < 0) return { error: "the reference has no working command to drop" };
+  return { commands: cmds.filter((_, i) => i !== last), describe: `dropped the last working command: ${cmds[last]}` };
+}
+
+function why(r: EpisodeResult, expected: string): string {
+  const t = r.terminal.kind === "none" ? "no terminal" : `terminal ${r.terminal.kind}`;
+  const out = r.checkerOutput ? `: ${r.checkerOutput.split("\n").slice(-3).join(" | ")}` : "";
+  return `checker exit ${r.checkerExit}, ${t} (expected ${expected})${out}`;
+}
+
+/** The three-way gate (DESIGN.md §4.3), each run in a fresh container; never throws for a failing bundle. */
+export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: number): Promise<GateRecord> {
+  const started = performance.now();
+  const timings = { untouched: null as number | null, reference: [] as number[], mutant: null as number | null, total: 0 };
+  const record = (passed: boolean, reason: string | undefined, flaky = false, mutantText = ""): GateRecord => {
+    timings.total = Math.round(performance.now() - started);
+    return { passed, ...(reason ? { reason } : {}), repeats, flaky, timings_ms: timings, mutant: mutantText };
+  };
+  const mutant = mutate(cell, s);
+  if ("error" in mutant) return record(false, mutant.error);
+
+  if (cell.difficulty !== "empty_queue") {
+    const untouched = await runEpisode(env, s, []);
+    timings.untouched = Math.round(untouched.durationMs);
+    if (untouched.checkerExit === 0) return record(false, "checker passes on the untouched fixtures", false, mutant.describe);
+  }
+
+  const reference = s.reference.map((step) => step.cmd);
+  const results: EpisodeResult[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const r = await runEpisode(env, s, reference);
+    timings.reference.push(Math.round(r.durationMs));
+    results.push(r);
+  }
+  const passes = results.filter((r) => r.passed).length;
+  if (passes === 0) return record(false, `reference fails: ${why(results[0]!, s.terminal)}`, false, mutant.describe);
+  if (passes < repeats) {
+    const bad = results.find((r) => !r.passed)!;
+    return record(false, `reference is flaky (${passes}/${repeats} passed): ${why(bad, s.terminal)}`, true, mutant.describe);
+  }
+
+  const m = await runEpisode(env, s, mutant.commands);
+  timings.mutant = Math.round(m.durationMs);
+  if (m.passed) return record(false, `mutated reference still passes (${mutant.describe}): the checker does not detect it`, false, mutant.describe);
+  return record(true, undefined, false, mutant.describe);
+}

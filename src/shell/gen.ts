@@ -1,0 +1,94 @@
+import { availableParallelism } from "node:os";
+import type { RunContext } from "../context.ts";
+import { InterruptedError, WorkFailedError } from "../errors.ts";
+import { createLimiter } from "../llm/limiter.ts";
+import { runPool } from "../pool/pool.ts";
+import { DockerEngine } from "../sandbox/docker.ts";
+import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
+import { authorBuiltin, authorWithModel, type Authored } from "./authoring.ts";
+import { gateScenario } from "./gate.ts";
+import { checkBuiltinCoverage, planCells } from "./plan.ts";
+import { openSandboxImage } from "./runtime.ts";
+import { BundleStore } from "./store.ts";
+
+export interface GenShellOptions {
+  count: number;
+  out: string;
+  workers: number;
+  seed: number;
+  author: "builtin" | "model" | string;
+}
+
+// A builtin cell that fails its gate gets a few other variants before the run gives it up.
+const BUILTIN_TRIES = 3;
+
+/** `sekft gen --track shell`: plan cells, author each, admit it through the gate, write bundles and rejects. */
+export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<{ kept: number; rejected: number }> {
+  const shell = ctx.config.shell;
+  const model = opts.author === "model";
+  if (!model) checkBuiltinCoverage(shell);
+  const cells = planCells(shell, opts.count, opts.seed);
+  await using engine = await DockerEngine.connect(ctx.env);
+  const reaped = await engine.reapOrphans();
+  if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
+  const image = await openSandboxImage(engine, shell.image, ctx);
+  using store = new BundleStore(opts.out);
+  const limiter = createLimiter(shell.teacher.concurrency);
+  const episodeEnv = { engine, image, sandbox: shell.sandbox, signal: ctx.signal };
+  const workers = opts.workers > 0 ? opts.workers : availableParallelism();
+  const started = performance.now();
+  let kept = 0;
+  let rejected = 0;
+  let done = 0;
+  const terminals = { exit: 0, panic: 0, empty: 0 };
+  const authorName = model ? `model:${shell.teacher.model}` : "builtin";
+
+  const gateCell = async ([index, cell]: [number, Cell]): Promise<boolean> => {
+    const tries = model ? 1 : BUILTIN_TRIES;
+    for (let attempt = 0; attempt < tries; attempt++) {
+      if (ctx.signal.aborted) throw new InterruptedError();
+      const authored: Authored = model ? await authorWithModel(cell, ctx, store, limiter) : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
+      if (!authored.ok) {
+        rejected++;
+        store.reject({ cell, author: authorName, stage: "author", reason: authored.reason });
+        continue;
+      }
+      const id = bundleId(cell, authored.scenario);
+      if (store.has(id)) return true; // resumed: this exact bundle was admitted before
+      const gate = await gateScenario(episodeEnv, cell, authored.scenario, shell.gate_repeats);
+      if (!gate.passed) {
+        rejected++;
+        store.reject({ cell, author: authorName, stage: "gate", reason: gate.reason ?? "gate failed", id });
+        ctx.log.debug(`reject ${id}: ${gate.reason}`);
+        continue;
+      }
+      store.write({ schema: BUNDLE_SCHEMA_VERSION, id, cell, author: authored.author, image, ...authored.scenario, gate });
+      return true;
+    }
+    return false;
+  };
+
+  await runPool(cells.entries(), async (item) => {
+    const ok = await gateCell(item);
+    const cell = item[1];
+    if (ok) {
+      kept++;
+      if (cell.difficulty === "empty_queue") terminals.empty++;
+      else if (shell.difficulties[cell.difficulty]?.terminal === "panic") terminals.panic++;
+      else terminals.exit++;
+    }
+    done++;
+    if (ctx.verbose || done === cells.length || done % Math.max(1, Math.ceil(cells.length / 10)) === 0) {
+      ctx.log.info(`shell: ${done}/${cells.length} cells, ${kept} kept, ${rejected} rejected`);
+    }
+    return ok;
+  }, { workers, signal: ctx.signal });
+  if (ctx.signal.aborted) throw new InterruptedError();
+
+  const secs = ((performance.now() - started) / 1000).toFixed(1);
+  ctx.log.success(`shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`);
+  if (kept < opts.count) {
+    throw new WorkFailedError(`shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`, `See ${opts.out}/shell/rejects.jsonl for every reason.`);
+  }
+  return { kept, rejected };
+}
