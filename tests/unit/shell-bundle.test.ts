@@ -1,0 +1,86 @@
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import TOML from "@iarna/toml";
+import { ShellSchema } from "../../src/config/shell-schema.ts";
+import { parseTerminal, wrapperScript } from "../../src/sandbox/session.ts";
+import { bundleId, parseScenario } from "../../src/shell/bundle.ts";
+import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
+import { planCells } from "../../src/shell/plan.ts";
+
+const shell = ShellSchema.parse(undefined);
+const cell = { task: "rename_move", provider: "subcommand", announcement: "motd", doc_depth: "help", difficulty: "single" };
+const good = () => structuredClone(composeBuiltin(cell, 3));
+
+test("config.toml's [shell] tables equal the schema defaults", () => {
+  const text = readFileSync(join(import.meta.dir, "../../config.toml"), "utf8");
+  const parsed = TOML.parse(text.slice(text.indexOf("# ==== shell track ===="))) as { shell: unknown };
+  expect(JSON.parse(JSON.stringify(ShellSchema.parse(parsed.shell)))).toEqual(JSON.parse(JSON.stringify(shell)));
+});
+
+test("a builtin scenario is valid and deterministic per cell and seed", () => {
+  const a = good();
+  expect(parseScenario(a, shell.limits).ok).toBe(true);
+  expect(bundleId(cell, a)).toBe(bundleId(cell, good()));
+  expect(bundleId(cell, a)).not.toBe(bundleId(cell, composeBuiltin(cell, 4)));
+});
+
+test.each([
+  ["/home/op/../../etc/passwd", "escape"],
+  ["/etc/passwd", "outside the allowed roots"],
+  ["home/op/x", "not absolute"],
+  ["/home/op/./x", "escape"],
+  ["/home/op//x", "not normalized"],
+  ["/var", "outside the allowed roots"],
+])("fixture path %p is rejected (%s)", (path, reason) => {
+  const s = good() as { fixtures: Array<Record<string, unknown>> };
+  s.fixtures.push({ path, type: "file", content: "x", mode: 0o644, owner: "op" });
+  const r = parseScenario(s, shell.limits);
+  expect(r.ok).toBe(false);
+  expect(!r.ok && r.reason).toContain(reason);
+});
+
+test("device files, setuid modes, oversize content and bad shapes are rejected with a reason", () => {
+  const withFixture = (f: Record<string, unknown>) => {
+    const s = good() as { fixtures: Array<Record<string, unknown>> };
+    s.fixtures.push({ path: "/home/op/f", content: "x", ...f });
+    const r = parseScenario(s, shell.limits);
+    return r.ok ? "ok" : r.reason;
+  };
+  expect(withFixture({ type: "chardev" })).toContain("device and special files are not allowed");
+  expect(withFixture({ mode: 0o4755 })).toContain("setuid");
+  expect(withFixture({ content: "x".repeat(shell.limits.max_file_bytes + 1) })).toContain("oversize");
+  expect(withFixture({ mode: "0755" })).toBe("ok");
+  const noTerminal = good();
+  noTerminal.reference.pop();
+  expect(parseScenario(noTerminal, shell.limits)).toMatchObject({ ok: false });
+  expect(parseScenario("not an object", shell.limits)).toMatchObject({ ok: false });
+  expect(parseScenario({ ...good(), extra: 1 }, shell.limits)).toMatchObject({ ok: false });
+});
+
+test("exit, logout and panic are terminals; other commands are not", () => {
+  expect(parseTerminal("exit")).toEqual({ kind: "exit", code: 0 });
+  expect(parseTerminal("  exit 3 ")).toEqual({ kind: "exit", code: 3 });
+  expect(parseTerminal("logout")).toEqual({ kind: "exit", code: 0 });
+  expect(parseTerminal("panic 'disk full'")).toEqual({ kind: "panic", message: "disk full" });
+  expect(parseTerminal("false || exit 1")).toBeUndefined();
+  expect(parseTerminal("exitcode")).toBeUndefined();
+  expect(wrapperScript(["HOME", "bad name"])).toContain("unset HOME 2>/dev/null");
+});
+
+test("planned cells keep terminals balanced and cover every task and provider", () => {
+  const cells = planCells(shell, 50, 1);
+  const share = (d: string) => cells.filter((c) => c.difficulty === d).length / cells.length;
+  expect(share("blocked")).toBeGreaterThanOrEqual(0.15);
+  expect(share("empty_queue")).toBeGreaterThanOrEqual(0.15);
+  expect(new Set(cells.map((c) => c.task)).size).toBe(10);
+  expect(new Set(cells.map((c) => c.provider)).size).toBe(5);
+  for (const c of cells) expect(shell.providers[c.provider]!.doc_depths).toContain(c.doc_depth);
+  expect(planCells(shell, 50, 1)).toEqual(cells);
+});
+
+test("a config below the terminal share is refused, naming the key", () => {
+  const r = ShellSchema.safeParse({ difficulties: { single: { weight: 1, terminal: "exit" }, empty_queue: { weight: 0.01, terminal: "exit" }, blocked: { weight: 1, terminal: "panic" } } });
+  expect(r.success).toBe(false);
+  expect(JSON.stringify(r.error?.issues)).toContain("empty_queue cells are");
+});
