@@ -77,7 +77,7 @@ fi
 # --- the binary ------------------------------------------------------------------------------
 step "building dist/sekft"
 mkdir -p dist
-node_modules/.bin/bun build src/cli.ts --compile --minify --sourcemap --bytecode \
+node_modules/.bin/bun build src/cli.ts --compile --minify --sourcemap --bytecode --format=esm \
   --no-compile-autoload-bunfig --no-compile-autoload-dotenv --outfile dist/sekft.partial >/dev/null \
   || die "bun build failed"
 mv -f dist/sekft.partial dist/sekft

@@ -78,7 +78,5 @@ function report(error: unknown, log: ReturnType<typeof createLogger>, verbose: b
   return 1;
 }
 
-const code = await run();
-process.exitCode = code;
 // Exit once, after disposal: pending handles (sockets, timers) must not keep a finished run alive.
-process.exit(code);
+void run().then((code) => process.exit(code));
