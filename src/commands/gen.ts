@@ -37,8 +37,7 @@ export default defineCommand({
       await genWitness(ctx, { ...opts, count: ctx.config.witness.count });
     } else {
       const { genShell } = await import("../shell/gen.ts");
-      const shellCount = (ctx.config.shell as { count?: number }).count ?? count ?? 10;
-      await genShell(ctx, { ...opts, count: shellCount, author: a.author });
+      await genShell(ctx, { ...opts, count: ctx.config.shell.count, author: a.author });
     }
   },
 });
