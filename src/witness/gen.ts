@@ -7,7 +7,7 @@ import { runPool } from "../pool/pool.ts";
 import { Progress } from "../ui/progress.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
-import { renderExample } from "./render.ts";
+import { renderExample, renderQuestion } from "./render.ts";
 import { sampleSpecs, type ExampleSpec } from "./spec.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
 
@@ -48,7 +48,7 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
   let toolCpu = 0;
   const reasons: Record<string, number> = {};
   const progress = new Progress("witness", opts.count, { tty: ctx.tty });
-  const specs = sampleSpecs(setup.dims, opts.seed);
+  const specs = sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, ctx.config.witness));
   // Walk past what the journal already decided, so `kept` is right before anything new is dispatched.
   const lastIndex = Math.max(-1, ...journal.records.map((r) => r.index));
   const pending: { index: number; id: string; spec: ExampleSpec }[] = [];

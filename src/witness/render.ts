@@ -45,14 +45,13 @@ function heredoc(path: string, content: string, expand = false): string[] {
   return [`cat > ${path} <<${expand ? "EOF" : "'EOF'"}`, ...body.split("\n"), "EOF"];
 }
 
-/** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
-export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
+/** Everything an example's text is made of, looked up once from its spec. */
+function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const cmd = cfg.commands.find((c) => c.name === spec.command)!;
   const project = cfg.projects.find((p) => p.name === cmd.project)!;
   const attestors = spec.attestors.map((n) => cfg.attestors.find((a) => (a.id ?? a.name) === n)!);
   const attestorNames = [...new Set(attestors.map((a) => a.name))];
   const rules = spec.rules.map((n) => cfg.rego.find((r) => r.name === n)!);
-  const step = spec.step;
   const setups = new Set(attestors.map((a) => a.setup));
   const staged = [...setups].flatMap((s) => stagedFiles(s, project.name));
   const emit = staged.map((f) => `cp ../../reports/${f.name} ${f.product}`);
@@ -60,7 +59,27 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
   const wrapped = needsShell(cmdline) ? `sh -c '${cmdline}'` : cmdline;
   const argv0 = wrapped.split(" ")[0]!;
   const source = Object.keys(project.files).find((f) => f !== project.lockfile) ?? Object.keys(project.files)[0]!;
-  const vars: Record<string, string> = { artifact: cmd.artifact, argv0, project: project.name, lockfile: project.lockfile ?? "", source, step };
+  const vars: Record<string, string> = { artifact: cmd.artifact, argv0, project: project.name, lockfile: project.lockfile ?? "", source, step: spec.step };
+  return { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars };
+}
+
+/** The user question of a spec: its template with the spec's values filled in. */
+export function renderQuestion(spec: ExampleSpec, cfg: WitnessConfig): string {
+  const { cmd, project, attestors, rules, vars } = resolveExample(spec, cfg);
+  return fill(cfg.questions[spec.question]!.replace(/\{(\w+)\}/g, "{{$1}}"), {
+    ...vars,
+    command: cmd.run,
+    project_kind: project.kind,
+    attestors: listWords(attestors.map((a) => `\`${a.name}\``)),
+    rules: rules.length ? listWords(rules.map((r) => `"${fill(r.message, vars)}"`)) : "of your own",
+    key_type: KEYNAME[spec.keys.step],
+  });
+}
+
+/** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
+export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
+  const { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars } = resolveExample(spec, cfg);
+  const step = spec.step;
   const useGit = setups.has("git");
 
   const blocks: string[] = [];
@@ -205,17 +224,7 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json -f repo/ws/${cmd.artifact}`],
   );
 
-  const question = fill(
-    cfg.questions[spec.question]!.replace(/\{(\w+)\}/g, "{{$1}}"),
-    {
-      ...vars,
-      command: cmd.run,
-      project_kind: project.kind,
-      attestors: listWords(attNames),
-      rules: rules.length ? listWords(rules.map((r) => `"${fill(r.message, vars)}"`)) : "of your own",
-      key_type: KEYNAME[spec.keys.step],
-    },
-  );
+  const question = renderQuestion(spec, cfg);
   const mutations = rules.map((r: RegoConfig) => ({
     rule: r.name,
     find: fill(r.mutation.find, vars),

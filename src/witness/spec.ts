@@ -15,7 +15,7 @@ export interface ExampleSpec {
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/1";
+export const GENERATOR_VERSION = "witness-gen/2";
 
 /** Canonical JSON: sorted keys, so equal specs hash equally. */
 export function canonical(value: unknown): string {
@@ -83,7 +83,12 @@ function canAdd(name: string, chosen: Set<string>, byName: Map<string, AttestorC
  * Streams specs for a seed: deterministic, covering every dimension value round-robin, unique by
  * canonical hash, and with at most `paraphrases` questions per identical answer.
  */
-export function* sampleSpecs(dims: Dimensions, seed: number): Generator<{ index: number; spec: ExampleSpec; id: string }> {
+export function* sampleSpecs(
+  dims: Dimensions,
+  seed: number,
+  questionOf?: (spec: ExampleSpec) => string,
+): Generator<{ index: number; spec: ExampleSpec; id: string }> {
+  const askedBy = new Map<string, string>();
   const rng = new Rng(subSeed(seed, "specs"));
   const order = <T>(label: string, items: readonly T[]): T[] => new Rng(subSeed(seed, label)).shuffle(items);
   const cmds = order("commands", dims.commands);
@@ -134,8 +139,13 @@ export function* sampleSpecs(dims: Dimensions, seed: number): Generator<{ index:
     if (ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
       spec.question = questions.find((q) => !dims.questions[q]!.includes("{rules}")) ?? spec.question;
     }
-    const id = specId(spec);
     const group = answerGroup(spec);
+    // One question text must not stand for two different answers: try the other templates, else skip.
+    if (questionOf && !pickQuestion(spec, group, questions, dims, questionOf, askedBy)) {
+      misses += 1;
+      continue;
+    }
+    const id = specId(spec);
     const used = groups.get(group) ?? 0;
     if (seen.has(id) || used >= dims.paraphrases) {
       misses += 1;
@@ -144,6 +154,29 @@ export function* sampleSpecs(dims: Dimensions, seed: number): Generator<{ index:
     misses = 0;
     seen.add(id);
     groups.set(group, used + 1);
+    if (questionOf) askedBy.set(questionOf(spec), group);
     yield { index: index++, spec, id };
   }
+}
+
+function pickQuestion(
+  spec: ExampleSpec,
+  group: string,
+  order: number[],
+  dims: Dimensions,
+  questionOf: (spec: ExampleSpec) => string,
+  askedBy: Map<string, string>,
+): boolean {
+  const start = order.indexOf(spec.question);
+  for (let k = 0; k < order.length; k++) {
+    const q = order[(start + k) % order.length]!;
+    if (spec.rules.length === 0 && dims.questions[q]!.includes("{rules}")) continue;
+    const candidate = { ...spec, question: q };
+    const owner = askedBy.get(questionOf(candidate));
+    if (owner === undefined || owner === group) {
+      spec.question = q;
+      return true;
+    }
+  }
+  return false;
 }

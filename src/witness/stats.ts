@@ -27,13 +27,23 @@ export function normaliseKeyMaterial(text: string): string {
 
 type Dims = Record<string, string[]>;
 
+/** Names a key type from `openssl genpkey` arguments. */
+function keyTypeOf(args: string): string {
+  if (/ed25519/i.test(args)) return "ed25519";
+  const curve = /ec_paramgen_curve:P-(\d+)/.exec(args);
+  if (curve) return `ecdsa-p${curve[1]}`;
+  const bits = /rsa_keygen_bits:(\d+)/.exec(args);
+  if (bits) return `rsa-${bits[1]}`;
+  return args.trim();
+}
+
 /** Reads the dimension values of one answer from its text alone. */
 export function dimensionsFromText(answer: string): Dims {
   const script = extractScript(answer);
   const run = script.split("\n").find((l) => /witness run /.test(l)) ?? "";
   const att = /\s-a\s+(\S+)/.exec(run)?.[1];
   const cmd = run.includes(" -- ") ? run.slice(run.indexOf(" -- ") + 4).replace(/\)$/, "") : "";
-  const keys = [...script.matchAll(/openssl genpkey (.*?) -out/g)].map((m) => m[1]!.replace(/-algorithm |-pkeyopt /g, "").trim());
+  const keys = [...script.matchAll(/openssl genpkey (.*?) -out/g)].map((m) => keyTypeOf(m[1]!));
   return {
     step: [/\s-s\s+(\S+)/.exec(run)?.[1] ?? "(none)"],
     command: [cmd ? cmd.split(" ")[0] === "sh" ? cmd.replace(/^sh -c '/, "").split(" ")[0]! : cmd.split(" ")[0]! : "(none)"],

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { answerGroup, attestorId, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { dimsOf } from "../helpers/witness.ts";
+import { renderQuestion } from "../../src/witness/render.ts";
 
 const cfg = loadConfig(undefined).witness;
 
@@ -55,4 +56,17 @@ test("attestors of one group never share an example; rules only with their attes
       if (!["material", "product", "command-run"].includes(rule.attestor)) expect(s.attestors.map((a) => byName.get(a)!.name)).toContain(rule.attestor);
     }
   }
+});
+
+test("with question rendering, no question text stands for two different answers", () => {
+  const seen = new Map<string, string>();
+  let n = 0;
+  for (const { spec } of sampleSpecs(dimsOf(cfg), 2, (s) => renderQuestion(s, cfg))) {
+    const q = renderQuestion(spec, cfg);
+    const g = answerGroup(spec);
+    expect(seen.get(q) ?? g).toBe(g);
+    seen.set(q, g);
+    if (++n >= 400) break;
+  }
+  expect(n).toBe(400);
 });
