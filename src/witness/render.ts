@@ -214,8 +214,8 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
   ];
   say(
     `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step, every listed attestation type must be present, and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
-      "It is then signed with the policy key.",
-    [...heredoc("policy.json", policy.join("\n") + "\n", true), "witness sign -k keys/policy.key -f policy.json -o policy.signed.json"],
+      "`witness policy check` validates it (JSON, expiry, key IDs, Rego syntax) before it is signed with the policy key.",
+    [...heredoc("policy.json", policy.join("\n") + "\n", true), "witness policy check policy.json", "witness sign -k keys/policy.key -f policy.json -o policy.signed.json"],
   );
 
   say(

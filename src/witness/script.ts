@@ -84,7 +84,8 @@ function fail(code: string, message: string): ScriptOutcome {
 /** Names why a witness script failed, from the phrases witness prints (matched loosely). */
 export function classify(stderr: string): string {
   const s = stderr;
-  if (/policy expired/.test(s)) return "expired-policy";
+  if (/policy expired|Policy expired on/.test(s)) return "expired-policy";
+  if (/policy validation failed/.test(s)) return "invalid-policy";
   if (/failed to verify policy signature/.test(s)) return "bad-policy-signature";
   if (/expected key id .* but got/.test(s)) return "keyid-mismatch";
   if (/rego policy evaluation failed|policy was denied due to/.test(s)) return "rego-deny";

@@ -15,7 +15,7 @@ export interface ExampleSpec {
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/2";
+export const GENERATOR_VERSION = "witness-gen/3";
 
 /** Canonical JSON: sorted keys, so equal specs hash equally. */
 export function canonical(value: unknown): string {
