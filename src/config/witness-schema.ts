@@ -66,6 +66,8 @@ export const WitnessSchema = z.strictObject({
   min_attestors: z.number().int().min(1).default(1),
   max_attestors: z.number().int().min(0).default(5),
   max_rules: z.number().int().min(0).default(3),
+  chain_share: z.number().min(0).max(1).default(0.3).describe("share of examples (with git) that add a second, linked step"),
+  chain_steps: z.array(Name).min(2).default(["package", "release"]).describe("names for the second step"),
   timeout_s: z.number().positive().default(180),
   witness_bin: z.string().default("").describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
   offline_only: z.boolean().default(true),

@@ -94,6 +94,8 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       max: Math.min(cfg.max_attestors, attestors.length),
       maxRules: cfg.max_rules,
       paraphrases: cfg.paraphrases_per_answer,
+      chainShare: cfg.chain_share,
+      chainSteps: cfg.chain_steps,
     },
   };
 }

@@ -80,6 +80,8 @@ export function renderQuestion(spec: ExampleSpec, cfg: WitnessConfig): string {
 export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
   const { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars } = resolveExample(spec, cfg);
   const step = spec.step;
+  const chain = spec.chain;
+  const finalArtifact = chain ? `${chain}.tar.gz` : cmd.artifact;
   const useGit = setups.has("git");
 
   const blocks: string[] = [];
@@ -91,16 +93,17 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
   const attNames = attestors.map((a) => `\`${a.name}\``);
   say(
     `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. It attests \`${cmd.run}\` as the \`${step}\` step, ` +
-      `writes a policy signed by a separate key, and ends with \`witness verify\` on \`${cmd.artifact}\`.`,
+      `${chain ? `packs its result in a second step, \`${chain}\`, ` : ""}writes a policy signed by a separate key, and ends with \`witness verify\` on \`${finalArtifact}\`.`,
   );
 
   say(
-    `**Keys.** The step signs its attestation with its own ${KEYNAME[spec.keys.step]} key; the policy is signed by a second, ${KEYNAME[spec.keys.policy]} key, ` +
+    `**Keys.** ${chain ? `Each step signs its attestation with its own ${KEYNAME[spec.keys.step]} key` : `The step signs its attestation with its own ${KEYNAME[spec.keys.step]} key`}; the policy is signed by a separate, ${KEYNAME[spec.keys.policy]} key, ` +
       `so whoever can run builds cannot also rewrite the rules.`,
     [
       "mkdir -p keys att reports",
       `openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${step}.key`,
       `openssl pkey -in keys/${step}.key -pubout -out keys/${step}.pub`,
+      ...(chain ? [`openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${chain}.key`, `openssl pkey -in keys/${chain}.key -pubout -out keys/${chain}.pub`] : []),
       `openssl genpkey ${KEYGEN[spec.keys.policy]} -out keys/policy.key`,
       "openssl pkey -in keys/policy.key -pubout -out keys/policy.pub",
     ],
@@ -160,13 +163,23 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     [...pre, runLine],
   );
 
+  if (chain) {
+    say(
+      `**A second step.** \`${chain}\` packs \`${cmd.artifact}\` into \`${finalArtifact}\` under its own key. It records git as well: both attestations name the same commit, ` +
+        `which is how \`witness verify\` walks from the tarball back to the \`${step}\` step.`,
+      [`(cd repo/ws && witness run -s ${chain} -k ../../keys/${chain}.key -o ../../att/${chain}.json -a git -- tar -czf ${finalArtifact} ${cmd.artifact})`],
+    );
+  }
+
   const keyVar = shellVar(step);
+  const chainVar = chain ? shellVar(chain) : "";
   const policyLines = [
     `${keyVar}_keyid=$(openssl dgst -sha256 -r keys/${step}.pub | cut -d' ' -f1)`,
     `${keyVar}_key=$(openssl base64 -A -in keys/${step}.pub)`,
+    ...(chain ? [`${chainVar}_keyid=$(openssl dgst -sha256 -r keys/${chain}.pub | cut -d' ' -f1)`, `${chainVar}_key=$(openssl base64 -A -in keys/${chain}.pub)`] : []),
   ];
   say(
-    "**Key ID.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.",
+    `**Key ID${chain ? "s" : ""}.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
     policyLines,
   );
 
@@ -195,11 +208,25 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     const pols = own.map((r) => `{ "name": "${r.name}", "module": "$${regoVars.get(r.name)}" }`).join(", ");
     return `        { "type": "${typeOf(name)}", "regopolicies": [ ${pols} ] }${comma}`;
   });
+  const chainSteps = chain
+    ? [
+        "    },",
+        `    "${chain}": {`,
+        `      "name": "${chain}",`,
+        `      "functionaries": [ { "type": "publickey", "publickeyid": "$${chainVar}_keyid" } ],`,
+        '      "attestations": [',
+        ...["material", "command-run", "product", "git"].map((n, i) => `        { "type": "${typeOf(n)}" }${i < 3 ? "," : ""}`),
+        "      ],",
+        `      "artifactsFrom": [ "${step}" ]`,
+        "    }",
+      ]
+    : ["    }"];
   const policy = [
     "{",
     `  "expires": "${cfg.policy_expires}",`,
     '  "publickeys": {',
-    `    "$${keyVar}_keyid": { "keyid": "$${keyVar}_keyid", "key": "$${keyVar}_key" }`,
+    `    "$${keyVar}_keyid": { "keyid": "$${keyVar}_keyid", "key": "$${keyVar}_key" }${chain ? "," : ""}`,
+    ...(chain ? [`    "$${chainVar}_keyid": { "keyid": "$${chainVar}_keyid", "key": "$${chainVar}_key" }`] : []),
     "  },",
     '  "steps": {',
     `    "${step}": {`,
@@ -208,20 +235,23 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     '      "attestations": [',
     ...entries,
     "      ]",
-    "    }",
+    ...chainSteps,
     "  }",
     "}",
   ];
   say(
-    `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step, every listed attestation type must be present, and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
+    `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step${chain ? ` and only the \`${chain}\` key the \`${chain}\` step` : ""}, every listed attestation type must be present, ` +
+      (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
+      `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
       "`witness policy check` validates it (JSON, expiry, key IDs, Rego syntax) before it is signed with the policy key.",
     [...heredoc("policy.json", policy.join("\n") + "\n", true), "witness policy check policy.json", "witness sign -k keys/policy.key -f policy.json -o policy.signed.json"],
   );
 
   say(
-    `**Verify.** \`witness verify\` checks the policy signature with the policy public key, finds the attestation whose products include \`${cmd.artifact}\`, ` +
-      "and checks signer, attestation types and Rego rules. It prints `Verification succeeded` and exits 0.",
-    [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json -f repo/ws/${cmd.artifact}`],
+    `**Verify.** \`witness verify\` checks the policy signature with the policy public key, finds the attestation whose products include \`${finalArtifact}\`` +
+      (chain ? `, follows the shared commit to the \`${step}\` attestation, ` : ", ") +
+      "and checks signers, attestation types and Rego rules. It prints `Verification succeeded` and exits 0.",
+    [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json${chain ? ` -a att/${chain}.json` : ""} -f repo/ws/${finalArtifact}`],
   );
 
   const question = renderQuestion(spec, cfg);

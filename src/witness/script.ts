@@ -89,6 +89,7 @@ export function classify(stderr: string): string {
   if (/failed to verify policy signature/.test(s)) return "bad-policy-signature";
   if (/expected key id .* but got/.test(s)) return "keyid-mismatch";
   if (/rego policy evaluation failed|policy was denied due to/.test(s)) return "rego-deny";
+  if (/mismatched digests/.test(s)) return "artifact-mismatch";
   if (/failed to load attestation file|invalid character|illegal base64|signature(s)? .*invalid|failed to verify signature/i.test(s)) return "bad-attestation";
   if (/no verifiers present to validate against collection verifiers/.test(s) && /collection rejected/.test(s)) return "untrusted-signer";
   if (/no verifiers matched with allowed functionaries/.test(s)) return "not-a-functionary";

@@ -12,10 +12,12 @@ export interface ExampleSpec {
   rules: string[];
   keys: { step: KeyType; policy: KeyType };
   question: number;
+  /** A second step that packs the first one's artifact, linked by artifactsFrom; null for one step. */
+  chain: string | null;
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/3";
+export const GENERATOR_VERSION = "witness-gen/4";
 
 /** Canonical JSON: sorted keys, so equal specs hash equally. */
 export function canonical(value: unknown): string {
@@ -54,6 +56,8 @@ export interface Dimensions {
   max: number;
   maxRules: number;
   paraphrases: number;
+  chainShare: number;
+  chainSteps: string[];
 }
 
 /** Which rules an example may carry, given its attestors and command. */
@@ -114,6 +118,10 @@ export function* sampleSpecs(
       if (fit && canAdd(attestorId(fit), chosen, byName, cmd)) chosen.add(attestorId(fit));
     }
     if (canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));
+    // A second step is found through the commit both attestations record, so a chained example needs git.
+    const git = dims.attestors.find((a) => a.name === "git");
+    const wantChain = rng.next() < dims.chainShare && !cmd.run.startsWith("tar ") && git !== undefined;
+    if (wantChain && canAdd(attestorId(git), chosen, byName, cmd)) chosen.add(attestorId(git));
     // Half the examples stay small, half reach for the configured maximum.
     const target = rng.next() < 0.5 ? dims.min + rng.int(2) : dims.max - rng.int(2);
     for (const a of rng.shuffle(atts)) {
@@ -134,7 +142,11 @@ export function* sampleSpecs(
       rules: [...ruleSet].sort(),
       keys: { step: keys[i % keys.length]!, policy: rng.pick(dims.keyTypes) },
       question: questions[i % questions.length]!,
+      chain: null,
     };
+    if (wantChain && [...chosen].some((c) => byName.get(c)?.name === "git")) {
+      spec.chain = dims.chainSteps.find((s) => s !== spec.step) ?? null;
+    }
     // A question that names the Rego rules only fits an answer that has some.
     if (ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
       spec.question = questions.find((q) => !dims.questions[q]!.includes("{rules}")) ?? spec.question;

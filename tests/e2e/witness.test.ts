@@ -80,6 +80,25 @@ describe("witness track (real witness)", () => {
     });
   }, 600_000);
 
+  testWith(HAVE, "a chained example passes, and a file changed between its steps breaks artifactsFrom", async () => {
+    const o = tmp("chain");
+    const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-chain.toml"), "--count", "1", "--workers", "1", "--out", o], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const good = [...lines(join(o, "witness", "train.jsonl")), ...lines(join(o, "witness", "valid.jsonl"))][0]!;
+    const answer = good.messages[2]!.content;
+    expect(answer).toContain('"artifactsFrom": [');
+    const second = /witness run -s (\S+) -k \S+ -o \S+ -a git -- tar -czf \S+ (\S+)\)/.exec(answer)!;
+    const tampered = answer.replace(`(cd repo/ws && witness run -s ${second[1]} `, `echo extra >> repo/ws/${second[2]}\n(cd repo/ws && witness run -s ${second[1]} `);
+    expect(tampered).not.toBe(answer);
+    const file = join(tmp("chain-bad"), "chain.jsonl");
+    writeFileSync(file, [good, { messages: [good.messages[0], good.messages[1], { role: "assistant", content: tampered }] }].map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const v = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
+    expect(v.code).toBe(1);
+    const report = JSON.parse(v.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
+    expect(report.results.map((x) => x.ok)).toEqual([true, false]);
+    expect(report.results[1]!.reason).toStartWith("artifact-mismatch:");
+  }, 600_000);
+
   testWith(HAVE, "kill -9 mid-run, then the same command resumes to the uninterrupted result", async () => {
     const args = (o: string): string[] => ["gen", "--config", FAST, "--count", "5", "--workers", "2", "--seed", "9", "--out", o];
     const killed = tmp("killed");

@@ -31,5 +31,7 @@ export function dimsOf(cfg: WitnessConfig): Dimensions {
     max: cfg.max_attestors,
     maxRules: cfg.max_rules,
     paraphrases: cfg.paraphrases_per_answer,
+    chainShare: cfg.chain_share,
+    chainSteps: cfg.chain_steps,
   };
 }
