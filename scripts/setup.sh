@@ -13,6 +13,11 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup failed: %s\n' "$*" >&2; exit 1; }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required but not installed ($2)"; }
+
+# One set-up at a time: children inherit the lock, so a straggler from an interrupted run is waited for.
+mkdir -p "$TOOLS"
+exec 9>"$TOOLS/setup.lock"
+flock 9
 need node "install Node.js 20+"
 need npm "install npm"
 need go "install Go >= 1.26.1 (witness $WITNESS_VERSION needs it)"
@@ -81,4 +86,5 @@ node_modules/.bin/bun build src/cli.ts --compile --minify --sourcemap --bytecode
   --no-compile-autoload-bunfig --no-compile-autoload-dotenv --outfile dist/sekft.partial >/dev/null \
   || die "bun build failed"
 mv -f dist/sekft.partial dist/sekft
+if [[ -f dist/sekft.partial.map ]]; then mv -f dist/sekft.partial.map dist/sekft.map; fi
 step "ready: dist/sekft $(dist/sekft --version), witness at $WITNESS_DIR/witness"
