@@ -154,6 +154,13 @@ describe("witness track (real witness)", () => {
     expect(b.stderr).toContain('b.jsonl:1: no "messages" array');
   });
 
+  testWith(HAVE, "a command whose tool is missing is skipped with a warning, not a failure", async () => {
+    const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-missing-tool.toml"), "--count", "2", "--out", tmp("ghost")], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("skipping command ghost-build: ghost-compiler does not work here");
+    expect(r.stderr).toMatch(/witness: kept 2 /);
+  }, 600_000);
+
   testWith(HAVE, "a missing witness binary is a clear error with exit 2", async () => {
     const r = await runCli(["gen", "--count", "1", "--out", tmp("nowit")], { env: cleanEnv({ SEKFT_WITNESS: "/nonexistent/witness", HOME: tmp("home") }) });
     expect(r.code).toBe(2);
