@@ -100,7 +100,7 @@ describe("witness track (real witness)", () => {
   }, 600_000);
 
   testWith(HAVE, "kill -9 mid-run, then the same command resumes to the uninterrupted result", async () => {
-    const args = (o: string): string[] => ["gen", "--config", FAST, "--count", "5", "--workers", "2", "--seed", "9", "--out", o];
+    const args = (o: string): string[] => ["gen", "--config", FAST, "--count", "10", "--workers", "2", "--seed", "9", "--out", o];
     const killed = tmp("killed");
     const proc = Bun.spawn([...binCommand(), ...args(killed)], { cwd: ROOT, env: env(), stdout: "ignore", stderr: "ignore" });
     const journal = join(killed, "witness", "journal.jsonl");
