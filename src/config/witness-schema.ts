@@ -8,7 +8,7 @@ export const AttestorSchema = z.strictObject({
   name: Name,
   id: Name.optional().describe("distinguishes two entries of one attestor with different setups; defaults to name"),
   setup: z
-    .enum(["none", "git", "lockfile", "maven", "sbom-spdx", "sbom-cyclonedx", "sarif", "secret", "docker", "vex", "ci", "k8s"])
+    .enum(["none", "git", "lockfile", "maven", "sbom-spdx", "sbom-cyclonedx", "sarif", "secret", "docker", "oci", "vex", "ci", "k8s"])
     .default("none")
     .describe("what the script must create before `witness run` so the attestor succeeds offline"),
   flags: z.array(z.string()).default([]).describe("extra `witness run` flags this attestor needs"),
@@ -71,7 +71,7 @@ export const WitnessSchema = z.strictObject({
   timeout_s: z.number().positive().default(180),
   witness_bin: z.string().default("").describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
   offline_only: z.boolean().default(true),
-  excluded_attestors: z.array(Name).default(["github", "aws", "gcp-iit", "jwt", "policyverify", "oci"]),
+  excluded_attestors: z.array(Name).default(["github", "aws", "gcp-iit", "jwt", "policyverify"]),
   key_types: z.array(z.enum(["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-3072"])).min(1).default(["ed25519", "ecdsa-p256", "rsa-3072"]),
   system_prompt: z.string().min(1),
   steps: z.array(Name).min(1),

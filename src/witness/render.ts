@@ -127,7 +127,7 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     const lines: string[] = [];
     for (const f of staged) {
       if (f.compute) lines.push(...f.compute);
-      lines.push(...heredoc(`reports/${f.name}`, f.content, Boolean(f.compute)));
+      if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content, Boolean(f.compute)));
     }
     say(`**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`, lines);
   }

@@ -9,7 +9,8 @@ export interface StagedFile {
   product: string;
   /** Script lines that compute shell variables the content uses (the heredoc then expands them). */
   compute?: string[];
-  content: string;
+  /** Text written with a heredoc after `compute`; absent when `compute` makes the file itself. */
+  content?: string;
   explain: string;
 }
 
@@ -120,6 +121,25 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
   "image.name": "localhost/acme/${project}:1.0.0"
 }
 `,
+        },
+      ];
+    case "oci":
+      return [
+        {
+          name: "image.tar",
+          product: "image.tar",
+          explain: "an image in `docker save` layout (manifest, config, one layer), as a builder would export it; its digests are computed by the script",
+          compute: [
+            "mkdir -p reports/image/layer",
+            `printf '%s\\n' "${project} 1.0.0" > reports/image/layer/VERSION`,
+            "(cd reports/image/layer && tar -cf ../layer.tar VERSION)",
+            "layer_digest=$(openssl dgst -sha256 -r reports/image/layer.tar | cut -d' ' -f1)",
+            `printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}\\n' "$layer_digest" > reports/image/config.json`,
+            "config_digest=$(openssl dgst -sha256 -r reports/image/config.json | cut -d' ' -f1)",
+            'mv reports/image/config.json "reports/image/$config_digest.json"',
+            `printf '[{"Config":"%s.json","RepoTags":["localhost/acme/${project}:1.0.0"],"Layers":["layer.tar"]}]\\n' "$config_digest" > reports/image/manifest.json`,
+            '(cd reports/image && tar -cf ../image.tar manifest.json "$config_digest.json" layer.tar)',
+          ],
         },
       ];
     case "k8s":
