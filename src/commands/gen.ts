@@ -11,7 +11,18 @@ const args = {
   workers: { type: "string", description: "Concurrent jobs (default: run.workers, 0 = CPU count)" },
   seed: { type: "string", description: "Sampler seed (default: run.seed)" },
   author: { type: "string", description: "Shell bundles: builtin | model", default: "builtin" },
+  shard: { type: "string", description: "I/N: make only every N-th item starting at I (0-based, e.g. $JOB_COMPLETION_INDEX/4)" },
 } as const;
+
+/** Parses `--shard I/N` (0 ≤ I < N). */
+function parseShard(value: string | undefined): { index: number; total: number } {
+  if (value === undefined) return { index: 0, total: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || total < 1 || index >= total) throw new UsageError(`--shard must be I/N with 0 ≤ I < N, got "${value}"`);
+  return { index, total };
+}
 
 export default defineCommand({
   meta: { name: "gen", description: "Generate execution-verified examples (witness) or gated scenario bundles (shell)" },
@@ -31,7 +42,7 @@ export default defineCommand({
     if (count !== undefined) overrides[track] = { count };
     const ctx = await createContext(a, overrides);
     const workers = ctx.config.run.workers || availableParallelism();
-    const opts = { out: ctx.config.run.out, workers, seed: ctx.config.run.seed };
+    const opts = { out: ctx.config.run.out, workers, seed: ctx.config.run.seed, shard: parseShard(a.shard) };
     if (track === "witness") {
       const { genWitness } = await import("../witness/gen.ts");
       await genWitness(ctx, { ...opts, count: ctx.config.witness.count });

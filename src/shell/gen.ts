@@ -17,6 +17,8 @@ export interface GenShellOptions {
   workers: number;
   seed: number;
   author: "builtin" | "model" | string;
+  /** This process makes only every `total`-th planned cell, starting at `index`. */
+  shard?: { index: number; total: number };
 }
 
 // A builtin cell that fails its gate gets a few other variants before the run gives it up.
@@ -27,7 +29,9 @@ export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<
   const shell = ctx.config.shell;
   const model = opts.author === "model";
   if (!model) checkBuiltinCoverage(shell);
-  const cells = planCells(shell, opts.count, opts.seed);
+  const shard = opts.shard ?? { index: 0, total: 1 };
+  // Plan the whole job, then keep this shard's share, so shards together keep the planned balance.
+  const cells = planCells(shell, opts.count * shard.total, opts.seed).filter((_, i) => i % shard.total === shard.index);
   await using engine = await DockerEngine.connect(ctx.env);
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);

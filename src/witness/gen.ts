@@ -16,6 +16,8 @@ export interface GenWitnessOptions {
   out: string;
   workers: number;
   seed: number;
+  /** This process makes only the specs whose stream index ≡ shard.index (mod shard.total). */
+  shard?: { index: number; total: number };
 }
 
 export interface GenSummary {
@@ -48,7 +50,13 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
   let toolCpu = 0;
   const reasons: Record<string, number> = {};
   const progress = new Progress("witness", opts.count, { tty: ctx.tty });
-  const specs = sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, ctx.config.witness));
+  const shard = opts.shard ?? { index: 0, total: 1 };
+  const specs = (function* () {
+    // Every shard walks the same stream, so paraphrase caps and question uniqueness hold across shards.
+    for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, ctx.config.witness))) {
+      if (entry.index % shard.total === shard.index) yield entry;
+    }
+  })();
   // Walk past what the journal already decided, so `kept` is right before anything new is dispatched.
   const lastIndex = Math.max(-1, ...journal.records.map((r) => r.index));
   const pending: { index: number; id: string; spec: ExampleSpec }[] = [];

@@ -161,6 +161,23 @@ describe("witness track (real witness)", () => {
     expect(r.stderr).toMatch(/witness: kept 2 /);
   }, 600_000);
 
+  testWith(HAVE, "--shard I/N splits the same stream into disjoint parts", async () => {
+    const parts = await Promise.all(
+      [0, 1].map(async (i) => {
+        const o = tmp(`shard${i}`);
+        const r = await runCli(["gen", "--config", FAST, "--count", "3", "--workers", "1", "--seed", "6", "--shard", `${i}/2`, "--out", o], { env: env() });
+        expect(r.code, r.stderr).toBe(0);
+        return readFileSync(join(o, "witness", "meta.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; index: number });
+      }),
+    );
+    parts.forEach((meta, i) => {
+      expect(meta).toHaveLength(3);
+      for (const m of meta) expect(m.index % 2).toBe(i);
+    });
+    expect(parts[0]!.some((a) => parts[1]!.some((b) => a.id === b.id))).toBe(false);
+    expect((await runCli(["gen", "--shard", "2/2", "--count", "1"], { env: env() })).code).toBe(2);
+  }, 600_000);
+
   testWith(HAVE, "a missing witness binary is a clear error with exit 2", async () => {
     const r = await runCli(["gen", "--count", "1", "--out", tmp("nowit")], { env: cleanEnv({ SEKFT_WITNESS: "/nonexistent/witness", HOME: tmp("home") }) });
     expect(r.code).toBe(2);
