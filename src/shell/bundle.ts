@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { canonical, sha256 } from "../dataset/hash.ts";
 import { posix } from "node:path";
 import { z } from "zod";
 import { rootOf } from "../sandbox/fixtures.ts";
@@ -71,18 +71,9 @@ export const BundleSchema = z.strictObject({
 });
 export type Bundle = z.infer<typeof BundleSchema>;
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** The bundle id: a hash of the cell and scenario content (not of author, image or gate timings). */
 export function bundleId(cell: Cell, scenario: Scenario): string {
-  return createHash("sha256").update(canonical({ cell, scenario })).digest("hex").slice(0, 24);
+  return sha256(canonical({ cell, scenario })).slice(0, 24);
 }
 
 /** Safety rules zod cannot express; returns the first reason the scenario is unsafe, or null. */

@@ -2,7 +2,8 @@ import type { ShellConfig } from "../config/shell-schema.ts";
 import { ConfigError } from "../errors.ts";
 import type { Cell } from "./bundle.ts";
 import { builtinSupports } from "./builtin/compose.ts";
-import { allocate, Rng } from "./rng.ts";
+import { Rng } from "../rng.ts";
+import { allocate } from "./allocate.ts";
 
 const weights = (table: Record<string, { weight: number }>): Record<string, number> => Object.fromEntries(Object.entries(table).map(([k, v]) => [k, v.weight]));
 

@@ -36,10 +36,10 @@ export async function loadCatalog(witness: string, env: Record<string, string>, 
   if (!types.material || !types.product || !types["command-run"]) {
     throw new DependencyError(`could not read the attestor table of ${witness}`, "Is it witness v0.11.0?");
   }
-  const sbomTypes = {
-    spdx: await learnSbomType(witness, env, "spdx", alwaysRunTypes(types), signal),
-    cyclonedx: await learnSbomType(witness, env, "cyclonedx", alwaysRunTypes(types), signal),
-  };
+  const [spdx, cyclonedx] = await Promise.all(
+    (["spdx", "cyclonedx"] as const).map((kind) => learnSbomType(witness, env, kind, alwaysRunTypes(types), signal)),
+  );
+  const sbomTypes = { spdx, cyclonedx };
   return { witness, version: ver.stdout.trim().replace(/^witness\s+/, ""), types, sbomTypes };
 }
 

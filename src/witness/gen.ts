@@ -58,7 +58,7 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
     }
   })();
   // Walk past what the journal already decided, so `kept` is right before anything new is dispatched.
-  const lastIndex = Math.max(-1, ...journal.records.map((r) => r.index));
+  const lastIndex = journal.records.reduce((m, r) => Math.max(m, r.index), -1);
   const pending: { index: number; id: string; spec: ExampleSpec }[] = [];
   while (lastIndex >= 0) {
     const e = specs.next();

@@ -6,7 +6,8 @@ import { VERSION } from "../version.ts";
 import type { Proof } from "./prove.ts";
 import type { RenderedExample } from "./render.ts";
 import { extractScript } from "./script.ts";
-import { canonical, GENERATOR_VERSION, sha256, type ExampleSpec } from "./spec.ts";
+import { canonical, sha256 } from "../dataset/hash.ts";
+import { GENERATOR_VERSION, type ExampleSpec } from "./spec.ts";
 
 export type JournalRecord =
   | { id: string; index: number; status: "kept"; spec: ExampleSpec; rendered: RenderedExample; proof: Extract<Proof, { ok: true }> }

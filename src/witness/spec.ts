@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
+import { canonical, sha256 } from "../dataset/hash.ts";
 import type { AttestorConfig, CommandConfig, RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
-import { Rng, subSeed } from "./rng.ts";
+import { Rng } from "../rng.ts";
 
 export type KeyType = WitnessConfig["key_types"][number];
 
@@ -17,20 +17,7 @@ export interface ExampleSpec {
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/4";
-
-/** Canonical JSON: sorted keys, so equal specs hash equally. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export const GENERATOR_VERSION = "witness-gen/5";
 
 /** An example's id: its canonical spec and the generator version. */
 export function specId(spec: ExampleSpec): string {
@@ -93,8 +80,8 @@ export function* sampleSpecs(
   questionOf?: (spec: ExampleSpec) => string,
 ): Generator<{ index: number; spec: ExampleSpec; id: string }> {
   const askedBy = new Map<string, string>();
-  const rng = new Rng(subSeed(seed, "specs"));
-  const order = <T>(label: string, items: readonly T[]): T[] => new Rng(subSeed(seed, label)).shuffle(items);
+  const rng = new Rng(`${seed}:specs`);
+  const order = <T>(label: string, items: readonly T[]): T[] => new Rng(`${seed}:${label}`).shuffle(items);
   const cmds = order("commands", dims.commands);
   const steps = order("steps", dims.steps);
   const questions = order("questions", dims.questions.map((_, i) => i));
@@ -123,14 +110,14 @@ export function* sampleSpecs(
     const wantChain = rng.next() < dims.chainShare && !cmd.run.startsWith("tar ") && git !== undefined;
     if (wantChain && canAdd(attestorId(git), chosen, byName, cmd)) chosen.add(attestorId(git));
     // Half the examples stay small, half reach for the configured maximum.
-    const target = rng.next() < 0.5 ? dims.min + rng.int(2) : dims.max - rng.int(2);
+    const target = rng.next() < 0.5 ? dims.min + rng.int(0, 1) : dims.max - rng.int(0, 1);
     for (const a of rng.shuffle(atts)) {
       if (chosen.size >= Math.max(dims.min, Math.min(dims.max, target))) break;
       if (canAdd(attestorId(a), chosen, byName, cmd)) chosen.add(attestorId(a));
     }
     const ruleSet = new Set<string>();
     if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);
-    const extra = rng.int(dims.maxRules + 1);
+    const extra = rng.int(0, dims.maxRules);
     for (const r of rng.shuffle(rules)) {
       if (ruleSet.size >= Math.min(dims.maxRules, Math.max(extra, ruleSet.size))) break;
       if (ruleApplies(r, chosen, cmd, dims)) ruleSet.add(r.name);

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { readJsonl } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
-import { sha256 } from "./spec.ts";
+import { sha256 } from "../dataset/hash.ts";
 import { answerOf } from "./verify.ts";
 
 export interface DatasetStats {

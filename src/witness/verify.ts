@@ -3,7 +3,7 @@ import { DependencyError, InputError, InterruptedError } from "../errors.ts";
 import { readJsonl } from "../dataset/jsonl.ts";
 import { runPool } from "../pool/pool.ts";
 import { Progress } from "../ui/progress.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../rng.ts";
 import { locateWitness, WITNESS_VERSION } from "./locate.ts";
 import { extractScript, runScript, scriptPath } from "./script.ts";
 

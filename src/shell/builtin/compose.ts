@@ -1,5 +1,5 @@
 import type { Cell, Fixture, Scenario, Step } from "../bundle.ts";
-import { Rng } from "../rng.ts";
+import { Rng } from "../../rng.ts";
 import { PROVIDERS, type Directive } from "./providers.ts";
 import { TASKS, type TaskInstance } from "./tasks.ts";
 

@@ -1,5 +1,5 @@
 import type { Fixture } from "../bundle.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../rng.ts";
 
 /** A directive as a provider serves it. */
 export interface Directive {

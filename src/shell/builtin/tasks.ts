@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Fixture } from "../bundle.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../rng.ts";
 
 /** One instantiated task: its workspace, the directive that asks for it, how to do it, how to check it. */
 export interface TaskInstance {
