@@ -46,24 +46,9 @@ if [[ ! -x node_modules/.bin/bun || ! -f "$stamp" || "$(cat "$stamp")" != "$want
 fi
 
 # --- witness, built from its Go module into a cache outside the checkout ---------------------
-if [[ -x "$WITNESS_DIR/witness" ]] && "$WITNESS_DIR/witness" version >/dev/null 2>&1; then
-  :
-else
-  step "building witness $WITNESS_VERSION from its Go module (takes a few minutes the first time)"
-  mkdir -p "$TOOLS"
-  tmp="$(mktemp -d "$TOOLS/.witness-build.XXXXXX")"
-  trap 'rm -rf "$tmp"' EXIT
-  if ! GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-mod=mod go install -trimpath "github.com/in-toto/witness@$WITNESS_VERSION" 2>"$tmp/build.log"; then
-    tail -5 "$tmp/build.log" >&2
-    die "could not build github.com/in-toto/witness@$WITNESS_VERSION with 'go install' (see the lines above).
-       If the Go module proxy refuses the module, build witness $WITNESS_VERSION from its source some other way and
-       put the binary at $WITNESS_DIR/witness (or point SEKFT_WITNESS at it), then re-run this script."
-  fi
-  mkdir -p "$WITNESS_DIR"
-  mv -f "$tmp/witness" "$WITNESS_DIR/witness.partial"
-  mv -f "$WITNESS_DIR/witness.partial" "$WITNESS_DIR/witness"   # atomic: an interrupted build leaves nothing half-made
-  rm -rf "$tmp"; trap - EXIT
-fi
+# A module mirror beside the checkout (../shared/goproxy) is used when SEKFT_GOPROXY_DIR names none.
+if [[ -z "${SEKFT_GOPROXY_DIR:-}" && -d "$ROOT/../shared/goproxy" ]]; then export SEKFT_GOPROXY_DIR="$ROOT/../shared/goproxy"; fi
+SEKFT_TOOLS_DIR="$TOOLS" bash "$ROOT/scripts/build-witness.sh"
 
 # --- Docker engine ---------------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then
