@@ -47,10 +47,16 @@ const cells = planCells(shell, 12, 7);
 for (const workers of [1, 2]) {
   const t = performance.now();
   let passed = 0;
-  await runPool(cells.entries(), async ([i, cell]) => {
-    const g = await gateScenario({ engine, image, sandbox: shell.sandbox, signal }, cell, composeBuiltin(cell, i), shell.gate_repeats);
-    if (g.passed) passed++;
-  }, { workers });
+  await runPool(
+    cells.entries(),
+    async ([i, cell]) => {
+      const g = await gateScenario({ engine, image, sandbox: shell.sandbox, signal }, cell, composeBuiltin(cell, i), shell.gate_repeats);
+      if (g.passed) passed++;
+    },
+    { workers },
+  );
   const min = (performance.now() - t) / 60_000;
-  console.log(`gate, ${workers} worker(s): ${(cells.length / min).toFixed(1)} bundles/minute (${passed}/${cells.length} passed, gate_repeats=${shell.gate_repeats})`);
+  console.log(
+    `gate, ${workers} worker(s): ${(cells.length / min).toFixed(1)} bundles/minute (${passed}/${cells.length} passed, gate_repeats=${shell.gate_repeats})`,
+  );
 }

@@ -68,9 +68,16 @@ async function run(workers: number): Promise<{ rate: number; perExample: Record<
 
 const one = await run(1);
 const two = await run(2);
-for (const [label, r] of [["1 worker ", one], ["2 workers", two]] as const) {
+for (const [label, r] of [
+  ["1 worker ", one],
+  ["2 workers", two],
+] as const) {
   const total = Object.values(r.perExample).reduce((a, b) => a + b, 0);
-  const split = Object.entries(r.perExample).map(([k, v]) => `${k} ${v.toFixed(3)}s`).join(", ");
-  console.log(`${label}: ${r.rate.toFixed(3)} examples/s; CPU per example ${total.toFixed(3)}s = ${split}; sekft share ${((r.perExample.sekft! / total) * 100).toFixed(2)}%`);
+  const split = Object.entries(r.perExample)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}s`)
+    .join(", ");
+  console.log(
+    `${label}: ${r.rate.toFixed(3)} examples/s; CPU per example ${total.toFixed(3)}s = ${split}; sekft share ${((r.perExample.sekft! / total) * 100).toFixed(2)}%`,
+  );
 }
 console.log(`scaling 1→2 workers: ${(two.rate / one.rate).toFixed(2)}×  (count ${count}, outputs in ${work})`);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The test command: set-up (idempotent), type-check, then every test (unit and e2e, real witness and Docker).
+# The test command: set-up (idempotent), format + lint (Biome), type-check, then every test (unit and e2e, real witness and Docker).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # The module mirror beside the checkout, for the witness build (see scripts/build-witness.sh).
 if [[ -z "${SEKFT_GOPROXY_DIR:-}" && -d "$ROOT/../shared/goproxy" ]]; then export SEKFT_GOPROXY_DIR="$(cd "$ROOT/../shared/goproxy" && pwd)"; fi
 bash scripts/setup.sh
+node_modules/.bin/biome check . --error-on-warnings
 node_modules/.bin/tsc --noEmit
 exec node_modules/.bin/bun test --timeout 600000 "$@"

@@ -1,6 +1,6 @@
 import TOML from "@iarna/toml";
 import { readFileSync, existsSync, statSync } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import defaultText from "../../config.toml" with { type: "text" };
@@ -38,7 +38,10 @@ export function mergeTables(base: Record<string, unknown>, over: Record<string, 
 /** Turns zod issues into `path.to.key: message` lines. */
 export function formatIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+    const path = issue.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "[");
     if (issue.code === "unrecognized_keys") {
       const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
       return `${keys.join(", ")}: unknown key${keys.length > 1 ? "s" : ""}`;

@@ -78,7 +78,10 @@ const ModelEndpoint = (concurrency: number) =>
   z.strictObject({
     base_url: z.string().url().default("http://127.0.0.1:4000/v1"),
     model: z.string().min(1).default("gpt-4o-mini"),
-    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default("OPENAI_API_KEY"),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default("OPENAI_API_KEY"),
     concurrency: z.number().int().min(1).default(concurrency),
     timeout_s: z.number().min(1).default(120),
     max_attempts: z.number().int().min(1).default(3),
@@ -111,8 +114,14 @@ export const ShellSchema = z
       Object.entries(shell.difficulties).reduce((s, [n, d]) => s + (pick(n, d.terminal) ? d.weight : 0), 0) / (total || 1);
     const panic = share((_, t) => t === "panic");
     const empty = share((n) => n === "empty_queue");
-    if (panic < shell.min_terminal_share) ctx.addIssue({ code: "custom", path: ["difficulties"], message: `panic cells are ${(panic * 100).toFixed(0)}% of the weight, below min_terminal_share` });
-    if (empty < shell.min_terminal_share) ctx.addIssue({ code: "custom", path: ["difficulties"], message: `empty_queue cells are ${(empty * 100).toFixed(0)}% of the weight, below min_terminal_share` });
+    if (panic < shell.min_terminal_share)
+      ctx.addIssue({ code: "custom", path: ["difficulties"], message: `panic cells are ${(panic * 100).toFixed(0)}% of the weight, below min_terminal_share` });
+    if (empty < shell.min_terminal_share)
+      ctx.addIssue({
+        code: "custom",
+        path: ["difficulties"],
+        message: `empty_queue cells are ${(empty * 100).toFixed(0)}% of the weight, below min_terminal_share`,
+      });
   })
   .prefault({});
 

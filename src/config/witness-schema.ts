@@ -21,7 +21,7 @@ export const AttestorSchema = z.strictObject({
 /** A small project a command builds; files are written by the answer script itself. */
 export const ProjectSchema = z.strictObject({
   name: Name,
-  kind: z.string().min(1).describe("how questions name the project, e.g. \"Go module\""),
+  kind: z.string().min(1).describe('how questions name the project, e.g. "Go module"'),
   files: z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, "a relative path"), z.string()),
   lockfile: z.string().optional().describe("a lockfile witness's lockfiles attestor recognises, if the project has one"),
 });
@@ -72,7 +72,10 @@ export const WitnessSchema = z.strictObject({
   witness_bin: z.string().default("").describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
   offline_only: z.boolean().default(true),
   excluded_attestors: z.array(Name).default(["github", "aws", "gcp-iit", "jwt", "policyverify"]),
-  key_types: z.array(z.enum(["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-3072"])).min(1).default(["ed25519", "ecdsa-p256", "rsa-3072"]),
+  key_types: z
+    .array(z.enum(["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-3072"]))
+    .min(1)
+    .default(["ed25519", "ecdsa-p256", "rsa-3072"]),
   system_prompt: z.string().min(1),
   steps: z.array(Name).min(1),
   questions: z.array(z.string().min(1)).min(1),

@@ -30,12 +30,20 @@ async function tool(name: string, argv: string[], env: Env, fix: string, bin?: s
 export async function runChecks(env: Env, witnessBin = ""): Promise<Check[]> {
   const setup = "run scripts/setup.sh";
   const [witness, openssl, git, dash, docker] = await Promise.all([
-    tool("witness", ["version"], env, `${setup} (builds witness ${WITNESS_VERSION} into the tools cache) or set SEKFT_WITNESS`, locateWitness(env, witnessBin) ?? "/nonexistent/witness"),
+    tool(
+      "witness",
+      ["version"],
+      env,
+      `${setup} (builds witness ${WITNESS_VERSION} into the tools cache) or set SEKFT_WITNESS`,
+      locateWitness(env, witnessBin) ?? "/nonexistent/witness",
+    ),
     tool("openssl", ["version"], env, "apt-get install openssl"),
     tool("git", ["--version"], env, "apt-get install git"),
     (async (): Promise<Check> => {
       const path = which("dash", env.PATH);
-      return path ? { name: "dash", ok: true, required: true, path, version: "present" } : { name: "dash", ok: false, required: true, fix: "apt-get install dash" };
+      return path
+        ? { name: "dash", ok: true, required: true, path, version: "present" }
+        : { name: "dash", ok: false, required: true, fix: "apt-get install dash" };
     })(),
     (async (): Promise<Check> => {
       const ping = await pingDocker(env);

@@ -10,7 +10,10 @@ export function dockerEndpoint(env: Readonly<Record<string, string | undefined>>
 }
 
 /** Pings the engine without dockerode (so `doctor` stays light); returns its version or why not. */
-export async function pingDocker(env: Readonly<Record<string, string | undefined>>, timeoutMs = 3000): Promise<{ ok: true; version: string; api: string } | { ok: false; reason: string }> {
+export async function pingDocker(
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = 3000,
+): Promise<{ ok: true; version: string; api: string } | { ok: false; reason: string }> {
   const ep = dockerEndpoint(env);
   try {
     const init = { signal: AbortSignal.timeout(timeoutMs), ...(ep.unix ? { unix: ep.unix } : {}) } as RequestInit;

@@ -36,7 +36,9 @@ export function extractJsonObject(text: string): ExtractedJson {
 function tryParse(text: string): ExtractedJson {
   try {
     const value: unknown = JSON.parse(text);
-    return isObject(value) ? { ok: true, value } : { ok: false, reason: `top-level JSON is ${Array.isArray(value) ? "an array" : typeof value}, not an object` };
+    return isObject(value)
+      ? { ok: true, value }
+      : { ok: false, reason: `top-level JSON is ${Array.isArray(value) ? "an array" : typeof value}, not an object` };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }

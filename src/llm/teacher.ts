@@ -19,9 +19,7 @@ export interface TeacherConfig {
 }
 
 /** A parsed, validated reply, or the last reason none was; usage is summed over every attempt. */
-export type AuthorResult =
-  | { ok: true; raw: unknown; usage: TokenUsage; attempts: number }
-  | { ok: false; reason: string; usage: TokenUsage; attempts: number };
+export type AuthorResult = { ok: true; raw: unknown; usage: TokenUsage; attempts: number } | { ok: false; reason: string; usage: TokenUsage; attempts: number };
 
 /** What one authoring call needs; feature code passes env and signal down, nothing is read globally. */
 export interface AuthorInput {
@@ -112,11 +110,17 @@ async function send(client: OpenAI, body: ChatCompletionCreateParamsNonStreaming
     completion = await client.chat.completions.create(body, { signal });
   } catch (error) {
     if (error instanceof APIError || signal.aborted) throw error;
-    return { content: "", finishReason: null, usage: undefined, malformed: { ok: false, reason: `server reply is not a chat completion (${(error as Error).message})` } };
+    return {
+      content: "",
+      finishReason: null,
+      usage: undefined,
+      malformed: { ok: false, reason: `server reply is not a chat completion (${(error as Error).message})` },
+    };
   }
   const c = completion as { choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>; usage?: Partial<TokenUsage> } | null;
   const choice = typeof c === "object" && c !== null && Array.isArray(c.choices) ? c.choices[0] : undefined;
-  if (!choice) return { content: "", finishReason: null, usage: c?.usage, malformed: { ok: false, reason: "server reply is not a chat completion (no choices)" } };
+  if (!choice)
+    return { content: "", finishReason: null, usage: c?.usage, malformed: { ok: false, reason: "server reply is not a chat completion (no choices)" } };
   const content = typeof choice.message?.content === "string" ? choice.message.content : "";
   return { content, finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : null, usage: c?.usage };
 }

@@ -139,5 +139,9 @@ export function describeFailure(r: RunResult, tailLines = 12): string {
 
 /** The last `n` non-empty lines of a text. */
 export function lastLines(text: string, n: number): string {
-  return text.split("\n").filter((l) => l.trim() !== "").slice(-n).join("\n");
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .slice(-n)
+    .join("\n");
 }

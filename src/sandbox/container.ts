@@ -38,7 +38,12 @@ function volume(target: string, options: string, labels: Record<string, string>)
 }
 
 /** The locked-down container spec: no network, no capabilities, non-root, limits, read-only root. */
-export function sandboxSpec(image: SandboxImage, limits: SandboxLimits, labels: Record<string, string>, env: Record<string, string> = {}): Docker.ContainerCreateOptions {
+export function sandboxSpec(
+  image: SandboxImage,
+  limits: SandboxLimits,
+  labels: Record<string, string>,
+  env: Record<string, string> = {},
+): Docker.ContainerCreateOptions {
   const size = `size=${limits.disk_mb}m`;
   return {
     Image: image.id,
@@ -82,7 +87,13 @@ export class Sandbox implements AsyncDisposable {
   ) {}
 
   /** Creates and starts a fresh container; ready for exec when this resolves. */
-  static async start(engine: DockerEngine, image: SandboxImage, limits: SandboxLimits, signal: AbortSignal, env: Record<string, string> = {}): Promise<Sandbox> {
+  static async start(
+    engine: DockerEngine,
+    image: SandboxImage,
+    limits: SandboxLimits,
+    signal: AbortSignal,
+    env: Record<string, string> = {},
+  ): Promise<Sandbox> {
     if (signal.aborted) throw new InterruptedError();
     const container = await engine.create(sandboxSpec(image, limits, engine.labels(), env));
     const sandbox = new Sandbox(engine, container, signal);

@@ -95,7 +95,11 @@ export class DockerEngine implements AsyncDisposable {
     await Promise.all(list.map((c) => removeQuietly(this.docker.getContainer(c.Id))));
     await this.docker.pruneVolumes({ filters: { label: [`${LABEL}=1`] } }).catch(() => undefined);
     const images = await this.docker.listImages({ filters: { label: [`${LABEL}=1`] } });
-    for (const image of images) await this.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    for (const image of images)
+      await this.docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     return { containers: list.length, images: images.length };
   }
 

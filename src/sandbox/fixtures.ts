@@ -32,7 +32,10 @@ export async function packFixtures(fixtures: FixtureFile[]): Promise<Map<string,
       if (!entries.has(dir)) entries.set(dir, { name: dir, type: "directory", mode: 0o755, uid: defaultUid });
     }
     const uid = f.owner === "op" ? OP_UID : 0;
-    entries.set(rel, f.type === "dir" ? { name: rel, type: "directory", mode: f.mode, uid } : { name: rel, type: "file", mode: f.mode, uid, content: f.content ?? "" });
+    entries.set(
+      rel,
+      f.type === "dir" ? { name: rel, type: "directory", mode: f.mode, uid } : { name: rel, type: "file", mode: f.mode, uid, content: f.content ?? "" },
+    );
   }
   const out = new Map<string, Buffer>();
   for (const [root, entries] of byRoot) {

@@ -14,14 +14,7 @@ export interface SandboxImage {
   id: string;
 }
 
-const CHANGES = [
-  "LABEL sekft=1",
-  `ENV PATH=${PATH_VALUE}`,
-  "ENV HOME=/home/op",
-  "WORKDIR /home/op",
-  `USER ${OP_UID}:${OP_UID}`,
-  'CMD ["/bin/sh"]',
-];
+const CHANGES = ["LABEL sekft=1", `ENV PATH=${PATH_VALUE}`, "ENV HOME=/home/op", "WORKDIR /home/op", `USER ${OP_UID}:${OP_UID}`, 'CMD ["/bin/sh"]'];
 
 async function inspectTag(docker: Docker, tag: string): Promise<SandboxImage | undefined> {
   try {
@@ -49,11 +42,14 @@ export async function buildOfflineImage(engine: DockerEngine, opts: { force?: bo
   const tag = `${IMAGE_REPO}:${hash.slice(0, 16)}`;
   const existing = await inspectTag(engine.docker, tag);
   if (existing && !opts.force) return existing;
-  const stream = await engine.docker.importImage(rootfs as unknown as NodeJS.ReadableStream, {
-    repo: IMAGE_REPO,
-    tag: hash.slice(0, 16),
-    changes: CHANGES,
-  } as object);
+  const stream = await engine.docker.importImage(
+    rootfs as unknown as NodeJS.ReadableStream,
+    {
+      repo: IMAGE_REPO,
+      tag: hash.slice(0, 16),
+      changes: CHANGES,
+    } as object,
+  );
   await drainProgress(engine.docker, stream);
   await engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" });
   const built = await inspectTag(engine.docker, tag);

@@ -60,7 +60,10 @@ async function libraryPaths(bin: string): Promise<string[]> {
 async function appletNames(): Promise<string[]> {
   const r = await runProcess([BUSYBOX, "--list"], { env: { PATH: "/usr/bin:/bin" }, timeoutMs: 10_000 });
   if (r.exitCode !== 0) throw new DependencyError(`${BUSYBOX} --list failed`, "Install busybox-static.");
-  return r.stdout.split("\n").map((s) => s.trim()).filter((s) => s && !SKIP_APPLETS.has(s));
+  return r.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s && !SKIP_APPLETS.has(s));
 }
 
 async function hostFile(path: string): Promise<Uint8Array> {
@@ -76,7 +79,24 @@ export async function rootEntries(): Promise<RootEntry[]> {
   const dir = (name: string, mode = 0o755, uid = 0): RootEntry => ({ name, type: "directory", mode, uid });
   const file = (name: string, content: Uint8Array | string, mode = 0o644): RootEntry => ({ name, type: "file", mode, content });
   const entries: RootEntry[] = [
-    ...["bin", "etc", "lib", "lib64", "usr", "usr/bin", "usr/share", "usr/share/man", "usr/share/man/man1", "usr/local", "var", "run", "proc", "sys", "dev", "home"].map((d) => dir(d)),
+    ...[
+      "bin",
+      "etc",
+      "lib",
+      "lib64",
+      "usr",
+      "usr/bin",
+      "usr/share",
+      "usr/share/man",
+      "usr/share/man/man1",
+      "usr/local",
+      "var",
+      "run",
+      "proc",
+      "sys",
+      "dev",
+      "home",
+    ].map((d) => dir(d)),
     dir("tmp", 0o1777),
     dir("root", 0o700),
     dir("home/op", 0o755, OP_UID),

@@ -8,7 +8,13 @@ import { TEACHER_PROMPT, TEACHER_PROMPT_VERSION } from "./teacher-prompt.ts";
 
 /** An authored scenario with its provenance, or the reason authoring gave up. */
 export type Authored =
-  | { ok: true; scenario: Scenario; author: { kind: "builtin"; version: string; seed: number } | { kind: "model"; model: string; prompt_version: string; usage: { prompt_tokens: number; completion_tokens: number }; attempts: number } }
+  | {
+      ok: true;
+      scenario: Scenario;
+      author:
+        | { kind: "builtin"; version: string; seed: number }
+        | { kind: "model"; model: string; prompt_version: string; usage: { prompt_tokens: number; completion_tokens: number }; attempts: number };
+    }
   | { ok: false; reason: string };
 
 /** Builtin: templates composed offline; each retry uses another variant seed. */
@@ -44,6 +50,12 @@ export async function authorWithModel(cell: Cell, ctx: RunContext, store: Bundle
   return {
     ok: true,
     scenario: parsed.scenario,
-    author: { kind: "model", model: teacher.model, prompt_version: TEACHER_PROMPT_VERSION, usage: { prompt_tokens: result.usage.prompt_tokens, completion_tokens: result.usage.completion_tokens }, attempts: result.attempts },
+    author: {
+      kind: "model",
+      model: teacher.model,
+      prompt_version: TEACHER_PROMPT_VERSION,
+      usage: { prompt_tokens: result.usage.prompt_tokens, completion_tokens: result.usage.completion_tokens },
+      attempts: result.attempts,
+    },
   };
 }

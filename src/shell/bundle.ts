@@ -22,7 +22,12 @@ export const FixtureSchema = z.strictObject({
   // Anything but a regular file or directory (device, fifo, socket, symlink) is refused by this enum.
   type: z.enum(["file", "dir"], { error: "fixture type must be file or dir (device and special files are not allowed)" }).default("file"),
   content: z.string().optional(),
-  mode: z.preprocess((v) => (typeof v === "string" && /^0?[0-7]{3}$/.test(v) ? Number.parseInt(v, 8) : v), z.number().int().min(0).max(0o777, { error: "setuid, setgid and sticky bits are not allowed" })).default(0o644),
+  mode: z
+    .preprocess(
+      (v) => (typeof v === "string" && /^0?[0-7]{3}$/.test(v) ? Number.parseInt(v, 8) : v),
+      z.number().int().min(0).max(0o777, { error: "setuid, setgid and sticky bits are not allowed" }),
+    )
+    .default(0o644),
   owner: z.enum(["op", "root"]).default("op"),
 });
 export type Fixture = z.infer<typeof FixtureSchema>;
@@ -86,7 +91,7 @@ export function unsafeReason(s: Scenario, limits: ShellConfig["limits"]): string
     if (!p.startsWith("/")) return `fixture path escape: ${JSON.stringify(p)} is not absolute`;
     if (p.split("/").some((seg) => seg === ".." || seg === ".")) return `fixture path escape: ${JSON.stringify(p)} contains "." or ".." segments`;
     if (posix.normalize(p) !== p || p.endsWith("/")) return `fixture path escape: ${JSON.stringify(p)} is not normalized`;
-    if (!/^[A-Za-z0-9._+@\/-]+$/.test(p)) return `fixture path ${JSON.stringify(p)} has characters outside [A-Za-z0-9._+@/-]`;
+    if (!/^[A-Za-z0-9._+@/-]+$/.test(p)) return `fixture path ${JSON.stringify(p)} has characters outside [A-Za-z0-9._+@/-]`;
     if (!rootOf(p)) return `fixture path escape: ${JSON.stringify(p)} is outside the allowed roots (/home/op, /usr/local, /var)`;
     if (seen.has(p)) return `fixture ${p} is listed twice`;
     seen.add(p);

@@ -72,27 +72,36 @@ export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<
     return false;
   };
 
-  await runPool(cells.entries(), async (item) => {
-    const ok = await gateCell(item);
-    const cell = item[1];
-    if (ok) {
-      kept++;
-      if (cell.difficulty === "empty_queue") terminals.empty++;
-      else if (shell.difficulties[cell.difficulty]?.terminal === "panic") terminals.panic++;
-      else terminals.exit++;
-    }
-    done++;
-    if (ctx.verbose || done === cells.length || done % Math.max(1, Math.ceil(cells.length / 10)) === 0) {
-      ctx.log.info(`shell: ${done}/${cells.length} cells, ${kept} kept, ${rejected} rejected`);
-    }
-    return ok;
-  }, { workers, signal: ctx.signal });
+  await runPool(
+    cells.entries(),
+    async (item) => {
+      const ok = await gateCell(item);
+      const cell = item[1];
+      if (ok) {
+        kept++;
+        if (cell.difficulty === "empty_queue") terminals.empty++;
+        else if (shell.difficulties[cell.difficulty]?.terminal === "panic") terminals.panic++;
+        else terminals.exit++;
+      }
+      done++;
+      if (ctx.verbose || done === cells.length || done % Math.max(1, Math.ceil(cells.length / 10)) === 0) {
+        ctx.log.info(`shell: ${done}/${cells.length} cells, ${kept} kept, ${rejected} rejected`);
+      }
+      return ok;
+    },
+    { workers, signal: ctx.signal },
+  );
   if (ctx.signal.aborted) throw new InterruptedError();
 
   const secs = ((performance.now() - started) / 1000).toFixed(1);
-  ctx.log.success(`shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`);
+  ctx.log.success(
+    `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`,
+  );
   if (kept < opts.count) {
-    throw new WorkFailedError(`shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`, `See ${opts.out}/shell/rejects.jsonl for every reason.`);
+    throw new WorkFailedError(
+      `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`,
+      `See ${opts.out}/shell/rejects.jsonl for every reason.`,
+    );
   }
   return { kept, rejected };
 }

@@ -41,7 +41,10 @@ export function bundleFiles(dir: string): string[] {
   const candidates = [join(dir, "shell", "bundles"), join(dir, "bundles"), dir];
   const found = candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith(".json")));
   if (!found) throw new InputError(`${dir}: no bundle files (*.json) found`, "Pass the --out directory of `sekft gen --track shell`, or its shell/bundles.");
-  return readdirSync(found).filter((f) => f.endsWith(".json")).sort().map((f) => join(found, f));
+  return readdirSync(found)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => join(found, f));
 }
 
 /** Reads and validates one bundle file; an unreadable or invalid file is an InputError naming it. */

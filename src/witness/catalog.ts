@@ -17,7 +17,10 @@ export interface Catalog {
 export function parseAttestorList(text: string): Catalog["types"] {
   const types: Catalog["types"] = {};
   for (const line of text.split("\n")) {
-    const cells = line.split("│").map((c) => c.trim()).filter(Boolean);
+    const cells = line
+      .split("│")
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (cells.length !== 3 || !cells[1]!.includes("://")) continue;
     const alwaysRun = cells[0]!.includes("(always run)");
     const name = cells[0]!.replace(/\(.*$/, "").trim();
@@ -36,9 +39,8 @@ export async function loadCatalog(witness: string, env: Record<string, string>, 
   if (!types.material || !types.product || !types["command-run"]) {
     throw new DependencyError(`could not read the attestor table of ${witness}`, "Is it witness v0.11.0?");
   }
-  const [spdx, cyclonedx] = await Promise.all(
-    (["spdx", "cyclonedx"] as const).map((kind) => learnSbomType(witness, env, kind, alwaysRunTypes(types), signal)),
-  );
+  const always = alwaysRunTypes(types);
+  const [spdx, cyclonedx] = await Promise.all([learnSbomType(witness, env, "spdx", always, signal), learnSbomType(witness, env, "cyclonedx", always, signal)]);
   const sbomTypes = { spdx, cyclonedx };
   return { witness, version: ver.stdout.trim().replace(/^witness\s+/, ""), types, sbomTypes };
 }
@@ -50,10 +52,20 @@ const SAMPLE_SBOM = {
 
 /** The collection type witness writes for an SBOM product; policies must require exactly that. */
 function alwaysRunTypes(types: Catalog["types"]): Set<string> {
-  return new Set(Object.values(types).filter((t) => t.alwaysRun).map((t) => t.type));
+  return new Set(
+    Object.values(types)
+      .filter((t) => t.alwaysRun)
+      .map((t) => t.type),
+  );
 }
 
-async function learnSbomType(witness: string, env: Record<string, string>, kind: "spdx" | "cyclonedx", exclude: Set<string>, signal?: AbortSignal): Promise<string> {
+async function learnSbomType(
+  witness: string,
+  env: Record<string, string>,
+  kind: "spdx" | "cyclonedx",
+  exclude: Set<string>,
+  signal?: AbortSignal,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "sekft-sbom-probe-"));
   try {
     mkdirSync(join(dir, "ws"));
@@ -61,10 +73,12 @@ async function learnSbomType(witness: string, env: Record<string, string>, kind:
     const keygen = await runProcess(["openssl", "genpkey", "-algorithm", "ed25519", "-out", join(dir, "k.pem")], { env, timeoutMs: 30_000, signal });
     if (keygen.exitCode !== 0) throw new DependencyError(`openssl failed: ${describeFailure(keygen)}`);
     const out = join(dir, "att.json");
-    const run = await runProcess(
-      [witness, "run", "-s", "probe", "-k", join(dir, "k.pem"), "-o", out, "-a", "sbom", "--", "cp", "../sbom.json", "sbom.json"],
-      { env, cwd: join(dir, "ws"), timeoutMs: 60_000, signal },
-    );
+    const run = await runProcess([witness, "run", "-s", "probe", "-k", join(dir, "k.pem"), "-o", out, "-a", "sbom", "--", "cp", "../sbom.json", "sbom.json"], {
+      env,
+      cwd: join(dir, "ws"),
+      timeoutMs: 60_000,
+      signal,
+    });
     if (run.exitCode !== 0) throw new DependencyError(`witness run with an SBOM failed: ${describeFailure(run)}`);
     const envelope = JSON.parse(readFileSync(out, "utf8")) as { payload: string };
     const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as {

@@ -117,7 +117,9 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
     toolCpuSeconds: toolCpu,
     sekftCpuSeconds: (own.user + own.system) / 1e6,
   };
-  const why = Object.entries(reasons).map(([k, v]) => `${k} ${v}`).join(", ");
+  const why = Object.entries(reasons)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   ctx.log.log(
     `witness: kept ${written.kept} (train ${written.train}, valid ${written.valid}), rejected ${written.rejected}${why ? ` (${why})` : ""}, ` +
       `${(written.kept / Math.max(seconds, 0.001)).toFixed(2)} examples/s, cpu tools ${toolCpu.toFixed(1)}s sekft ${summary.sekftCpuSeconds.toFixed(1)}s → ${dir}`,

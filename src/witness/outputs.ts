@@ -39,7 +39,11 @@ export function splitOf(scriptSha: string, validShare: number): "train" | "valid
  * Writes train/valid/meta/rejects and the manifest from journal records in stream order. Every file is
  * written whole via `.partial` + rename, and the manifest last, so a complete manifest means a complete set.
  */
-export function writeWitnessOutputs(dir: string, records: JournalRecord[], opts: OutputOptions): { kept: number; train: number; valid: number; rejected: number } {
+export function writeWitnessOutputs(
+  dir: string,
+  records: JournalRecord[],
+  opts: OutputOptions,
+): { kept: number; train: number; valid: number; rejected: number } {
   const kept = records.filter((r): r is Extract<JournalRecord, { status: "kept" }> => r.status === "kept").slice(0, opts.count);
   const last = kept.at(-1)?.index ?? Infinity;
   const rejects = records.filter((r): r is Extract<JournalRecord, { status: "rejected" }> => r.status === "rejected" && r.index < last);

@@ -38,7 +38,8 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   const catalog = await loadCatalog(witness, env, ctx.signal);
 
   const attestors = cfg.attestors.filter((a, i) => {
-    if (!catalog.types[a.name]) throw new ConfigError(`witness.attestors[${i}].name: "${a.name}" is not an attestor of ${witness} (see \`witness attestors list\`)`);
+    if (!catalog.types[a.name])
+      throw new ConfigError(`witness.attestors[${i}].name: "${a.name}" is not an attestor of ${witness} (see \`witness attestors list\`)`);
     if (cfg.offline_only && cfg.excluded_attestors.includes(a.name)) {
       ctx.log.warn(`skipping attestor ${a.name}: it cannot succeed offline (witness.excluded_attestors)`);
       return false;
@@ -73,7 +74,10 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   if (!commands.length) throw new DependencyError("no witness command can run on this machine", "Install at least one of the configured build tools.");
 
   const tools: Record<string, string> = { witness: catalog.version };
-  for (const [name, argv] of [["openssl", ["openssl", "version"]], ["git", ["git", "--version"]]] as const) {
+  for (const [name, argv] of [
+    ["openssl", ["openssl", "version"]],
+    ["git", ["git", "--version"]],
+  ] as const) {
     const r = await runProcess([...argv], { env, timeoutMs: 10_000 });
     tools[name] = r.stdout.trim();
   }

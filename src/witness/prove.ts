@@ -30,7 +30,8 @@ export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise
   const started = performance.now();
   for (const m of ex.mutations) {
     const mutated = applyMutation(script, m);
-    if (!mutated) return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
+    if (!mutated)
+      return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
     const t = performance.now();
     const r = await runScript(mutated, { ...env, phrases: [m.message] });
     cpu += r.cpuSeconds;

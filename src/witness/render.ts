@@ -103,14 +103,22 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
       "mkdir -p keys att reports",
       `openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${step}.key`,
       `openssl pkey -in keys/${step}.key -pubout -out keys/${step}.pub`,
-      ...(chain ? [`openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${chain}.key`, `openssl pkey -in keys/${chain}.key -pubout -out keys/${chain}.pub`] : []),
+      ...(chain
+        ? [`openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${chain}.key`, `openssl pkey -in keys/${chain}.key -pubout -out keys/${chain}.pub`]
+        : []),
       `openssl genpkey ${KEYGEN[spec.keys.policy]} -out keys/policy.key`,
       "openssl pkey -in keys/policy.key -pubout -out keys/policy.pub",
     ],
   );
 
   const files: string[] = ["mkdir -p repo/ws"];
-  const dirs = [...new Set(Object.keys(project.files).filter((f) => f.includes("/")).map((f) => `repo/ws/${f.slice(0, f.lastIndexOf("/"))}`))];
+  const dirs = [
+    ...new Set(
+      Object.keys(project.files)
+        .filter((f) => f.includes("/"))
+        .map((f) => `repo/ws/${f.slice(0, f.lastIndexOf("/"))}`),
+    ),
+  ];
   if (dirs.length) files.push(`mkdir -p ${dirs.join(" ")}`);
   for (const [path, content] of Object.entries(project.files)) {
     if (content === "") files.push(`: > repo/ws/${path}`);
@@ -129,7 +137,10 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
       if (f.compute) lines.push(...f.compute);
       if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content, Boolean(f.compute)));
     }
-    say(`**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`, lines);
+    say(
+      `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
+      lines,
+    );
   }
 
   if (useGit) {
@@ -176,7 +187,9 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
   const policyLines = [
     `${keyVar}_keyid=$(openssl dgst -sha256 -r keys/${step}.pub | cut -d' ' -f1)`,
     `${keyVar}_key=$(openssl base64 -A -in keys/${step}.pub)`,
-    ...(chain ? [`${chainVar}_keyid=$(openssl dgst -sha256 -r keys/${chain}.pub | cut -d' ' -f1)`, `${chainVar}_key=$(openssl base64 -A -in keys/${chain}.pub)`] : []),
+    ...(chain
+      ? [`${chainVar}_keyid=$(openssl dgst -sha256 -r keys/${chain}.pub | cut -d' ' -f1)`, `${chainVar}_key=$(openssl base64 -A -in keys/${chain}.pub)`]
+      : []),
   ];
   say(
     `**Key ID${chain ? "s" : ""}.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
@@ -193,7 +206,10 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
       lines.push(`${v}=$(openssl base64 -A -in rego/${r.name}.rego)`);
     }
     const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
-    say(`**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`, lines);
+    say(
+      `**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`,
+      lines,
+    );
   }
 
   const typeOf = (name: string): string => {
@@ -244,7 +260,11 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
       (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
       `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
       "`witness policy check` validates it (JSON, expiry, key IDs, Rego syntax) before it is signed with the policy key.",
-    [...heredoc("policy.json", policy.join("\n") + "\n", true), "witness policy check policy.json", "witness sign -k keys/policy.key -f policy.json -o policy.signed.json"],
+    [
+      ...heredoc("policy.json", policy.join("\n") + "\n", true),
+      "witness policy check policy.json",
+      "witness sign -k keys/policy.key -f policy.json -o policy.signed.json",
+    ],
   );
 
   say(

@@ -13,7 +13,10 @@ export function extractScript(markdown: string): string {
 
 /** The last command of a script, ignoring blank lines and comments. */
 export function lastCommand(script: string): string {
-  const lines = script.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = script
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   return lines.at(-1) ?? "";
 }
 
@@ -51,7 +54,8 @@ export function scriptPath(witness: string, hostPath: string): string {
  */
 export async function runScript(script: string, env: ScriptEnv): Promise<ScriptOutcome> {
   if (!script.trim()) return fail("no-script", "the answer has no ```sh blocks");
-  if (!/^witness verify\b/.test(lastCommand(script))) return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
+  if (!/^witness verify\b/.test(lastCommand(script)))
+    return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
   const dir = mkdtempSync(join(tmpdir(), "sekft-ex-"));
   const work = join(dir, "work");
   try {

@@ -84,7 +84,10 @@ export function* sampleSpecs(
   const order = <T>(label: string, items: readonly T[]): T[] => new Rng(`${seed}:${label}`).shuffle(items);
   const cmds = order("commands", dims.commands);
   const steps = order("steps", dims.steps);
-  const questions = order("questions", dims.questions.map((_, i) => i));
+  const questions = order(
+    "questions",
+    dims.questions.map((_, i) => i),
+  );
   const atts = order("attestors", dims.attestors);
   const rules = order("rules", dims.rego);
   const keys = order("keys", dims.keyTypes);
@@ -101,7 +104,10 @@ export function* sampleSpecs(
     const forcedRule = rules.length ? rules[i % rules.length]! : undefined;
     const forcedAtt = atts[i % atts.length]!;
     if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor)) {
-      const fit = dims.attestors.find((a) => a.name === forcedRule.attestor && (!forcedRule.requires_setup || forcedRule.requires_setup === "lockfile" || a.setup === forcedRule.requires_setup));
+      const fit = dims.attestors.find(
+        (a) =>
+          a.name === forcedRule.attestor && (!forcedRule.requires_setup || forcedRule.requires_setup === "lockfile" || a.setup === forcedRule.requires_setup),
+      );
       if (fit && canAdd(attestorId(fit), chosen, byName, cmd)) chosen.add(attestorId(fit));
     }
     if (canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));

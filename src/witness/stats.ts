@@ -46,7 +46,7 @@ export function dimensionsFromText(answer: string): Dims {
   const keys = [...script.matchAll(/openssl genpkey (.*?) -out/g)].map((m) => keyTypeOf(m[1]!));
   return {
     step: [/\s-s\s+(\S+)/.exec(run)?.[1] ?? "(none)"],
-    command: [cmd ? cmd.split(" ")[0] === "sh" ? cmd.replace(/^sh -c '/, "").split(" ")[0]! : cmd.split(" ")[0]! : "(none)"],
+    command: [cmd ? (cmd.split(" ")[0] === "sh" ? cmd.replace(/^sh -c '/, "").split(" ")[0]! : cmd.split(" ")[0]!) : "(none)"],
     attestor: att ? att.split(",") : [],
     rego: [...script.matchAll(/cat > rego\/([\w.-]+)\.rego/g)].map((m) => m[1]!),
     key_type: keys,
@@ -71,7 +71,9 @@ export function datasetStats(file: string): DatasetStats {
   const split = basename(file, ".jsonl");
   let metas: { spec: { step: string; command: string; attestors: string[]; rules: string[]; keys: Record<string, string>; question: number } }[] = [];
   if (existsSync(metaFile)) {
-    metas = readJsonl<{ split: string; spec: (typeof metas)[number]["spec"] }>(metaFile).map((r) => r.value).filter((m) => m.split === split);
+    metas = readJsonl<{ split: string; spec: (typeof metas)[number]["spec"] }>(metaFile)
+      .map((r) => r.value)
+      .filter((m) => m.split === split);
   }
   const useMeta = metas.length === rows.length;
   const dimensions: DatasetStats["dimensions"] = {};
@@ -119,7 +121,9 @@ export function formatStats(s: DatasetStats): string {
     `answer length chars: min ${s.answer_chars.min}, median ${s.answer_chars.median}, mean ${s.answer_chars.mean}, max ${s.answer_chars.max}`,
   ];
   for (const [dim, counts] of Object.entries(s.dimensions)) {
-    const items = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`);
+    const items = Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}=${v}`);
     out.push(`${dim} (${items.length}): ${items.join(" ")}`);
   }
   return `${out.join("\n")}\n`;

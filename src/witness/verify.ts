@@ -39,9 +39,17 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
   if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, "Run scripts/setup.sh, set SEKFT_WITNESS, or set witness.witness_bin.");
   let chosen = rows;
   if (opts.sample !== undefined && opts.sample < rows.length) {
-    chosen = new Rng(opts.seed).shuffle(rows).slice(0, opts.sample).sort((a, b) => a.line - b.line);
+    chosen = new Rng(opts.seed)
+      .shuffle(rows)
+      .slice(0, opts.sample)
+      .sort((a, b) => a.line - b.line);
   }
-  const env = { path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), home: ctx.env.HOME ?? "/tmp", timeoutMs: ctx.config.witness.timeout_s * 1000, signal: ctx.signal };
+  const env = {
+    path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"),
+    home: ctx.env.HOME ?? "/tmp",
+    timeoutMs: ctx.config.witness.timeout_s * 1000,
+    signal: ctx.signal,
+  };
   const results: VerifyResult[] = [];
   const progress = new Progress("verify", chosen.length, { tty: ctx.tty, quiet: opts.json && !ctx.tty });
   await runPool(

@@ -5,7 +5,12 @@ import { cleanEnv, ROOT } from "../helpers/cli.ts";
 const PRELOAD = join(ROOT, "fixtures/preload/forbid-heavy.ts");
 
 async function runWithPreload(args: string[]): Promise<{ code: number; stderr: string }> {
-  const p = Bun.spawn([process.execPath, "--preload", PRELOAD, join(ROOT, "src/cli.ts"), ...args], { cwd: ROOT, env: cleanEnv(), stdout: "ignore", stderr: "pipe" });
+  const p = Bun.spawn([process.execPath, "--preload", PRELOAD, join(ROOT, "src/cli.ts"), ...args], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdout: "ignore",
+    stderr: "pipe",
+  });
   const [code, stderr] = await Promise.all([p.exited, new Response(p.stderr).text()]);
   return { code, stderr };
 }

@@ -11,136 +11,198 @@ const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
 const env = (): Record<string, string> => cleanEnv({ HOME: process.env.HOME ?? "/root" });
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `sekft-${p}-`));
 type Line = { messages: { role: string; content: string }[] };
-const lines = (f: string): Line[] => readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+const lines = (f: string): Line[] =>
+  readFileSync(f, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
 
 describe("witness track (real witness)", () => {
   let out = "";
 
-  testWith(HAVE, "gen keeps examples that sekft verify accepts, in the documented layout", async () => {
-    out = tmp("gen");
-    const r = await runCli(["gen", "--config", FAST, "--count", "6", "--workers", "2", "--seed", "3", "--out", out], { env: env() });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/witness: kept 6 .* examples\/s/);
-    const dir = join(out, "witness");
-    for (const f of ["train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl", "manifest.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
-    const all = [...lines(join(dir, "train.jsonl")), ...lines(join(dir, "valid.jsonl"))];
-    expect(all).toHaveLength(6);
-    for (const l of all) {
-      expect(Object.keys(l)).toEqual(["messages"]);
-      expect(l.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-    }
-    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { counts: { kept: number }; tools: { witness: string }; files: Record<string, string> };
-    expect(manifest.counts.kept).toBe(6);
-    expect(Object.keys(manifest.files)).toContain("train.jsonl");
-    const meta = readFileSync(join(dir, "meta.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { mutations: unknown[]; split: string });
-    expect(meta).toHaveLength(6);
-    const v = await runCli(["verify", join(dir, "train.jsonl"), "--workers", "2"], { env: env() });
-    expect(v.code, v.stderr).toBe(0);
-    expect(v.stderr).toMatch(new RegExp(`^${lines(join(dir, "train.jsonl")).length} passed, 0 failed$`, "m"));
-    const s = await runCli(["stats", join(dir, "train.jsonl"), "--json"], { env: env() });
-    expect(s.code).toBe(0);
-    const stats = JSON.parse(s.stdout) as { examples: number; distinct_answers: number; dimensions: Record<string, unknown> };
-    expect(stats.examples).toBe(lines(join(dir, "train.jsonl")).length);
-    expect(stats.distinct_answers).toBe(stats.examples);
-    expect(Object.keys(stats.dimensions)).toContain("attestor");
-  }, 600_000);
+  testWith(
+    HAVE,
+    "gen keeps examples that sekft verify accepts, in the documented layout",
+    async () => {
+      out = tmp("gen");
+      const r = await runCli(["gen", "--config", FAST, "--count", "6", "--workers", "2", "--seed", "3", "--out", out], { env: env() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/witness: kept 6 .* examples\/s/);
+      const dir = join(out, "witness");
+      for (const f of ["train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl", "manifest.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
+      const all = [...lines(join(dir, "train.jsonl")), ...lines(join(dir, "valid.jsonl"))];
+      expect(all).toHaveLength(6);
+      for (const l of all) {
+        expect(Object.keys(l)).toEqual(["messages"]);
+        expect(l.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
+      }
+      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
+        counts: { kept: number };
+        tools: { witness: string };
+        files: Record<string, string>;
+      };
+      expect(manifest.counts.kept).toBe(6);
+      expect(Object.keys(manifest.files)).toContain("train.jsonl");
+      const meta = readFileSync(join(dir, "meta.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { mutations: unknown[]; split: string });
+      expect(meta).toHaveLength(6);
+      const v = await runCli(["verify", join(dir, "train.jsonl"), "--workers", "2"], { env: env() });
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stderr).toMatch(new RegExp(`^${lines(join(dir, "train.jsonl")).length} passed, 0 failed$`, "m"));
+      const s = await runCli(["stats", join(dir, "train.jsonl"), "--json"], { env: env() });
+      expect(s.code).toBe(0);
+      const stats = JSON.parse(s.stdout) as { examples: number; distinct_answers: number; dimensions: Record<string, unknown> };
+      expect(stats.examples).toBe(lines(join(dir, "train.jsonl")).length);
+      expect(stats.distinct_answers).toBe(stats.examples);
+      expect(Object.keys(stats.dimensions)).toContain("attestor");
+    },
+    600_000,
+  );
 
-  testWith(HAVE, "broken examples are rejected with the right reason", async () => {
-    const good = lines(join(out, "witness", "train.jsonl"))[0]!;
-    const answer = good.messages[2]!.content;
-    const step = /witness run -s (\S+)/.exec(answer)![1]!;
-    const variant = (from: string | RegExp, to: string): Line => {
-      const content = answer.replace(from, to);
-      expect(content).not.toBe(answer);
-      return { messages: [good.messages[0]!, good.messages[1]!, { role: "assistant", content }] };
-    };
-    const absent = ["jenkins", "gitlab", "maven"].find((a) => !answer.includes(`/attestations/${a}/`))!;
-    const cases: [string, Line][] = [
-      ["keyid-mismatch", variant(`openssl dgst -sha256 -r keys/${step}.pub`, "openssl dgst -sha256 -r keys/policy.pub")],
-      ["expired-policy", variant(/"expires": "[^"]+"/, '"expires": "2000-01-01T00:00:00Z"')],
-      ["no-matching-attestation", variant('      "attestations": [\n', `      "attestations": [\n        { "type": "https://witness.dev/attestations/${absent}/v0.1" },\n`)],
-      ["rego-deny", variant('      "attestations": [\n', '      "attestations": [\n        { "type": "https://witness.dev/attestations/command-run/v0.1", "regopolicies": [ { "name": "deny", "module": "$rego_always_deny" } ] },\n')],
-      ["bad-attestation", variant(/\n```sh\nwitness verify/, `\n\`\`\`sh\ntr 'AEIOU' 'EIOUA' < att/${step}.json > att/tampered.json && mv att/tampered.json att/${step}.json\nwitness verify`)],
-    ];
-    // The always-deny module must exist for the rego case.
-    cases[3]![1].messages[2]!.content = cases[3]![1].messages[2]!.content.replace(
-      "cat > policy.json <<EOF",
-      "printf 'package deny\\nimport rego.v1\\n\\ndeny contains msg if {\\n\\tinput.cmd\\n\\tmsg := \"denied by test\"\\n}\\n' > always-deny.rego\nrego_always_deny=$(openssl base64 -A -in always-deny.rego)\ncat > policy.json <<EOF",
-    );
-    const file = join(tmp("broken"), "broken.jsonl");
-    writeFileSync(file, cases.map(([, l]) => JSON.stringify(l)).join("\n") + "\n");
-    const r = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^0 passed, 5 failed$/m);
-    const report = JSON.parse(r.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
-    cases.forEach(([reason], i) => {
-      const res = report.results.find((x) => x.line === i + 1)!;
-      expect(res.ok).toBe(false);
-      expect(res.reason, `line ${i + 1}`).toStartWith(`${reason}:`);
-    });
-  }, 600_000);
+  testWith(
+    HAVE,
+    "broken examples are rejected with the right reason",
+    async () => {
+      const good = lines(join(out, "witness", "train.jsonl"))[0]!;
+      const answer = good.messages[2]!.content;
+      const step = /witness run -s (\S+)/.exec(answer)![1]!;
+      const variant = (from: string | RegExp, to: string): Line => {
+        const content = answer.replace(from, to);
+        expect(content).not.toBe(answer);
+        return { messages: [good.messages[0]!, good.messages[1]!, { role: "assistant", content }] };
+      };
+      const absent = ["jenkins", "gitlab", "maven"].find((a) => !answer.includes(`/attestations/${a}/`))!;
+      const cases: [string, Line][] = [
+        ["keyid-mismatch", variant(`openssl dgst -sha256 -r keys/${step}.pub`, "openssl dgst -sha256 -r keys/policy.pub")],
+        ["expired-policy", variant(/"expires": "[^"]+"/, '"expires": "2000-01-01T00:00:00Z"')],
+        [
+          "no-matching-attestation",
+          variant('      "attestations": [\n', `      "attestations": [\n        { "type": "https://witness.dev/attestations/${absent}/v0.1" },\n`),
+        ],
+        [
+          "rego-deny",
+          variant(
+            '      "attestations": [\n',
+            '      "attestations": [\n        { "type": "https://witness.dev/attestations/command-run/v0.1", "regopolicies": [ { "name": "deny", "module": "$rego_always_deny" } ] },\n',
+          ),
+        ],
+        [
+          "bad-attestation",
+          variant(
+            /\n```sh\nwitness verify/,
+            `\n\`\`\`sh\ntr 'AEIOU' 'EIOUA' < att/${step}.json > att/tampered.json && mv att/tampered.json att/${step}.json\nwitness verify`,
+          ),
+        ],
+      ];
+      // The always-deny module must exist for the rego case.
+      cases[3]![1].messages[2]!.content = cases[3]![1].messages[2]!.content.replace(
+        "cat > policy.json <<EOF",
+        "printf 'package deny\\nimport rego.v1\\n\\ndeny contains msg if {\\n\\tinput.cmd\\n\\tmsg := \"denied by test\"\\n}\\n' > always-deny.rego\nrego_always_deny=$(openssl base64 -A -in always-deny.rego)\ncat > policy.json <<EOF",
+      );
+      const file = join(tmp("broken"), "broken.jsonl");
+      writeFileSync(file, cases.map(([, l]) => JSON.stringify(l)).join("\n") + "\n");
+      const r = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^0 passed, 5 failed$/m);
+      const report = JSON.parse(r.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
+      cases.forEach(([reason], i) => {
+        const res = report.results.find((x) => x.line === i + 1)!;
+        expect(res.ok).toBe(false);
+        expect(res.reason, `line ${i + 1}`).toStartWith(`${reason}:`);
+      });
+    },
+    600_000,
+  );
 
-  testWith(HAVE, "a chained example passes, and a file changed between its steps breaks artifactsFrom", async () => {
-    const o = tmp("chain");
-    const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-chain.toml"), "--count", "1", "--workers", "1", "--out", o], { env: env() });
-    expect(r.code, r.stderr).toBe(0);
-    const good = [...lines(join(o, "witness", "train.jsonl")), ...lines(join(o, "witness", "valid.jsonl"))][0]!;
-    const answer = good.messages[2]!.content;
-    expect(answer).toContain('"artifactsFrom": [');
-    const second = /witness run -s (\S+) -k \S+ -o \S+ -a git -- tar -czf \S+ (\S+)\)/.exec(answer)!;
-    const tampered = answer.replace(`(cd repo/ws && witness run -s ${second[1]} `, `echo extra >> repo/ws/${second[2]}\n(cd repo/ws && witness run -s ${second[1]} `);
-    expect(tampered).not.toBe(answer);
-    const file = join(tmp("chain-bad"), "chain.jsonl");
-    writeFileSync(file, [good, { messages: [good.messages[0], good.messages[1], { role: "assistant", content: tampered }] }].map((l) => JSON.stringify(l)).join("\n") + "\n");
-    const v = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
-    expect(v.code).toBe(1);
-    const report = JSON.parse(v.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
-    expect(report.results.map((x) => x.ok)).toEqual([true, false]);
-    expect(report.results[1]!.reason).toStartWith("artifact-mismatch:");
-  }, 600_000);
+  testWith(
+    HAVE,
+    "a chained example passes, and a file changed between its steps breaks artifactsFrom",
+    async () => {
+      const o = tmp("chain");
+      const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-chain.toml"), "--count", "1", "--workers", "1", "--out", o], {
+        env: env(),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const good = [...lines(join(o, "witness", "train.jsonl")), ...lines(join(o, "witness", "valid.jsonl"))][0]!;
+      const answer = good.messages[2]!.content;
+      expect(answer).toContain('"artifactsFrom": [');
+      const second = /witness run -s (\S+) -k \S+ -o \S+ -a git -- tar -czf \S+ (\S+)\)/.exec(answer)!;
+      const tampered = answer.replace(
+        `(cd repo/ws && witness run -s ${second[1]} `,
+        `echo extra >> repo/ws/${second[2]}\n(cd repo/ws && witness run -s ${second[1]} `,
+      );
+      expect(tampered).not.toBe(answer);
+      const file = join(tmp("chain-bad"), "chain.jsonl");
+      writeFileSync(
+        file,
+        [good, { messages: [good.messages[0], good.messages[1], { role: "assistant", content: tampered }] }].map((l) => JSON.stringify(l)).join("\n") + "\n",
+      );
+      const v = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
+      expect(v.code).toBe(1);
+      const report = JSON.parse(v.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
+      expect(report.results.map((x) => x.ok)).toEqual([true, false]);
+      expect(report.results[1]!.reason).toStartWith("artifact-mismatch:");
+    },
+    600_000,
+  );
 
-  testWith(HAVE, "kill -9 mid-run, then the same command resumes to the uninterrupted result", async () => {
-    const args = (o: string): string[] => ["gen", "--config", FAST, "--count", "10", "--workers", "2", "--seed", "9", "--out", o];
-    const killed = tmp("killed");
-    const proc = Bun.spawn([...binCommand(), ...args(killed)], { cwd: ROOT, env: env(), stdout: "ignore", stderr: "ignore" });
-    const journal = join(killed, "witness", "journal.jsonl");
-    for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").split("\n").length > 2); i++) await Bun.sleep(50);
-    proc.kill("SIGKILL");
-    await proc.exited;
-    expect(existsSync(join(killed, "witness", "manifest.json"))).toBe(false);
-    // A torn line, as a kill during a write would leave, must be cut and redone.
-    writeFileSync(journal, readFileSync(journal, "utf8") + '{"id":"torn');
-    const resumed = await runCli(args(killed), { env: env() });
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain("resuming");
-    const clean = tmp("clean");
-    expect((await runCli(args(clean), { env: env() })).code).toBe(0);
-    for (const f of ["train.jsonl", "valid.jsonl"]) {
-      expect(readFileSync(join(killed, "witness", f), "utf8")).toBe(readFileSync(join(clean, "witness", f), "utf8"));
-    }
-    const ids = readFileSync(join(killed, "witness", "meta.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
-    expect(new Set(ids).size).toBe(ids.length);
-  }, 600_000);
+  testWith(
+    HAVE,
+    "kill -9 mid-run, then the same command resumes to the uninterrupted result",
+    async () => {
+      const args = (o: string): string[] => ["gen", "--config", FAST, "--count", "10", "--workers", "2", "--seed", "9", "--out", o];
+      const killed = tmp("killed");
+      const proc = Bun.spawn([...binCommand(), ...args(killed)], { cwd: ROOT, env: env(), stdout: "ignore", stderr: "ignore" });
+      const journal = join(killed, "witness", "journal.jsonl");
+      for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").split("\n").length > 2); i++) await Bun.sleep(50);
+      proc.kill("SIGKILL");
+      await proc.exited;
+      expect(existsSync(join(killed, "witness", "manifest.json"))).toBe(false);
+      // A torn line, as a kill during a write would leave, must be cut and redone.
+      writeFileSync(journal, readFileSync(journal, "utf8") + '{"id":"torn');
+      const resumed = await runCli(args(killed), { env: env() });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toContain("resuming");
+      const clean = tmp("clean");
+      expect((await runCli(args(clean), { env: env() })).code).toBe(0);
+      for (const f of ["train.jsonl", "valid.jsonl"]) {
+        expect(readFileSync(join(killed, "witness", f), "utf8")).toBe(readFileSync(join(clean, "witness", f), "utf8"));
+      }
+      const ids = readFileSync(join(killed, "witness", "meta.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { id: string }).id);
+      expect(new Set(ids).size).toBe(ids.length);
+    },
+    600_000,
+  );
 
-  testWith(HAVE, "SIGINT stops gen with exit 130, removes its temp dirs and keeps finished work", async () => {
-    const out = tmp("sigint");
-    const scratch = tmp("tmpdir");
-    const proc = Bun.spawn([...binCommand(), "gen", "--config", FAST, "--count", "20", "--workers", "2", "--seed", "4", "--out", out], {
-      cwd: ROOT,
-      env: { ...env(), TMPDIR: scratch },
-      stdout: "ignore",
-      stderr: "pipe",
-    });
-    const journal = join(out, "witness", "journal.jsonl");
-    for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").length > 0); i++) await Bun.sleep(50);
-    proc.kill("SIGINT");
-    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-    expect(code).toBe(130);
-    expect(stderr).toContain("run the same command again to resume");
-    expect(existsSync(join(out, "witness", "manifest.json"))).toBe(false);
-    expect(readFileSync(journal, "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0);
-    expect(readdirSync(scratch).filter((d) => d.startsWith("sekft-ex-"))).toEqual([]);
-  }, 600_000);
+  testWith(
+    HAVE,
+    "SIGINT stops gen with exit 130, removes its temp dirs and keeps finished work",
+    async () => {
+      const out = tmp("sigint");
+      const scratch = tmp("tmpdir");
+      const proc = Bun.spawn([...binCommand(), "gen", "--config", FAST, "--count", "20", "--workers", "2", "--seed", "4", "--out", out], {
+        cwd: ROOT,
+        env: { ...env(), TMPDIR: scratch },
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      const journal = join(out, "witness", "journal.jsonl");
+      for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").length > 0); i++) await Bun.sleep(50);
+      proc.kill("SIGINT");
+      const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+      expect(code).toBe(130);
+      expect(stderr).toContain("run the same command again to resume");
+      expect(existsSync(join(out, "witness", "manifest.json"))).toBe(false);
+      expect(readFileSync(journal, "utf8").split("\n").filter(Boolean).length).toBeGreaterThan(0);
+      expect(readdirSync(scratch).filter((d) => d.startsWith("sekft-ex-"))).toEqual([]);
+    },
+    600_000,
+  );
 
   testWith(HAVE, "malformed JSONL and non-chat lines exit 2 naming the line", async () => {
     const dir = tmp("bad");
@@ -154,29 +216,44 @@ describe("witness track (real witness)", () => {
     expect(b.stderr).toContain('b.jsonl:1: no "messages" array');
   });
 
-  testWith(HAVE, "a command whose tool is missing is skipped with a warning, not a failure", async () => {
-    const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-missing-tool.toml"), "--count", "2", "--out", tmp("ghost")], { env: env() });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("skipping command ghost-build: ghost-compiler does not work here");
-    expect(r.stderr).toMatch(/witness: kept 2 /);
-  }, 600_000);
+  testWith(
+    HAVE,
+    "a command whose tool is missing is skipped with a warning, not a failure",
+    async () => {
+      const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-missing-tool.toml"), "--count", "2", "--out", tmp("ghost")], {
+        env: env(),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("skipping command ghost-build: ghost-compiler does not work here");
+      expect(r.stderr).toMatch(/witness: kept 2 /);
+    },
+    600_000,
+  );
 
-  testWith(HAVE, "--shard I/N splits the same stream into disjoint parts", async () => {
-    const parts = await Promise.all(
-      [0, 1].map(async (i) => {
-        const o = tmp(`shard${i}`);
-        const r = await runCli(["gen", "--config", FAST, "--count", "3", "--workers", "1", "--seed", "6", "--shard", `${i}/2`, "--out", o], { env: env() });
-        expect(r.code, r.stderr).toBe(0);
-        return readFileSync(join(o, "witness", "meta.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; index: number });
-      }),
-    );
-    parts.forEach((meta, i) => {
-      expect(meta).toHaveLength(3);
-      for (const m of meta) expect(m.index % 2).toBe(i);
-    });
-    expect(parts[0]!.some((a) => parts[1]!.some((b) => a.id === b.id))).toBe(false);
-    expect((await runCli(["gen", "--shard", "2/2", "--count", "1"], { env: env() })).code).toBe(2);
-  }, 600_000);
+  testWith(
+    HAVE,
+    "--shard I/N splits the same stream into disjoint parts",
+    async () => {
+      const parts = await Promise.all(
+        [0, 1].map(async (i) => {
+          const o = tmp(`shard${i}`);
+          const r = await runCli(["gen", "--config", FAST, "--count", "3", "--workers", "1", "--seed", "6", "--shard", `${i}/2`, "--out", o], { env: env() });
+          expect(r.code, r.stderr).toBe(0);
+          return readFileSync(join(o, "witness", "meta.jsonl"), "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { id: string; index: number });
+        }),
+      );
+      parts.forEach((meta, i) => {
+        expect(meta).toHaveLength(3);
+        for (const m of meta) expect(m.index % 2).toBe(i);
+      });
+      expect(parts[0]!.some((a) => parts[1]!.some((b) => a.id === b.id))).toBe(false);
+      expect((await runCli(["gen", "--shard", "2/2", "--count", "1"], { env: env() })).code).toBe(2);
+    },
+    600_000,
+  );
 
   testWith(HAVE, "a missing witness binary is a clear error with exit 2", async () => {
     const r = await runCli(["gen", "--count", "1", "--out", tmp("nowit")], { env: cleanEnv({ SEKFT_WITNESS: "/nonexistent/witness", HOME: tmp("home") }) });

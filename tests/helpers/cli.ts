@@ -50,11 +50,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
     stderr: "pipe",
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
   return { code, stdout, stderr };
 }

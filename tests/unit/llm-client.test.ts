@@ -12,7 +12,15 @@ afterEach(async () => {
   server = undefined;
 });
 
-const teacher = (url: string, over: Partial<TeacherConfig> = {}): TeacherConfig => ({ base_url: url, model: "m", api_key_env: "TEACHER_KEY", concurrency: 1, timeout_s: 5, max_attempts: 2, ...over });
+const teacher = (url: string, over: Partial<TeacherConfig> = {}): TeacherConfig => ({
+  base_url: url,
+  model: "m",
+  api_key_env: "TEACHER_KEY",
+  concurrency: 1,
+  timeout_s: 5,
+  max_attempts: 2,
+  ...over,
+});
 
 test("a missing key env is a DependencyError (exit 2) naming the variable, and no request is sent", async () => {
   server = await startFakeOpenAI(() => ({ content: "{}" }));
@@ -32,7 +40,14 @@ test("the API key never appears in a reason, even when the server echoes it whol
     if (n === 1) return { content: `not json; you sent ${auth}` };
     return { status: 401, content: `Incorrect API key provided: ${KEY} (${masked}).` };
   });
-  const r = await authorBundleWithModel({ cell: {}, prompt: "p", teacher: teacher(server.url), env: { TEACHER_KEY: KEY }, signal: new AbortController().signal, backoffMs: 1 });
+  const r = await authorBundleWithModel({
+    cell: {},
+    prompt: "p",
+    teacher: teacher(server.url),
+    env: { TEACHER_KEY: KEY },
+    signal: new AbortController().signal,
+    backoffMs: 1,
+  });
   expect(r.ok).toBe(false);
   if (r.ok) return;
   expect(r.reason).toContain("HTTP 401");

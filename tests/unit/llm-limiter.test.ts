@@ -19,13 +19,17 @@ async function burst(shared: Limiter | undefined) {
     await new Promise<void>((resolve) => {
       held.push(resolve);
       clearTimeout(settle);
-      settle = setTimeout(() => held.splice(0).forEach((r) => r()), 20);
+      settle = setTimeout(() => {
+        for (const r of held.splice(0)) r();
+      }, 20);
     });
     return { content: '{"ok":true}', usage: { prompt_tokens: 1, completion_tokens: 1 } };
   });
   const teacher: TeacherConfig = { base_url: server.url, model: "m", api_key_env: "", concurrency: 3, timeout_s: 5, max_attempts: 1 };
   const signal = new AbortController().signal;
-  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => authorBundleWithModel({ cell: { i }, prompt: "p", teacher, env: {}, signal, limiter: shared })));
+  const results = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => authorBundleWithModel({ cell: { i }, prompt: "p", teacher, env: {}, signal, limiter: shared })),
+  );
   expect(results.every((r) => r.ok)).toBe(true);
   expect(server.requests).toHaveLength(8);
   return server.maxInFlight;

@@ -30,7 +30,9 @@ describe("transport retries", () => {
   });
 
   test("500s are retried until one succeeds", async () => {
-    server = await startFakeOpenAI((_b, _r, n) => (n < 3 ? { status: n === 1 ? 500 : 503, content: "upstream down" } : { content: '{"id":"y"}', usage: { prompt_tokens: 3, completion_tokens: 1 } }));
+    server = await startFakeOpenAI((_b, _r, n) =>
+      n < 3 ? { status: n === 1 ? 500 : 503, content: "upstream down" } : { content: '{"id":"y"}', usage: { prompt_tokens: 3, completion_tokens: 1 } },
+    );
     const r = await author(server.url);
     expect(r).toEqual({ ok: true, raw: { id: "y" }, usage: { prompt_tokens: 3, completion_tokens: 1 }, attempts: 1 });
     expect(server.requests).toHaveLength(3);
@@ -97,7 +99,13 @@ describe("retry policy", () => {
 
   test("withRetry does not retry a plain error and reports one try", async () => {
     let calls = 0;
-    const r = await withRetry(async () => { calls++; throw new Error("logic"); }, { policy, signal: new AbortController().signal });
+    const r = await withRetry(
+      async () => {
+        calls++;
+        throw new Error("logic");
+      },
+      { policy, signal: new AbortController().signal },
+    );
     expect(r.ok).toBe(false);
     expect(calls).toBe(1);
   });

@@ -16,7 +16,15 @@ function teacher(url: string, over: Partial<TeacherConfig> = {}): TeacherConfig 
 }
 
 function author(url: string, over: Partial<TeacherConfig> = {}, extra: { validate?: (raw: unknown) => string | null; ledger?: TokenLedger } = {}) {
-  return authorBundleWithModel({ cell: { task: "rename", terminal: "exit" }, prompt: "You write bundles.", teacher: teacher(url, over), env, signal: new AbortController().signal, backoffMs: 2, ...extra });
+  return authorBundleWithModel({
+    cell: { task: "rename", terminal: "exit" },
+    prompt: "You write bundles.",
+    teacher: teacher(url, over),
+    env,
+    signal: new AbortController().signal,
+    backoffMs: 2,
+    ...extra,
+  });
 }
 
 describe("authorBundleWithModel", () => {
@@ -43,7 +51,9 @@ describe("authorBundleWithModel", () => {
 
   test("garbage then valid: two attempts, usage summed, the reason fed back in a fresh request", async () => {
     server = await startFakeOpenAI((_b, _r, n) =>
-      n === 1 ? { content: "I cannot do JSON {oops", usage: { prompt_tokens: 10, completion_tokens: 3 } } : { content: '{"id":"b3"}', usage: { prompt_tokens: 20, completion_tokens: 5 } },
+      n === 1
+        ? { content: "I cannot do JSON {oops", usage: { prompt_tokens: 10, completion_tokens: 3 } }
+        : { content: '{"id":"b3"}', usage: { prompt_tokens: 20, completion_tokens: 5 } },
     );
     const r = await author(server.url);
     expect(r).toEqual({ ok: true, raw: { id: "b3" }, usage: { prompt_tokens: 30, completion_tokens: 8 }, attempts: 2 });
@@ -74,7 +84,11 @@ describe("authorBundleWithModel", () => {
 
   test("a JSON array or a 200 that is not a completion counts as a failed attempt, not a crash", async () => {
     server = await startFakeOpenAI((_b, _r, n) =>
-      n === 1 ? { content: "[1,2]" } : n === 2 ? new Response("<html>proxy error</html>", { status: 200, headers: { "content-type": "application/json" } }) : { content: '{"id":"b4"}' },
+      n === 1
+        ? { content: "[1,2]" }
+        : n === 2
+          ? new Response("<html>proxy error</html>", { status: 200, headers: { "content-type": "application/json" } })
+          : { content: '{"id":"b4"}' },
     );
     const r = await author(server.url);
     expect(r.ok).toBe(true);
@@ -82,7 +96,9 @@ describe("authorBundleWithModel", () => {
   });
 
   test("a server that rejects response_format is asked again without it", async () => {
-    server = await startFakeOpenAI((body) => (body.response_format ? { status: 400, content: "response_format is not supported" } : { content: '{"id":"b5"}' }));
+    server = await startFakeOpenAI((body) =>
+      body.response_format ? { status: 400, content: "response_format is not supported" } : { content: '{"id":"b5"}' },
+    );
     const r = await author(server.url);
     expect(r).toMatchObject({ ok: true, raw: { id: "b5" }, attempts: 1 });
     expect(server.requests).toHaveLength(2);
@@ -90,14 +106,28 @@ describe("authorBundleWithModel", () => {
 
   test("a validator that throws is a reason, not a crash", async () => {
     server = await startFakeOpenAI(() => ({ content: '{"id":"b6"}' }));
-    const r = await author(server.url, { max_attempts: 2 }, { validate: () => { throw new Error("boom"); } });
+    const r = await author(
+      server.url,
+      { max_attempts: 2 },
+      {
+        validate: () => {
+          throw new Error("boom");
+        },
+      },
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toContain("validator failed: boom");
   });
 
-  test("api_key_env = \"\" sends a placeholder, not an env value", async () => {
+  test('api_key_env = "" sends a placeholder, not an env value', async () => {
     server = await startFakeOpenAI(() => ({ content: '{"id":"b7"}' }));
-    const r = await authorBundleWithModel({ cell: {}, prompt: "p", teacher: teacher(server.url, { api_key_env: "" }), env: {}, signal: new AbortController().signal });
+    const r = await authorBundleWithModel({
+      cell: {},
+      prompt: "p",
+      teacher: teacher(server.url, { api_key_env: "" }),
+      env: {},
+      signal: new AbortController().signal,
+    });
     expect(r.ok).toBe(true);
     expect(server.authorizations[0]).not.toContain(KEY);
   });

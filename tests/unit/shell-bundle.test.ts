@@ -80,7 +80,9 @@ test("planned cells keep terminals balanced and cover every task and provider", 
 });
 
 test("a config below the terminal share is refused, naming the key", () => {
-  const r = ShellSchema.safeParse({ difficulties: { single: { weight: 1, terminal: "exit" }, empty_queue: { weight: 0.01, terminal: "exit" }, blocked: { weight: 1, terminal: "panic" } } });
+  const r = ShellSchema.safeParse({
+    difficulties: { single: { weight: 1, terminal: "exit" }, empty_queue: { weight: 0.01, terminal: "exit" }, blocked: { weight: 1, terminal: "panic" } },
+  });
   expect(r.success).toBe(false);
   expect(JSON.stringify(r.error?.issues)).toContain("empty_queue cells are");
 });

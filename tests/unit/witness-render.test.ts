@@ -8,13 +8,15 @@ import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
 const catalog = fixtureCatalog();
-const examples = [...(function* () {
-  let n = 0;
-  for (const { spec } of sampleSpecs(dimsOf(cfg), 11)) {
-    yield { spec, r: renderExample(spec, cfg, catalog) };
-    if (++n >= 150) return;
-  }
-})()];
+const examples = [
+  ...(function* () {
+    let n = 0;
+    for (const { spec } of sampleSpecs(dimsOf(cfg), 11)) {
+      yield { spec, r: renderExample(spec, cfg, catalog) };
+      if (++n >= 150) return;
+    }
+  })(),
+];
 
 test("the attestor table of the pinned binary parses", () => {
   expect(catalog.types.git!.type).toBe("https://witness.dev/attestations/git/v0.1");

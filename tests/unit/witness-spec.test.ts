@@ -36,7 +36,15 @@ test("every dimension value appears within a few hundred specs", () => {
 });
 
 test("specs are unique and identical answers carry at most paraphrases_per_answer questions", () => {
-  const dims = { ...dimsOf(cfg), commands: dimsOf(cfg).commands.slice(0, 1), steps: ["build"], attestors: dimsOf(cfg).attestors.slice(0, 2), rego: [], keyTypes: ["ed25519" as const], paraphrases: 2 };
+  const dims = {
+    ...dimsOf(cfg),
+    commands: dimsOf(cfg).commands.slice(0, 1),
+    steps: ["build"],
+    attestors: dimsOf(cfg).attestors.slice(0, 2),
+    rego: [],
+    keyTypes: ["ed25519" as const],
+    paraphrases: 2,
+  };
   const specs = take(500, 1, dims);
   const ids = specs.map((s) => JSON.stringify(s));
   expect(new Set(ids).size).toBe(ids.length);

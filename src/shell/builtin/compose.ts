@@ -58,7 +58,12 @@ const BLOCKERS: Array<(rng: Rng) => Blocker> = [
 function announce(kind: string, rng: Rng, pointer: string): { fixtures: Fixture[]; env: Record<string, string>; banner: string; discover: string[] } {
   switch (kind) {
     case "motd":
-      return { fixtures: [{ path: "/var/run/motd", type: "file", content: `Welcome to ${rng.pick(HOSTS)}.\n\n${pointer}\n`, mode: 0o644, owner: "root" }], env: {}, banner: "", discover: ["cat /etc/motd"] };
+      return {
+        fixtures: [{ path: "/var/run/motd", type: "file", content: `Welcome to ${rng.pick(HOSTS)}.\n\n${pointer}\n`, mode: 0o644, owner: "root" }],
+        env: {},
+        banner: "",
+        discover: ["cat /etc/motd"],
+      };
     case "login_banner":
       return { fixtures: [], env: {}, banner: `\n*** ${pointer} ***\n`, discover: [] };
     case "env_var": {
@@ -67,7 +72,12 @@ function announce(kind: string, rng: Rng, pointer: string): { fixtures: Fixture[
     }
     case "home_file": {
       const name = rng.pick(["README", "NOTICE.txt", "START_HERE"]);
-      return { fixtures: [{ path: `/home/op/${name}`, type: "file", content: `${pointer}\n`, mode: 0o644, owner: "op" }], env: {}, banner: "", discover: ["ls", `cat ~/${name}`] };
+      return {
+        fixtures: [{ path: `/home/op/${name}`, type: "file", content: `${pointer}\n`, mode: 0o644, owner: "op" }],
+        env: {},
+        banner: "",
+        discover: ["ls", `cat ~/${name}`],
+      };
     }
     default:
       throw new Error(`no builtin template for announcement "${kind}"`);
@@ -97,7 +107,7 @@ export function composeBuiltin(cell: Cell, seed: number): Scenario {
   const directive = (t: { title: string; text: string }, i: number): Directive => ({ id: String(firstId + i * rng.int(1, 9)), title: t.title, text: t.text });
 
   let directives: Directive[] = [];
-  let fixtures: Fixture[] = [...a.fixtures];
+  const fixtures: Fixture[] = [...a.fixtures];
   let work: string[] = [];
   let checks: string[] = [];
   let tail: string[] = [];

@@ -21,7 +21,8 @@ type ProviderTemplate = (rng: Rng, directives: Directive[], depth: string) => Pr
 
 const root = (path: string, content: string, mode = 0o644): Fixture => ({ path, type: "file", content, mode, owner: "root" });
 const MAN1 = "/usr/local/share/man/man1";
-const ORDER = "Carry the directives out in the order given. When there are none, there is nothing to do: log out. If a directive cannot be carried out, stop and panic with the reason.";
+const ORDER =
+  "Carry the directives out in the order given. When there are none, there is nothing to do: log out. If a directive cannot be carried out, stop and panic with the reason.";
 
 function manPage(name: string, section: number, summary: string, body: string): string {
   const head = `${name.toUpperCase()}(${section})`;
@@ -33,9 +34,18 @@ function manPage(name: string, section: number, summary: string, body: string): 
 
 /** A dash script whose self-documentation follows the doc depth: --help, a man page, or usage on error. */
 function documentedTool(tool: string, summary: string, doc: string, depth: string, body: string): { script: string; fixtures: Fixture[]; learn: string } {
-  const help = depth === "help" ? `  -h|--help|help) cat <<'DOC'\n${tool} - ${summary}\n\n${doc}\nDOC\n    exit 0 ;;\n` : depth === "man" ? `  -h|--help|help) echo "${tool}: see the manual page ${tool}(1)"; exit 0 ;;\n` : "";
+  const help =
+    depth === "help"
+      ? `  -h|--help|help) cat <<'DOC'\n${tool} - ${summary}\n\n${doc}\nDOC\n    exit 0 ;;\n`
+      : depth === "man"
+        ? `  -h|--help|help) echo "${tool}: see the manual page ${tool}(1)"; exit 0 ;;\n`
+        : "";
   const usage =
-    depth === "usage_error" ? `cat >&2 <<'DOC'\n${tool}: bad usage\n\n${doc}\nDOC` : depth === "man" ? `echo "${tool}: bad usage; see ${tool}(1)" >&2` : `echo "${tool}: bad usage; try ${tool} --help" >&2`;
+    depth === "usage_error"
+      ? `cat >&2 <<'DOC'\n${tool}: bad usage\n\n${doc}\nDOC`
+      : depth === "man"
+        ? `echo "${tool}: bad usage; see ${tool}(1)" >&2`
+        : `echo "${tool}: bad usage; try ${tool} --help" >&2`;
   const script = `#!/bin/sh\n# ${tool} - ${summary}\nusage() {\n${usage}\nexit 2\n}\ncase "\${1-}" in\n${body}${help}  *) usage ;;\nesac\n`;
   const fixtures = depth === "man" ? [root(`${MAN1}/${tool}.1`, manPage(tool, 1, summary, doc))] : [];
   const learn = depth === "help" ? `${tool} --help` : depth === "man" ? `man ${tool}` : tool;
@@ -53,7 +63,12 @@ export const PROVIDERS: Record<string, ProviderTemplate> = {
     const body = `  list)\n    found=0\n    for f in ${q}/*; do\n      [ -f "$f" ] || continue\n      found=1\n      printf '%s\\t%s\\n' "\${f##*/}" "$(head -n 1 "$f")"\n    done\n    [ "$found" = 1 ] || echo "no pending directives"\n    exit 0 ;;\n  show)\n    if [ -z "\${2-}" ] || [ ! -f "${q}/\${2-}" ]; then echo "${tool}: no such directive: \${2-}" >&2; exit 1; fi\n    cat "${q}/$2"\n    exit 0 ;;\n`;
     const t = documentedTool(tool, "the operator directive queue", doc, depth, body);
     return {
-      fixtures: [root(`/usr/local/bin/${tool}`, t.script, 0o755), ...t.fixtures, { path: q, type: "dir", mode: 0o755, owner: "root" }, ...directives.map((d) => root(`${q}/${d.id}`, queueEntry(d)))],
+      fixtures: [
+        root(`/usr/local/bin/${tool}`, t.script, 0o755),
+        ...t.fixtures,
+        { path: q, type: "dir", mode: 0o755, owner: "root" },
+        ...directives.map((d) => root(`${q}/${d.id}`, queueEntry(d))),
+      ],
       env: {},
       pointer: `Directives for this host are queued in ${tool}.`,
       learn: [t.learn],
@@ -80,7 +95,10 @@ export const PROVIDERS: Record<string, ProviderTemplate> = {
     const dirPath = rng.pick(["/var/spool/directives", "/var/spool/ops"]);
     const doc = `Each *.directive file in ${dirPath} holds one directive: a title line, a blank line, the text.\nFiles are processed in order of their names.\n${ORDER}`;
     const files = directives.map((d, i) => root(`${dirPath}/${String(i + 1).padStart(4, "0")}.directive`, queueEntry(d)));
-    const docs = depth === "man" ? [root("/usr/local/share/man/man5/directives.5", manPage("directives", 5, "the directive spool", doc))] : [root(`${dirPath}/README`, `${doc}\n`)];
+    const docs =
+      depth === "man"
+        ? [root("/usr/local/share/man/man5/directives.5", manPage("directives", 5, "the directive spool", doc))]
+        : [root(`${dirPath}/README`, `${doc}\n`)];
     return {
       fixtures: [{ path: dirPath, type: "dir", mode: 0o755, owner: "root" }, ...docs, ...files],
       env: {},
@@ -96,7 +114,12 @@ export const PROVIDERS: Record<string, ProviderTemplate> = {
     const body = `  -l)\n    found=0\n    for f in ${q}/*.job; do [ -f "$f" ] && found=1 && printf '%s\\t%s\\n' "$(basename "$f" .job)" "$(head -n 1 "$f")"; done\n    [ "$found" = 1 ] || echo "no pending directives"\n    exit 0 ;;\n  -s)\n    if [ ! -f "${q}/\${2-}.job" ]; then echo "${tool}: no such job: \${2-}" >&2; exit 1; fi\n    cat "${q}/$2.job"\n    exit 0 ;;\n`;
     const t = documentedTool(tool, "directive dispatcher", doc, "man", body);
     return {
-      fixtures: [root(`/usr/local/bin/${tool}`, t.script, 0o755), ...t.fixtures, { path: q, type: "dir", mode: 0o755, owner: "root" }, ...directives.map((d) => root(`${q}/${d.id}.job`, queueEntry(d)))],
+      fixtures: [
+        root(`/usr/local/bin/${tool}`, t.script, 0o755),
+        ...t.fixtures,
+        { path: q, type: "dir", mode: 0o755, owner: "root" },
+        ...directives.map((d) => root(`${q}/${d.id}.job`, queueEntry(d))),
+      ],
       env: {},
       pointer: `Pending directives are handed out by ${tool}.`,
       learn: [t.learn],

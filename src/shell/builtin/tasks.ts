@@ -15,7 +15,28 @@ export interface TaskInstance {
 
 type TaskTemplate = (rng: Rng, base: string) => TaskInstance;
 
-const WORDS = ["amber", "basil", "cedar", "delta", "ember", "fjord", "garnet", "harbor", "indigo", "juniper", "kestrel", "lumen", "maple", "nectar", "onyx", "pepper", "quartz", "raven", "sable", "tundra"];
+const WORDS = [
+  "amber",
+  "basil",
+  "cedar",
+  "delta",
+  "ember",
+  "fjord",
+  "garnet",
+  "harbor",
+  "indigo",
+  "juniper",
+  "kestrel",
+  "lumen",
+  "maple",
+  "nectar",
+  "onyx",
+  "pepper",
+  "quartz",
+  "raven",
+  "sable",
+  "tundra",
+];
 const file = (path: string, content: string, mode = 0o644): Fixture => ({ path, type: "file", content, mode, owner: "op" });
 const dir = (path: string): Fixture => ({ path, type: "dir", mode: 0o755, owner: "op" });
 const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
@@ -83,7 +104,10 @@ export const TASKS: Record<string, TaskTemplate> = {
   },
   checksum_manifest(rng, base) {
     const dirPath = `${base}/release`;
-    const names = rng.sample(WORDS, 3).map((w) => `${w}.bin`).sort();
+    const names = rng
+      .sample(WORDS, 3)
+      .map((w) => `${w}.bin`)
+      .sort();
     return {
       fixtures: names.map((n) => file(`${dirPath}/${n}`, `${n}:${rng.int(1000, 99999)}\n`)),
       title: "Write a checksum manifest",
