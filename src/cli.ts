@@ -4,6 +4,7 @@ import { SekftError, InterruptedError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { createLogger } from "./ui/logger.ts";
 import { abortController } from "./signals.ts";
+import { rejectUnknownFlags } from "./commands/_flags.ts";
 
 // Commands load lazily so that `--help` never evaluates dockerode or openai.
 const main = defineCommand({
@@ -21,8 +22,12 @@ const main = defineCommand({
   },
 });
 
-/** Walks subcommands the way citty does, to show the usage of the deepest one named. */
-async function resolveCommand(cmd: CommandDef<any>, args: string[], parent?: CommandDef<any>): Promise<[CommandDef<any>, CommandDef<any> | undefined]> {
+/** Walks subcommands the way citty does: the deepest command named, its parent, and the arguments after its name. */
+async function resolveCommand(
+  cmd: CommandDef<any>,
+  args: string[],
+  parent?: CommandDef<any>,
+): Promise<{ cmd: CommandDef<any>; parent: CommandDef<any> | undefined; rest: string[] }> {
   const subs = typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
   const name = args.find((a) => !a.startsWith("-"));
   if (subs && name && name in subs) {
@@ -30,7 +35,7 @@ async function resolveCommand(cmd: CommandDef<any>, args: string[], parent?: Com
     const sub = (typeof entry === "function" ? await (entry as () => Promise<CommandDef<any>>)() : entry) as CommandDef<any>;
     return resolveCommand(sub, args.slice(args.indexOf(name) + 1), cmd);
   }
-  return [cmd, parent];
+  return { cmd, parent, rest: args };
 }
 
 async function run(): Promise<number> {
@@ -42,11 +47,14 @@ async function run(): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     }
+    const { cmd, parent, rest } = await resolveCommand(main, rawArgs);
     if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
-      const [cmd, parent] = await resolveCommand(main, rawArgs);
       await showUsage(cmd, parent);
       return 0;
     }
+    // The one place unknown flags are refused: a typo never silently runs the default.
+    const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
+    if (!cmd.subCommands) rejectUnknownFlags(rest, def ?? {});
     await runCommand(main, { rawArgs });
     return abortController.signal.aborted ? 130 : 0;
   } catch (error) {
@@ -67,7 +75,8 @@ function report(error: unknown, log: ReturnType<typeof createLogger>, verbose: b
     return error.exitCode;
   }
   const e = error as { name?: string; code?: string; message?: string; stack?: string };
-  if (e?.name === "CLIError" || (typeof e?.code === "string" && e.code.startsWith("E"))) {
+  // citty's own argument errors (a missing positional, an unknown subcommand) are usage errors; nothing else is.
+  if (e?.name === "CLIError") {
     log.error(e.message ?? String(error));
     log.info("Run with --help to see the usage.");
     return 2;

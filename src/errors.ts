@@ -51,3 +51,27 @@ export class InterruptedError extends SekftError {
     super(message, { exitCode: 130 });
   }
 }
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EISDIR: "is a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EEXIST: "already exists",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EIO: "input/output error",
+};
+
+/**
+ * Turns a Node file-system error into a SekftError naming the path: a path the request got wrong is exit 2;
+ * a disk that filled up or failed while the work ran is exit 1. Anything else is returned unchanged.
+ */
+export function fileError(error: unknown, action: string, path: string): unknown {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== "string" || !(code in FS_REASONS)) return error;
+  const message = `cannot ${action} ${path}: ${FS_REASONS[code]}`;
+  return ["ENOSPC", "EDQUOT", "EIO"].includes(code) ? new WorkFailedError(message) : new InputError(message);
+}

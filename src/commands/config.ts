@@ -1,17 +1,15 @@
 import { defineCommand } from "citty";
 import { existsSync, writeFileSync } from "node:fs";
 import { DEFAULT_CONFIG_TEXT, loadConfig, printConfig } from "../config/load.ts";
-import { UsageError } from "../errors.ts";
+import { fileError, UsageError } from "../errors.ts";
 import { createLogger } from "../ui/logger.ts";
-import { rejectUnknownFlags } from "./_context.ts";
 
 const fileArg = { file: { type: "positional", required: false, description: "Config file (default: the embedded config)" } } as const;
 
 const check = defineCommand({
   meta: { name: "check", description: "Validate a config file; errors name the line or key (exit 2)" },
   args: fileArg,
-  run({ args, rawArgs }) {
-    rejectUnknownFlags(rawArgs, fileArg);
+  run({ args }) {
     const file = args.file as string | undefined;
     loadConfig(file);
     createLogger().success(`${file ?? "embedded config.toml"}: ok`);
@@ -21,8 +19,7 @@ const check = defineCommand({
 const print = defineCommand({
   meta: { name: "print", description: "Print the effective config (embedded defaults < file) as TOML" },
   args: fileArg,
-  run({ args, rawArgs }) {
-    rejectUnknownFlags(rawArgs, fileArg);
+  run({ args }) {
     process.stdout.write(printConfig(loadConfig(args.file as string | undefined)));
   },
 });
@@ -31,11 +28,14 @@ const initArgs = { file: { type: "positional", required: true, description: "Whe
 const init = defineCommand({
   meta: { name: "init", description: "Write a commented starter config; never overwrites" },
   args: initArgs,
-  run({ args, rawArgs }) {
-    rejectUnknownFlags(rawArgs, initArgs);
+  run({ args }) {
     const file = args.file as string;
     if (existsSync(file)) throw new UsageError(`${file} already exists; not overwriting it`, "Choose another path or remove the file first.");
-    writeFileSync(file, DEFAULT_CONFIG_TEXT, { flag: "wx" });
+    try {
+      writeFileSync(file, DEFAULT_CONFIG_TEXT, { flag: "wx" });
+    } catch (error) {
+      throw fileError(error, "write", file);
+    }
     createLogger().success(`wrote ${file}`);
   },
 });

@@ -1,13 +1,12 @@
 import { defineCommand } from "citty";
-import { createContext, configArgs, rejectUnknownFlags } from "./_context.ts";
+import { createContext, configArgs } from "./_context.ts";
 
 const args = { ...configArgs, json: { type: "boolean", description: "Print the findings as JSON on stdout" } } as const;
 
 export default defineCommand({
   meta: { name: "doctor", description: "Find witness, openssl, git, dash and the Docker engine; exit 2 if one is missing" },
   args,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, args);
+  async run({ args: a }) {
     const ctx = await createContext(a);
     const { runChecks } = await import("../doctor/checks.ts");
     const checks = await runChecks(ctx.env, ctx.config.witness.witness_bin);

@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../errors.ts";
-import { configArgs, createContext, intFlag, rejectUnknownFlags } from "./_context.ts";
+import { configArgs, createContext } from "./_context.ts";
+import { intFlag } from "./_flags.ts";
 
 const args = {
   ...configArgs,
@@ -27,8 +28,7 @@ function parseShard(value: string | undefined): { index: number; total: number }
 export default defineCommand({
   meta: { name: "gen", description: "Generate execution-verified examples (witness) or gated scenario bundles (shell)" },
   args,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, args);
+  async run({ args: a }) {
     const track = a.track;
     if (track !== "witness" && track !== "shell") throw new UsageError(`--track must be witness or shell, got "${track}"`);
     if (a.author !== "builtin" && a.author !== "model") throw new UsageError(`--author must be builtin or model, got "${a.author}"`);

@@ -1,12 +1,11 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
-import { configArgs, createContext, rejectUnknownFlags } from "./_context.ts";
+import { configArgs, createContext } from "./_context.ts";
 
 const build = defineCommand({
   meta: { name: "build", description: "Build the sandbox image (--offline: from host dash + busybox, no registry)" },
   args: { ...configArgs, offline: { type: "boolean", description: "Pack the host's dash and busybox; no registry access" } },
-  async run({ args, rawArgs }) {
-    rejectUnknownFlags(rawArgs, { ...configArgs, offline: { type: "boolean" } });
+  async run({ args }) {
     const ctx = await createContext(args);
     const { buildSandbox } = await import("../sandbox/admin.ts");
     await buildSandbox(ctx, { offline: Boolean(args.offline), dockerfileDir: resolve(import.meta.dir, "../..") });
@@ -16,8 +15,7 @@ const build = defineCommand({
 const check = defineCommand({
   meta: { name: "check", description: "Print the engine version, the image digest and the security settings applied" },
   args: { ...configArgs },
-  async run({ args, rawArgs }) {
-    rejectUnknownFlags(rawArgs, configArgs);
+  async run({ args }) {
     const ctx = await createContext(args);
     const { checkSandbox } = await import("../sandbox/admin.ts");
     await checkSandbox(ctx);
@@ -27,8 +25,7 @@ const check = defineCommand({
 const clean = defineCommand({
   meta: { name: "clean", description: "Remove every container, volume and image sekft labelled" },
   args: { ...configArgs },
-  async run({ args, rawArgs }) {
-    rejectUnknownFlags(rawArgs, configArgs);
+  async run({ args }) {
     const ctx = await createContext(args);
     const { cleanSandbox } = await import("../sandbox/admin.ts");
     await cleanSandbox(ctx);

@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { rejectUnknownFlags } from "./_context.ts";
 
 const args = {
   file: { type: "positional", required: true, description: "A chat JSONL dataset" },
@@ -10,8 +9,7 @@ const args = {
 export default defineCommand({
   meta: { name: "stats", description: "Counts per dimension, distinct answers, duplicate questions, answer lengths" },
   args,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, args);
+  async run({ args: a }) {
     const { datasetStats, formatStats } = await import("../witness/stats.ts");
     const stats = datasetStats(a.file as string);
     process.stdout.write(a.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));

@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { InputError, WorkFailedError } from "../errors.ts";
-import { configArgs, createContext, intFlag, rejectUnknownFlags } from "./_context.ts";
+import { configArgs, createContext } from "./_context.ts";
+import { intFlag } from "./_flags.ts";
 
 const args = {
   target: { type: "positional", required: true, description: "A chat JSONL dataset, or a shell bundle directory" },
@@ -15,8 +16,7 @@ const args = {
 export default defineCommand({
   meta: { name: "verify", description: "Re-run every example of a chat JSONL (or re-gate a bundle directory); exit 1 if any fails" },
   args,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, args);
+  async run({ args: a }) {
     const target = a.target as string;
     if (!existsSync(target)) throw new InputError(`${target}: no such file or directory`);
     const ctx = await createContext(a);

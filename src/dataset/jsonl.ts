@@ -54,13 +54,14 @@ export class Journal<T> implements Disposable {
   constructor(readonly file: string) {
     let repaired = false;
     if (existsSync(file)) {
-      const text = readFileSync(file, "utf8");
-      const end = text.lastIndexOf("\n") + 1;
-      if (end !== Buffer.byteLength(text)) {
-        truncateSync(file, Buffer.byteLength(text.slice(0, end)));
+      // Work in bytes: a character index and a byte length differ as soon as a line holds non-ASCII text.
+      const bytes = readFileSync(file);
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      if (end !== bytes.length) {
+        truncateSync(file, end);
         repaired = true;
       }
-      for (const raw of text.slice(0, end).split("\n")) {
+      for (const raw of bytes.subarray(0, end).toString("utf8").split("\n")) {
         if (!raw.trim()) continue;
         try {
           this.records.push(JSON.parse(raw) as T);

@@ -1,12 +1,10 @@
-/** Where the Docker engine listens, from DOCKER_HOST or the default socket. */
+import { parseDockerHost } from "../sandbox/docker-host.ts";
+
+/** The HTTP address to fetch for the engine DOCKER_HOST names. */
 export function dockerEndpoint(env: Readonly<Record<string, string | undefined>>): { url: string; unix?: string; label: string } {
-  const host = env.DOCKER_HOST || "unix:///var/run/docker.sock";
-  if (host.startsWith("unix://")) {
-    const path = host.slice("unix://".length);
-    return { url: "http://localhost", unix: path, label: host };
-  }
-  if (host.startsWith("tcp://")) return { url: `http://${host.slice("tcp://".length)}`, label: host };
-  return { url: host, label: host };
+  const host = parseDockerHost(env);
+  if (host.kind === "unix") return { url: "http://localhost", unix: host.socketPath, label: host.where };
+  return { url: `http://${host.host}:${host.port}`, label: host.where };
 }
 
 /** Pings the engine without dockerode (so `doctor` stays light); returns its version or why not. */
@@ -14,7 +12,12 @@ export async function pingDocker(
   env: Readonly<Record<string, string | undefined>>,
   timeoutMs = 3000,
 ): Promise<{ ok: true; version: string; api: string } | { ok: false; reason: string }> {
-  const ep = dockerEndpoint(env);
+  let ep: ReturnType<typeof dockerEndpoint>;
+  try {
+    ep = dockerEndpoint(env);
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
   try {
     const init = { signal: AbortSignal.timeout(timeoutMs), ...(ep.unix ? { unix: ep.unix } : {}) } as RequestInit;
     const res = await fetch(`${ep.url}/version`, init);

@@ -2,19 +2,18 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { DependencyError } from "../errors.ts";
+import { parseDockerHost } from "./docker-host.ts";
 
 export const LABEL = "sekft";
 export const RUN_LABEL = "sekft.run";
 export const PID_LABEL = "sekft.pid";
 export const HOST_LABEL = "sekft.host";
 
-/** Where the engine lives, from DOCKER_HOST (unix:// or tcp://) or the default socket. */
+/** dockerode options for the engine DOCKER_HOST names. */
 export function dockerTarget(env: Readonly<Record<string, string | undefined>>): { opts: Docker.DockerOptions; where: string } {
-  const raw = env.DOCKER_HOST?.trim();
-  if (!raw) return { opts: { socketPath: "/var/run/docker.sock" }, where: "unix:///var/run/docker.sock" };
-  if (raw.startsWith("unix://")) return { opts: { socketPath: raw.slice("unix://".length) }, where: raw };
-  const url = new URL(raw.replace(/^tcp:/, "http:"));
-  return { opts: { host: url.hostname, port: Number(url.port || 2375), protocol: "http" }, where: raw };
+  const host = parseDockerHost(env);
+  if (host.kind === "unix") return { opts: { socketPath: host.socketPath }, where: host.where };
+  return { opts: { host: host.host, port: host.port, protocol: "http" }, where: host.where };
 }
 
 function isUnreachable(error: unknown): boolean {

@@ -36,6 +36,31 @@ describe("command line", () => {
     expect(r.stderr).toContain("unknown flag --cuont");
   });
 
+  test("--verbose, a README common flag, is accepted by every command; unknown flags are refused by subcommands too", async () => {
+    for (const args of [
+      ["config", "check"],
+      ["config", "print"],
+      ["doctor", "--json"],
+    ]) {
+      const r = await runCli([...args, "--verbose"], { env: cleanEnv({ DOCKER_HOST: "unix:///nonexistent/docker.sock" }) });
+      expect(r.stderr).not.toContain("unknown flag");
+    }
+    expect((await runCli(["config", "check", "--verbose"])).code).toBe(0);
+    const typo = await runCli(["config", "check", "--strict"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown flag --strict");
+    const sub = await runCli(["sandbox", "check", "--offlin"]);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toContain("unknown flag --offlin");
+  });
+
+  test("a file-system error is not a usage error: config init into a missing directory names the path", async () => {
+    const r = await runCli(["config", "init", "/nonexistent/dir/x.toml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cannot write /nonexistent/dir/x.toml: no such file or directory");
+    expect(r.stderr).not.toContain("--help");
+  });
+
   test("config check: good file 0; syntax, type, unknown key and missing file exit 2 naming line or key", async () => {
     expect((await runCli(["config", "check", F("good.toml")])).code).toBe(0);
     const syntax = await runCli(["config", "check", F("bad-syntax.toml")]);

@@ -38,3 +38,22 @@ test("atomic writes leave no .partial behind", () => {
   expect(readFileSync(f, "utf8")).toBe('{"a":1}\n{"b":2}\n');
   expect(existsSync(`${f}.partial`)).toBe(false);
 });
+
+test("a complete journal with non-ASCII text is not reported as torn", () => {
+  const f = join(dir(), "journal.jsonl");
+  writeFileSync(f, '{"q":"größe — ✓"}\n{"q":"日本語"}\n');
+  using j = new Journal<{ q: string }>(f);
+  expect(j.repaired).toBe(false);
+  expect(j.records.map((r) => r.q)).toEqual(["größe — ✓", "日本語"]);
+});
+
+test("a torn non-ASCII last line is cut at the right byte", () => {
+  const f = join(dir(), "journal.jsonl");
+  writeFileSync(f, '{"q":"größe"}\n{"q":"日本');
+  {
+    using j = new Journal<{ q: string }>(f);
+    expect(j.repaired).toBe(true);
+    j.append({ q: "ok" });
+  }
+  expect(readFileSync(f, "utf8")).toBe('{"q":"größe"}\n{"q":"ok"}\n');
+});
