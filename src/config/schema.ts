@@ -3,14 +3,18 @@ import { WitnessSchema } from "./witness-schema.ts";
 import { ShellSchema } from "./shell-schema.ts";
 
 export const RunSchema = z.strictObject({
-  out: z.string().min(1).default("sekft-out").describe("output directory"),
-  workers: z.number().int().min(0).max(256).default(0).describe("concurrent jobs; 0 = CPU count"),
-  seed: z.number().int().min(0).default(1).describe("sampler seed"),
+  out: z
+    .string()
+    .min(1)
+    .refine((s) => !s.includes("\0"), "must not contain a NUL byte")
+    .describe("output directory"),
+  workers: z.number().int().min(0).max(256).describe("concurrent jobs; 0 = CPU count"),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("sampler seed"),
 });
 
-/** The whole config file. Strict everywhere: an unknown key is an error that names it. */
+/** The whole config file. Strict everywhere: an unknown key is an error that names it. Defaults: config.toml. */
 export const ConfigSchema = z.strictObject({
-  run: RunSchema.default(RunSchema.parse({})),
+  run: RunSchema,
   witness: WitnessSchema,
   shell: ShellSchema,
 });

@@ -57,34 +57,42 @@ export const RegoSchema = z.strictObject({
   prelude: z.array(z.string()).default([]).describe("script lines run before `witness run` (for example an export)"),
 });
 
-export const WitnessSchema = z.strictObject({
-  count: z.number().int().min(1).max(1_000_000).default(20),
-  valid_share: z.number().min(0).max(0.5).default(0.1),
-  paraphrases_per_answer: z.number().int().min(1).default(3),
-  policy_expires: z.iso.datetime({ offset: true }).default("2099-12-31T23:59:59Z"),
-  policy_horizon_days: z.number().int().min(1).default(365),
-  min_attestors: z.number().int().min(1).default(1),
-  max_attestors: z.number().int().min(0).default(5),
-  max_rules: z.number().int().min(0).default(3),
-  chain_share: z.number().min(0).max(1).default(0.3).describe("share of examples (with git) that add a second, linked step"),
-  chain_steps: z.array(Name).min(2).default(["package", "release"]).describe("names for the second step"),
-  timeout_s: z.number().positive().default(180),
-  witness_bin: z.string().default("").describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
-  offline_only: z.boolean().default(true),
-  excluded_attestors: z.array(Name).default(["github", "aws", "gcp-iit", "jwt", "policyverify"]),
-  key_types: z
-    .array(z.enum(["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-3072"]))
-    .min(1)
-    .default(["ed25519", "ecdsa-p256", "rsa-3072"]),
-  system_prompt: z.string().min(1),
-  steps: z.array(Name).min(1),
-  questions: z.array(z.string().min(1)).min(1),
-  attestors: z.array(AttestorSchema).min(1),
-  projects: z.array(ProjectSchema).min(1),
-  commands: z.array(CommandSchema).min(1),
-  rego: z.array(RegoSchema).default([]),
-  ci_mocks: z.record(Name, EnvMap).default({}),
-});
+// Defaults live only in the embedded config.toml; entries of a list keep their per-field defaults here.
+export const WitnessSchema = z
+  .strictObject({
+    count: z.number().int().min(1).max(1_000_000),
+    valid_share: z.number().min(0).max(0.5),
+    paraphrases_per_answer: z.number().int().min(1).max(1_000),
+    policy_expires: z.iso.datetime({ offset: true }),
+    policy_horizon_days: z.number().int().min(1).max(36_500),
+    min_attestors: z.number().int().min(1).max(64),
+    max_attestors: z.number().int().min(0).max(64),
+    max_rules: z.number().int().min(0).max(64),
+    chain_share: z.number().min(0).max(1).describe("share of examples (with git) that add a second, linked step"),
+    chain_steps: z.array(Name).min(2).describe("names for the second step"),
+    timeout_s: z.number().positive().max(86_400, "at most 86400 (a day)"),
+    witness_bin: z.string().describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
+    offline_only: z.boolean(),
+    excluded_attestors: z.array(Name),
+    key_types: z.array(z.enum(["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-3072"])).min(1),
+    system_prompt: z.string().min(1),
+    steps: z.array(Name).min(1),
+    questions: z.array(z.string().min(1)).min(1),
+    attestors: z.array(AttestorSchema).min(1),
+    projects: z.array(ProjectSchema).min(1),
+    commands: z.array(CommandSchema).min(1),
+    rego: z.array(RegoSchema),
+    ci_mocks: z.record(Name, EnvMap),
+  })
+  .superRefine((w, ctx) => {
+    if (w.min_attestors > w.max_attestors) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["min_attestors"],
+        message: `min_attestors (${w.min_attestors}) is greater than max_attestors (${w.max_attestors})`,
+      });
+    }
+  });
 
 export type WitnessConfig = z.infer<typeof WitnessSchema>;
 export type AttestorConfig = z.infer<typeof AttestorSchema>;

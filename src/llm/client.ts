@@ -1,14 +1,9 @@
 import OpenAI from "openai";
+import type { ModelEndpoint } from "../config/shell-schema.ts";
 import { DependencyError } from "../errors.ts";
 
-/** Where an OpenAI-compatible model lives and how to reach it. */
-export interface LlmEndpoint {
-  base_url: string;
-  model: string;
-  /** Name of the env var holding the key; "" means the server needs none (a local ollama, vLLM). */
-  api_key_env: string;
-  timeout_s: number;
-}
+/** Where an OpenAI-compatible model lives and how to reach it (api_key_env "" = the server needs no key). */
+export type LlmEndpoint = Pick<ModelEndpoint, "base_url" | "model" | "api_key_env" | "timeout_s">;
 
 // The SDK refuses to start without a key; servers that need none ignore this one.
 const NO_KEY = "sk-no-key-required";

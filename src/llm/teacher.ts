@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { ModelEndpoint } from "../config/shell-schema.ts";
 import { createLlmClient } from "./client.ts";
 import { extractJsonObject } from "./extract-json.ts";
 import { addUsage, zeroUsage, type TokenLedger, type TokenUsage } from "./ledger.ts";
@@ -9,14 +10,7 @@ import { redactSecret } from "./redact.ts";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.ts";
 
 /** `[shell.teacher]`: the OpenAI-compatible model that authors bundles. */
-export interface TeacherConfig {
-  base_url: string;
-  model: string;
-  api_key_env: string;
-  concurrency: number;
-  timeout_s: number;
-  max_attempts: number;
-}
+export type TeacherConfig = ModelEndpoint;
 
 /** A parsed, validated reply, or the last reason none was; usage is summed over every attempt. */
 export type AuthorResult = { ok: true; raw: unknown; usage: TokenUsage; attempts: number } | { ok: false; reason: string; usage: TokenUsage; attempts: number };

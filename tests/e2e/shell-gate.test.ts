@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from "bun:test";
 import { existsSync } from "node:fs";
-import { ShellSchema } from "../../src/config/shell-schema.ts";
+import { loadConfig } from "../../src/config/load.ts";
 import { DockerEngine } from "../../src/sandbox/docker.ts";
 import { ensureImage, type SandboxImage } from "../../src/sandbox/image.ts";
 import { runPool } from "../../src/pool/pool.ts";
@@ -10,7 +10,7 @@ import { gateScenario } from "../../src/shell/gate.ts";
 import { testWith } from "../helpers/deps.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
-const shell = ShellSchema.parse(undefined);
+const shell = loadConfig(undefined).shell;
 const signal = new AbortController().signal;
 let engine: DockerEngine;
 let image: SandboxImage;

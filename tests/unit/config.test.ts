@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { loadConfig, parseToml, printConfig, validateConfig } from "../../src/config/load.ts";
+import { DEFAULT_CONFIG_TEXT, loadConfig, parseToml, printConfig, validateConfig } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/config/../errors.ts";
+import { ConfigSchema } from "../../src/config/schema.ts";
 import { checkHorizon } from "../../src/witness/prepare.ts";
 
 const F = (name: string): string => join(import.meta.dir, "../../fixtures/configs", name);
@@ -23,6 +24,27 @@ describe("config", () => {
     expect(c.witness.questions.length).toBeGreaterThanOrEqual(15);
     expect(c.witness.commands.length).toBeGreaterThanOrEqual(20);
     expect(Object.isFrozen(c.witness)).toBe(true);
+  });
+
+  test("defaults live only in the embedded config.toml: the schema supplies none", () => {
+    const empty = ConfigSchema.safeParse({});
+    expect(empty.success).toBe(false);
+    // Drop one key from the embedded text: validation must name it, proving no second default hides behind it.
+    const raw = parseToml(DEFAULT_CONFIG_TEXT, "embedded");
+    delete (raw.shell as { sandbox: Record<string, unknown> }).sandbox.memory_mb;
+    expect(() => validateConfig(raw, "embedded")).toThrow(/shell\.sandbox\.memory_mb/);
+  });
+
+  test("durations and sizes are bounded, naming the key and why", () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ witness: { timeout_s: 2_147_484 } }, /witness\.timeout_s: .*86400/],
+      [{ shell: { sandbox: { command_timeout_s: 2_147_484 } } }, /shell\.sandbox\.command_timeout_s: .*86400/],
+      [{ shell: { sandbox: { cpus: 100_000 } } }, /shell\.sandbox\.cpus: .*64/],
+      [{ shell: { sandbox: { lifetime_s: 10 ** 9 } } }, /shell\.sandbox\.lifetime_s/],
+      [{ witness: { min_attestors: 6, max_attestors: 2 } }, /witness\.min_attestors: min_attestors \(6\) is greater than max_attestors \(2\)/],
+      [{ run: { out: "a\0b" } }, /run\.out: must not contain a NUL byte/],
+    ];
+    for (const [over, message] of bad) expect(() => loadConfig(undefined, over)).toThrow(message);
   });
 
   test("a good file overrides defaults and keeps the rest", () => {
