@@ -1,7 +1,7 @@
 import { ShellSchema } from "../src/config/shell-schema.ts";
 import { Sandbox } from "../src/sandbox/container.ts";
 import { DockerEngine } from "../src/sandbox/docker.ts";
-import { ensureImage } from "../src/sandbox/image.ts";
+import { openImage } from "../src/sandbox/image.ts";
 import { packFixtures } from "../src/sandbox/fixtures.ts";
 import { Session } from "../src/sandbox/session.ts";
 import { composeBuiltin } from "../src/shell/builtin/compose.ts";
@@ -15,7 +15,7 @@ const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[M
 const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms (n=${xs.length})`;
 
 await using engine = await DockerEngine.connect(process.env);
-const image = await ensureImage(engine);
+const image = await openImage(engine, "sekft-sandbox:latest");
 const scenario = composeBuiltin({ task: "archive", provider: "subcommand", announcement: "motd", doc_depth: "help", difficulty: "single" }, 1);
 const tars = await packFixtures(scenario.fixtures);
 

@@ -45,7 +45,7 @@ printf '\033[1m==> building witness %s from its Go module (a few minutes the fir
 mkdir -p "$TOOLS"
 tmp="$(mktemp -d "$TOOLS/.witness-build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-if ! GOBIN="$tmp" GOPROXY="$goproxy" GONOSUMDB="$gonosumdb" CGO_ENABLED=0 GOFLAGS=-mod=mod \
+if ! GOBIN="$tmp" GOPROXY="$goproxy" GONOSUMDB="$gonosumdb" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" \
   go install -trimpath -ldflags "-X $WITNESS_MODULE/cmd.Version=$WITNESS_VERSION" "$WITNESS_MODULE@$WITNESS_VERSION" 2>"$tmp/build.log"; then
   tail -5 "$tmp/build.log" >&2
   die "could not build $WITNESS_MODULE@$WITNESS_VERSION (see the lines above). Where the Go module proxy refuses

@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { resolve } from "node:path";
 import { configArgs, createContext } from "./_context.ts";
 
 const build = defineCommand({
@@ -8,7 +7,7 @@ const build = defineCommand({
   async run({ args }) {
     const ctx = await createContext(args);
     const { buildSandbox } = await import("../sandbox/admin.ts");
-    await buildSandbox(ctx, { offline: Boolean(args.offline), dockerfileDir: resolve(import.meta.dir, "../..") });
+    await buildSandbox(ctx, { offline: Boolean(args.offline) });
   },
 });
 

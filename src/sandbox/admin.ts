@@ -5,10 +5,10 @@ import { DockerEngine } from "./docker.ts";
 import { buildOfflineImage, buildOnlineImage, findImage } from "./image.ts";
 
 /** `sekft sandbox build [--offline]`. */
-export async function buildSandbox(ctx: RunContext, opts: { offline: boolean; dockerfileDir: string }): Promise<void> {
+export async function buildSandbox(ctx: RunContext, opts: { offline: boolean }): Promise<void> {
   await using engine = await DockerEngine.connect(ctx.env);
   const started = performance.now();
-  const image = opts.offline ? await buildOfflineImage(engine, { force: true }) : await buildOnlineImage(engine, opts.dockerfileDir);
+  const image = opts.offline ? await buildOfflineImage(engine, { force: true }) : await buildOnlineImage(engine);
   ctx.log.success(`built ${image.tag} (${image.id}) in ${((performance.now() - started) / 1000).toFixed(1)}s${opts.offline ? ", offline" : ""}`);
   process.stdout.write(`${image.id}\n`);
 }

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import tar from "tar-stream";
 import type Docker from "dockerode";
 import { DependencyError } from "../errors.ts";
 import type { DockerEngine } from "./docker.ts";
 import { buildRootfs, OP_UID, PATH_VALUE } from "./rootfs.ts";
+// Embedded at build time, so `sandbox build` works from a binary copied anywhere.
+import DOCKERFILE from "../../Dockerfile" with { type: "text" };
 
 export const IMAGE_REPO = "sekft-sandbox";
 
@@ -57,10 +57,10 @@ export async function buildOfflineImage(engine: DockerEngine, opts: { force?: bo
   return built;
 }
 
-/** Builds the image from the top-level Dockerfile (needs a registry for the base image). */
-export async function buildOnlineImage(engine: DockerEngine, dockerfileDir: string): Promise<SandboxImage> {
+/** Builds the image from the Dockerfile embedded in the binary (needs a registry for the base image). */
+export async function buildOnlineImage(engine: DockerEngine): Promise<SandboxImage> {
   const pack = tar.pack();
-  pack.entry({ name: "Dockerfile" }, await readFile(join(dockerfileDir, "Dockerfile")));
+  pack.entry({ name: "Dockerfile" }, DOCKERFILE);
   pack.finalize();
   const tag = `${IMAGE_REPO}:online`;
   const stream = await engine.docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, labels: { sekft: "1" } });
@@ -71,10 +71,18 @@ export async function buildOnlineImage(engine: DockerEngine, dockerfileDir: stri
   return built;
 }
 
-/** The image to run: `sekft-sandbox:latest` if present, else an offline build. */
-export async function ensureImage(engine: DockerEngine): Promise<SandboxImage> {
-  const latest = await inspectTag(engine.docker, `${IMAGE_REPO}:latest`);
-  return latest ?? buildOfflineImage(engine);
+/**
+ * The image to run for a configured reference: present locally, else built offline when it names the sandbox
+ * repository (`sekft-sandbox:…`); any other missing image is a DependencyError.
+ */
+export async function openImage(engine: DockerEngine, ref: string, onBuild?: () => void): Promise<SandboxImage> {
+  const found = await inspectTag(engine.docker, ref);
+  if (found) return found;
+  if (!ref.startsWith(`${IMAGE_REPO}:`)) {
+    throw new DependencyError(`the sandbox image ${ref} is not present`, "Build it with `sekft sandbox build`, or set shell.image.");
+  }
+  onBuild?.();
+  return buildOfflineImage(engine);
 }
 
 /** Resolves an image by id or tag when it is present locally. */

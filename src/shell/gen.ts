@@ -4,11 +4,11 @@ import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { runPool } from "../pool/pool.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
+import { openImage } from "../sandbox/image.ts";
 import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
 import { authorBuiltin, authorWithModel, type Authored } from "./authoring.ts";
 import { gateScenario } from "./gate.ts";
 import { checkBuiltinCoverage, planCells } from "./plan.ts";
-import { openSandboxImage } from "./runtime.ts";
 import { BundleStore } from "./store.ts";
 
 export interface GenShellOptions {
@@ -35,7 +35,7 @@ export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<
   await using engine = await DockerEngine.connect(ctx.env);
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
-  const image = await openSandboxImage(engine, shell.image, ctx);
+  const image = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));
   using store = new BundleStore(opts.out);
   const limiter = createLimiter(shell.teacher.concurrency);
   const episodeEnv = { engine, image, sandbox: shell.sandbox, signal: ctx.signal };

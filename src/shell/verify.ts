@@ -3,10 +3,9 @@ import type { RunContext } from "../context.ts";
 import { InterruptedError } from "../errors.ts";
 import { runPool } from "../pool/pool.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
-import { findImage } from "../sandbox/image.ts";
+import { findImage, openImage } from "../sandbox/image.ts";
 import { bundleId, type Bundle } from "./bundle.ts";
 import { gateScenario } from "./gate.ts";
-import { openSandboxImage } from "./runtime.ts";
 import { bundleFiles, readBundle } from "./store.ts";
 
 export interface VerifyBundlesOptions {
@@ -25,7 +24,7 @@ export async function verifyBundles(ctx: RunContext, dir: string, opts: VerifyBu
   const shell = ctx.config.shell;
   await using engine = await DockerEngine.connect(ctx.env);
   await engine.reapOrphans();
-  const fallback = await openSandboxImage(engine, shell.image, ctx);
+  const fallback = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));
   const results: Array<{ id: string; file: string; passed: boolean; reason?: string; timings_ms: unknown }> = [];
   const check = async ({ file, bundle }: { file: string; bundle: Bundle }): Promise<void> => {
     const { schema: _s, id, cell, author: _a, image: recorded, gate: _g, ...scenario } = bundle;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { writeFileAtomic, writeJsonlAtomic } from "../dataset/jsonl.ts";
@@ -92,9 +92,4 @@ export function writeWitnessOutputs(
   };
   writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length };
-}
-
-/** True when a directory holds a finished witness dataset (its manifest exists). */
-export function isComplete(dir: string): boolean {
-  return existsSync(join(dir, "manifest.json"));
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect } from "bun:test";
 import { existsSync } from "node:fs";
 import { loadConfig } from "../../src/config/load.ts";
 import { DockerEngine } from "../../src/sandbox/docker.ts";
-import { ensureImage, type SandboxImage } from "../../src/sandbox/image.ts";
+import { openImage, type SandboxImage } from "../../src/sandbox/image.ts";
 import { runPool } from "../../src/pool/pool.ts";
 import type { Cell, Scenario } from "../../src/shell/bundle.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
@@ -18,7 +18,7 @@ let image: SandboxImage;
 beforeAll(async () => {
   if (!DOCKER && process.env.CI !== "true") return;
   engine = await DockerEngine.connect(process.env);
-  image = await ensureImage(engine);
+  image = await openImage(engine, "sekft-sandbox:latest");
 });
 afterAll(async () => {
   if (engine) {
