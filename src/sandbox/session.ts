@@ -1,4 +1,3 @@
-import { InterruptedError } from "../errors.ts";
 import { STATE_DIR, type ExecResult, type Sandbox } from "./container.ts";
 
 /** How a session ended: a terminal the operator chose, or none (the commands ran out). */
@@ -76,14 +75,5 @@ export class Session {
     const turn = { cmd, ...result };
     this.turns.push(turn);
     return turn;
-  }
-
-  /** Runs commands in order until one is a terminal. */
-  async runAll(cmds: string[], signal: AbortSignal): Promise<void> {
-    for (const cmd of cmds) {
-      if (signal.aborted) throw new InterruptedError();
-      await this.run(cmd);
-      if (this.ended) return;
-    }
   }
 }

@@ -1,54 +1,36 @@
-import type { ShellConfig } from "../config/shell-schema.ts";
-import type { DockerEngine } from "../sandbox/docker.ts";
-import type { SandboxImage } from "../sandbox/image.ts";
-import { BASE_ENV, Sandbox } from "../sandbox/container.ts";
-import { packFixtures } from "../sandbox/fixtures.ts";
-import { Session, type Terminal, type Turn } from "../sandbox/session.ts";
+import { type EpisodeEnv, Episode } from "../sandbox/episode.ts";
+import type { Terminal, Turn } from "../sandbox/session.ts";
 import type { Scenario } from "./bundle.ts";
 
-/** What an episode needs from the run: the engine, the image, limits and the abort signal. */
-export interface EpisodeEnv {
-  engine: DockerEngine;
-  image: SandboxImage;
-  sandbox: ShellConfig["sandbox"];
-  signal: AbortSignal;
-}
+export type { EpisodeEnv } from "../sandbox/episode.ts";
 
-/** The outcome of one episode: passed = checker exit 0 and the expected terminal. */
+/** The outcome of one replayed episode: passed = checker exit 0 and the expected terminal. */
 export interface EpisodeResult {
   passed: boolean;
   checkerExit: number;
   checkerOutput: string;
   terminal: Terminal;
-  turns: Turn[];
+  turns: readonly Turn[];
   readyMs: number;
   durationMs: number;
 }
 
-/** Runs commands in a fresh container holding the scenario's fixtures, then the checker on the final state. */
-export async function runEpisode(env: EpisodeEnv, scenario: Scenario, commands: string[]): Promise<EpisodeResult> {
+/** Replays a command list in a fresh episode holding the scenario's fixtures, then checks the final state. */
+export async function replayEpisode(env: EpisodeEnv, scenario: Scenario, commands: string[]): Promise<EpisodeResult> {
   const started = performance.now();
-  const limits = env.sandbox;
-  await using sandbox = await Sandbox.start(env.engine, env.image, limits, env.signal, scenario.env);
-  const tars = await packFixtures(scenario.fixtures);
-  await Promise.all([...tars].map(([root, tarball]) => sandbox.putArchive(root, tarball)));
-  const readyMs = performance.now() - started;
-  const session = new Session(sandbox, {
-    commandTimeoutMs: limits.command_timeout_s * 1000,
-    maxOutput: limits.max_output_bytes,
-    baseEnvNames: Object.keys({ ...BASE_ENV, ...scenario.env }),
-  });
-  await session.runAll(commands, env.signal);
-  // The checker enters only now, after the episode, as its own exec.
-  const check = await sandbox.exec(["sh", "-c", scenario.checker, "checker"], { maxOutput: 4096, timeoutMs: limits.checker_timeout_s * 1000 });
-  const terminalOk = session.terminal.kind === scenario.terminal;
+  await using episode = await Episode.open(env, scenario);
+  for (const cmd of commands) {
+    await episode.run(cmd);
+    if (episode.ended) break;
+  }
+  const check = await episode.check(scenario.checker);
   return {
-    passed: check.exitCode === 0 && terminalOk,
+    passed: check.exitCode === 0 && episode.terminal.kind === scenario.terminal,
     checkerExit: check.exitCode,
-    checkerOutput: (check.stdout + check.stderr).trim().slice(-500),
-    terminal: session.terminal,
-    turns: session.turns,
-    readyMs,
+    checkerOutput: check.output,
+    terminal: episode.terminal,
+    turns: episode.turns,
+    readyMs: episode.readyMs,
     durationMs: performance.now() - started,
   };
 }

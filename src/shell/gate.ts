@@ -1,5 +1,5 @@
 import type { Cell, GateRecord, Scenario } from "./bundle.ts";
-import { runEpisode, type EpisodeEnv, type EpisodeResult } from "./episode.ts";
+import { replayEpisode, type EpisodeEnv, type EpisodeResult } from "./episode.ts";
 
 /** The mutated command list the gate expects to fail, and how it was made. */
 export function mutate(cell: Cell, s: Scenario): { commands: string[]; describe: string } | { error: string } {
@@ -32,7 +32,7 @@ export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, rep
   if ("error" in mutant) return record(false, mutant.error);
 
   if (cell.difficulty !== "empty_queue") {
-    const untouched = await runEpisode(env, s, []);
+    const untouched = await replayEpisode(env, s, []);
     timings.untouched = Math.round(untouched.durationMs);
     if (untouched.checkerExit === 0) return record(false, "checker passes on the untouched fixtures", false, mutant.describe);
   }
@@ -40,7 +40,7 @@ export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, rep
   const reference = s.reference.map((step) => step.cmd);
   const results: EpisodeResult[] = [];
   for (let i = 0; i < repeats; i++) {
-    const r = await runEpisode(env, s, reference);
+    const r = await replayEpisode(env, s, reference);
     timings.reference.push(Math.round(r.durationMs));
     results.push(r);
   }
@@ -51,7 +51,7 @@ export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, rep
     return record(false, `reference is flaky (${passes}/${repeats} passed): ${why(bad, s.terminal)}`, true, mutant.describe);
   }
 
-  const m = await runEpisode(env, s, mutant.commands);
+  const m = await replayEpisode(env, s, mutant.commands);
   timings.mutant = Math.round(m.durationMs);
   if (m.passed) return record(false, `mutated reference still passes (${mutant.describe}): the checker does not detect it`, false, mutant.describe);
   return record(true, undefined, false, mutant.describe);

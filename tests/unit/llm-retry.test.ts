@@ -69,7 +69,7 @@ describe("transport retries", () => {
     server = undefined;
     const r = await author(url);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toContain("cannot reach the teacher");
+    if (!r.ok) expect(r.reason).toContain("teacher: cannot reach the model m at");
   });
 
   test("aborting the run signal interrupts a hanging request", async () => {
