@@ -1,17 +1,19 @@
 import { defineCommand } from "citty";
+import { detectTracks, loadTrack } from "../tracks.ts";
+import { configArgs, createContext } from "./_context.ts";
 
 const args = {
-  file: { type: "positional", required: true, description: "A chat JSONL dataset" },
+  target: { type: "positional", required: true, description: "A chat JSONL dataset, or an output directory of `sekft gen`" },
+  ...configArgs,
   json: { type: "boolean", description: "Print the statistics as JSON on stdout" },
-  verbose: { type: "boolean", description: "Error stacks" },
 } as const;
 
 export default defineCommand({
-  meta: { name: "stats", description: "Counts per dimension, distinct answers, duplicate questions, answer lengths" },
+  meta: { name: "stats", description: "Counts per dimension, distinct answers, duplicate questions, answer lengths (per track)" },
   args,
   async run({ args: a }) {
-    const { datasetStats, formatStats } = await import("../witness/stats.ts");
-    const stats = datasetStats(a.file as string);
-    process.stdout.write(a.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
+    const parts = detectTracks(a.target as string);
+    const ctx = await createContext(a);
+    for (const part of parts) await (await loadTrack(part.track)).stats(ctx, part.target, { json: Boolean(a.json) });
   },
 });

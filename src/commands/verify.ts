@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
-import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { InputError, WorkFailedError } from "../errors.ts";
+import { detectTracks, loadTrack } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { intFlag } from "./_flags.ts";
 
 const args = {
-  target: { type: "positional", required: true, description: "A chat JSONL dataset, or a shell bundle directory" },
+  target: { type: "positional", required: true, description: "A chat JSONL dataset, or an output directory of `sekft gen`" },
   ...configArgs,
   workers: { type: "string", description: "Concurrent checks (default: CPU count)" },
   sample: { type: "string", description: "Check only N randomly chosen items" },
@@ -14,24 +14,23 @@ const args = {
 } as const;
 
 export default defineCommand({
-  meta: { name: "verify", description: "Re-run every example of a chat JSONL (or re-gate a bundle directory); exit 1 if any fails" },
+  meta: { name: "verify", description: "Re-check a dataset by the track its manifest names (any chat JSONL: re-run its answers); exit 1 if any fails" },
   args,
   async run({ args: a }) {
     const target = a.target as string;
-    if (!existsSync(target)) throw new InputError(`${target}: no such file or directory`);
+    const parts = detectTracks(target);
     const ctx = await createContext(a);
     const workers = intFlag("workers", a.workers, 1) ?? (ctx.config.run.workers || availableParallelism());
     const sample = intFlag("sample", a.sample, 1);
-    let passed: number;
-    let failed: number;
-    if (statSync(target).isDirectory()) {
-      const { verifyBundles } = await import("../shell/verify.ts");
-      ({ passed, failed } = await verifyBundles(ctx, target, { workers, sample, json: Boolean(a.json) }));
-    } else {
-      const { verifyDataset } = await import("../witness/verify.ts");
-      ({ passed, failed } = await verifyDataset(ctx, target, { workers, sample, json: Boolean(a.json), seed: ctx.config.run.seed }));
-      process.stderr.write(`${passed} passed, ${failed} failed\n`);
+    let passed = 0;
+    let failed = 0;
+    for (const part of parts) {
+      const track = await loadTrack(part.track);
+      const r = await track.verify(ctx, part.target, { workers, sample, json: Boolean(a.json), seed: ctx.config.run.seed });
+      passed += r.passed;
+      failed += r.failed;
     }
+    process.stderr.write(`${passed} passed, ${failed} failed\n`);
     if (failed > 0) throw new WorkFailedError(`${failed} of ${passed + failed} failed`);
     if (passed === 0) throw new InputError(`${target}: nothing to verify`);
   },

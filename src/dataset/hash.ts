@@ -13,6 +13,6 @@ export function canonical(value: unknown): string {
 }
 
 /** Lower-case hex SHA-256 of a text. */
-export function sha256(text: string): string {
+export function sha256(text: string | Uint8Array): string {
   return createHash("sha256").update(text).digest("hex");
 }

@@ -3,6 +3,8 @@ import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { runPool } from "../pool/pool.ts";
+import type { GenOptions, GenSummary } from "../tracks.ts";
+import { Progress, type Tally } from "../ui/progress.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
 import { openImage } from "../sandbox/image.ts";
 import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
@@ -11,25 +13,15 @@ import { gateScenario } from "./gate.ts";
 import { checkBuiltinCoverage, planCells } from "./plan.ts";
 import { BundleStore } from "./store.ts";
 
-export interface GenShellOptions {
-  count: number;
-  out: string;
-  workers: number;
-  seed: number;
-  author: "builtin" | "model" | string;
-  /** This process makes only every `total`-th planned cell, starting at `index`. */
-  shard?: { index: number; total: number };
-}
-
 // A builtin cell that fails its gate gets a few other variants before the run gives it up.
 const BUILTIN_TRIES = 3;
 
 /** `sekft gen --track shell`: plan cells, author each, admit it through the gate, write bundles and rejects. */
-export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<{ kept: number; rejected: number }> {
+export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSummary> {
   const shell = ctx.config.shell;
   const model = opts.author === "model";
   if (!model) checkBuiltinCoverage(shell);
-  const shard = opts.shard ?? { index: 0, total: 1 };
+  const shard = opts.shard;
   // Plan the whole job, then keep this shard's share, so shards together keep the planned balance.
   const cells = planCells(shell, opts.count * shard.total, opts.seed).filter((_, i) => i % shard.total === shard.index);
   await using engine = await DockerEngine.connect(ctx.env);
@@ -43,7 +35,6 @@ export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<
   const started = performance.now();
   let kept = 0;
   let rejected = 0;
-  let done = 0;
   const terminals = { exit: 0, panic: 0, empty: 0 };
   const authorName = model ? `model:${shell.teacher.model}` : "builtin";
 
@@ -72,31 +63,27 @@ export async function genShell(ctx: RunContext, opts: GenShellOptions): Promise<
     return false;
   };
 
-  await runPool(
-    cells.entries(),
-    async (item) => {
-      const ok = await gateCell(item);
-      const cell = item[1];
-      if (ok) {
-        kept++;
-        if (cell.difficulty === "empty_queue") terminals.empty++;
-        else if (shell.difficulties[cell.difficulty]?.terminal === "panic") terminals.panic++;
-        else terminals.exit++;
-      }
-      done++;
-      if (ctx.verbose || done === cells.length || done % Math.max(1, Math.ceil(cells.length / 10)) === 0) {
-        ctx.log.info(`shell: ${done}/${cells.length} cells, ${kept} kept, ${rejected} rejected`);
-      }
-      return ok;
-    },
-    { workers, signal: ctx.signal },
-  );
+  const progress = new Progress("shell", cells.length, { tty: ctx.tty, words: ["kept", "given up"] });
+  const gateAndCount = async (item: [number, Cell]): Promise<Tally> => {
+    const ok = await gateCell(item);
+    const cell = item[1];
+    if (ok) {
+      kept++;
+      if (cell.difficulty === "empty_queue") terminals.empty++;
+      else if (shell.difficulties[cell.difficulty]?.terminal === "panic") terminals.panic++;
+      else terminals.exit++;
+    }
+    return { ok };
+  };
+  await runPool(cells.entries(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent });
+  progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();
 
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   ctx.log.success(
     `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`,
   );
+  store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
   if (kept < opts.count) {
     throw new WorkFailedError(
       `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`,

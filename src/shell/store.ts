@@ -1,8 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, Journal } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
-import { BundleSchema, type Bundle, type Cell } from "./bundle.ts";
+import { writeManifest } from "../dataset/manifest.ts";
+import type { SandboxImage } from "../sandbox/image.ts";
+import type { Shard } from "../tracks.ts";
+import { BUILTIN_VERSION, BUNDLE_SCHEMA_VERSION, BundleSchema, type Bundle, type Cell } from "./bundle.ts";
 
 /** One rejected attempt, as written to rejects.jsonl. */
 export interface RejectRecord {
@@ -17,9 +20,13 @@ export interface RejectRecord {
 export class BundleStore implements Disposable {
   readonly dir: string;
   private readonly rejects: Journal<RejectRecord>;
+  readonly root: string;
   constructor(out: string) {
-    this.dir = join(out, "shell", "bundles");
+    this.root = join(out, "shell");
+    this.dir = join(this.root, "bundles");
     mkdirSync(this.dir, { recursive: true });
+    // Until the run ends, the directory must not look finished.
+    rmSync(join(this.root, "manifest.json"), { force: true });
     this.rejects = new Journal<RejectRecord>(join(out, "shell", "rejects.jsonl"));
   }
   has(id: string): boolean {
@@ -31,6 +38,24 @@ export class BundleStore implements Disposable {
   reject(record: RejectRecord): void {
     this.rejects.append(record);
   }
+  /** Writes OUT/shell/manifest.json over every bundle file and the rejects, last. */
+  writeManifest(run: { config: unknown; seed: number; requested: number; shard: Shard; counts: Record<string, number>; image: SandboxImage }): void {
+    const bundles = readdirSync(this.dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((f) => `bundles/${f}`);
+    writeManifest(this.root, {
+      track: "shell",
+      generator: `${BUNDLE_SCHEMA_VERSION} ${BUILTIN_VERSION}`,
+      config: run.config,
+      seed: run.seed,
+      requested: run.requested,
+      shard: run.shard,
+      counts: run.counts,
+      tools: { sandbox_image: run.image.id },
+      files: [...bundles, "rejects.jsonl"],
+    });
+  }
   [Symbol.dispose](): void {
     this.rejects[Symbol.dispose]();
   }
@@ -39,10 +64,10 @@ export class BundleStore implements Disposable {
 /** Finds the bundle files under DIR, DIR/bundles or DIR/shell/bundles. */
 export function bundleFiles(dir: string): string[] {
   const candidates = [join(dir, "shell", "bundles"), join(dir, "bundles"), dir];
-  const found = candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith(".json")));
+  const found = candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith(".json") && f !== "manifest.json"));
   if (!found) throw new InputError(`${dir}: no bundle files (*.json) found`, "Pass the --out directory of `sekft gen --track shell`, or its shell/bundles.");
   return readdirSync(found)
-    .filter((f) => f.endsWith(".json"))
+    .filter((f) => f.endsWith(".json") && f !== "manifest.json")
     .sort()
     .map((f) => join(found, f));
 }

@@ -1,34 +1,71 @@
-/** Draws progress on stderr: a throttled bar on a TTY, a plain line every few seconds elsewhere. */
+import type { PoolEvent } from "../pool/pool.ts";
+
+/** What a pool job reports to the renderer: a success (kept, passed) or not (rejected, failed); undefined = no verdict. */
+export type Tally = { ok: boolean } | undefined;
+
+export interface ProgressOptions {
+  tty: boolean;
+  /** Draw nothing (e.g. `--json` without a terminal). */
+  quiet?: boolean;
+  intervalMs?: number;
+  write?: (s: string) => void;
+  /** Words for the two verdicts, e.g. ["kept", "rejected"] or ["passed", "failed"]. */
+  words?: [string, string];
+}
+
+/**
+ * The one progress renderer, fed by the pool's events: a throttled bar on a TTY, a plain line every few
+ * seconds elsewhere. `total` counts successes for generation (kept/asked) and verdicts for checks.
+ */
 export class Progress {
+  private ok = 0;
+  private notOk = 0;
   private last = 0;
   private readonly started = performance.now();
   constructor(
     private readonly label: string,
     private readonly total: number,
-    private readonly opts: { tty: boolean; quiet?: boolean; intervalMs?: number; write?: (s: string) => void },
+    private readonly opts: ProgressOptions,
+    /** How far the bar is: successes (generation) or every verdict (checks). */
+    private readonly counts: "ok" | "all" = "all",
   ) {}
 
-  private write(s: string): void {
-    (this.opts.write ?? ((t: string) => process.stderr.write(t)))(s);
+  /** Starts from work a previous run already decided (a resumed journal). */
+  resume(ok: number, notOk: number): void {
+    this.ok = ok;
+    this.notOk = notOk;
   }
 
-  update(done: number, extra = ""): void {
+  /** Pass this as the pool's `onEvent`. */
+  readonly onEvent = (event: PoolEvent<Tally>): void => {
+    if (event.type !== "done" || !event.result) return;
+    if (event.result.ok) this.ok++;
+    else this.notOk++;
+    this.draw();
+  };
+
+  private draw(): void {
     if (this.opts.quiet) return;
+    const done = this.counts === "ok" ? this.ok : this.ok + this.notOk;
     const now = performance.now();
     const interval = this.opts.tty ? 100 : (this.opts.intervalMs ?? 5000);
     if (now - this.last < interval && done < this.total) return;
     this.last = now;
     const rate = done / Math.max(0.001, (now - this.started) / 1000);
+    const [yes, no] = this.opts.words ?? ["ok", "failed"];
+    const extra = this.counts === "ok" ? (this.notOk ? `(${this.notOk} ${no})` : "") : `(${this.ok} ${yes}, ${this.notOk} ${no})`;
+    const write = this.opts.write ?? ((t: string) => process.stderr.write(t));
     if (this.opts.tty) {
       const width = 28;
       const filled = Math.min(width, Math.round((done / Math.max(1, this.total)) * width));
-      this.write(`\r${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${this.total} ${rate.toFixed(2)}/s ${extra}\x1b[K`);
+      write(`\r${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${this.total} ${rate.toFixed(2)}/s ${extra}\x1b[K`);
     } else {
-      this.write(`${this.label}: ${done}/${this.total} (${rate.toFixed(2)}/s) ${extra}\n`);
+      write(`${this.label}: ${done}/${this.total} (${rate.toFixed(2)}/s) ${extra}\n`);
     }
   }
 
+  /** Clears the bar line on a TTY. */
   end(): void {
-    if (this.opts.tty && !this.opts.quiet) this.write("\r\x1b[K");
+    if (this.opts.tty && !this.opts.quiet) (this.opts.write ?? ((t: string) => process.stderr.write(t)))("\r\x1b[K");
   }
 }

@@ -4,25 +4,15 @@ import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { Journal } from "../dataset/jsonl.ts";
 import { runPool } from "../pool/pool.ts";
-import { Progress } from "../ui/progress.ts";
+import type { GenOptions, GenSummary } from "../tracks.ts";
+import { Progress, type Tally } from "../ui/progress.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
 import { renderExample, renderQuestion } from "./render.ts";
 import { sampleSpecs, type ExampleSpec } from "./spec.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
 
-export interface GenWitnessOptions {
-  count: number;
-  out: string;
-  workers: number;
-  seed: number;
-  /** This process makes only the specs whose stream index ≡ shard.index (mod shard.total). */
-  shard?: { index: number; total: number };
-}
-
-export interface GenSummary {
-  kept: number;
-  rejected: number;
+export interface WitnessGenSummary extends GenSummary {
   reasons: Record<string, number>;
   seconds: number;
   toolCpuSeconds: number;
@@ -30,7 +20,7 @@ export interface GenSummary {
 }
 
 /** Generates the witness dataset: sample, render, prove by running, journal, then write outputs. */
-export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Promise<GenSummary> {
+export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<WitnessGenSummary> {
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const setup = await prepareWitness(ctx);
@@ -49,8 +39,8 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
   let rejected = 0;
   let toolCpu = 0;
   const reasons: Record<string, number> = {};
-  const progress = new Progress("witness", opts.count, { tty: ctx.tty });
-  const shard = opts.shard ?? { index: 0, total: 1 };
+  const progress = new Progress("witness", opts.count, { tty: ctx.tty, words: ["kept", "rejected"] }, "ok");
+  const shard = opts.shard;
   const specs = (function* () {
     // Every shard walks the same stream, so paraphrase caps and question uniqueness hold across shards.
     for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, ctx.config.witness))) {
@@ -70,6 +60,7 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
     else rejected += 1;
     if (e.value.index >= lastIndex) break;
   }
+  progress.resume(kept, rejected);
   const stream = (function* () {
     yield* pending;
     for (let e = specs.next(); !e.done; e = specs.next()) {
@@ -81,11 +72,11 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
   const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000, signal: ctx.signal };
   await runPool(
     stream,
-    async (entry) => {
+    async (entry): Promise<Tally> => {
       const rendered = renderExample(entry.spec, ctx.config.witness, setup.catalog);
       const proof = await proveExample(rendered, env);
       toolCpu += proof.cpuSeconds;
-      if (ctx.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return;
+      if (ctx.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return undefined;
       const record: JournalRecord = proof.ok
         ? { id: entry.id, index: entry.index, status: "kept", spec: entry.spec, rendered, proof }
         : { id: entry.id, index: entry.index, status: "rejected", spec: entry.spec, reason: proof.reason, stderrTail: proof.stderrTail };
@@ -98,9 +89,9 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
         reasons[key] = (reasons[key] ?? 0) + 1;
         ctx.log.debug(`rejected ${entry.id}: ${proof.reason}`);
       }
-      progress.update(kept, rejected ? `(${rejected} rejected)` : "");
+      return { ok: proof.ok };
     },
-    { workers: opts.workers, signal: ctx.signal, more: (inFlight) => kept + inFlight < opts.count },
+    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent, more: (inFlight) => kept + inFlight < opts.count },
   );
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError(`interrupted: ${kept} examples kept so far are saved; run the same command again to resume`);
@@ -109,7 +100,7 @@ export async function genWitness(ctx: RunContext, opts: GenWitnessOptions): Prom
   const written = writeWitnessOutputs(dir, chosen, { ...opts, config: ctx.config, tools: setup.tools, validShare: ctx.config.witness.valid_share });
   const seconds = (performance.now() - started) / 1000;
   const own = process.cpuUsage(cpu0);
-  const summary: GenSummary = {
+  const summary: WitnessGenSummary = {
     kept: written.kept,
     rejected: written.rejected,
     reasons,

@@ -1,12 +1,12 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
-import { writeFileAtomic, writeJsonlAtomic } from "../dataset/jsonl.ts";
-import { VERSION } from "../version.ts";
+import { writeJsonlAtomic } from "../dataset/jsonl.ts";
+import { writeManifest } from "../dataset/manifest.ts";
+import { splitOf } from "../dataset/split.ts";
 import type { Proof } from "./prove.ts";
 import type { RenderedExample } from "./render.ts";
 import { extractScript } from "./script.ts";
-import { canonical, sha256 } from "../dataset/hash.ts";
+import { sha256 } from "../dataset/hash.ts";
 import { GENERATOR_VERSION, type ExampleSpec } from "./spec.ts";
 
 export type JournalRecord =
@@ -19,6 +19,7 @@ export interface OutputOptions {
   config: Config;
   tools: Record<string, string>;
   validShare: number;
+  shard?: { index: number; total: number };
 }
 
 /** Chat messages of one example: the only thing train/valid lines hold. */
@@ -28,11 +29,6 @@ export function messagesOf(r: RenderedExample): { role: string; content: string 
     { role: "user", content: r.question },
     { role: "assistant", content: r.answer },
   ];
-}
-
-/** The split is a function of the answer script, so one script never lands in both files. */
-export function splitOf(scriptSha: string, validShare: number): "train" | "valid" {
-  return parseInt(scriptSha.slice(0, 8), 16) / 0x100000000 < validShare ? "valid" : "train";
 }
 
 /**
@@ -75,21 +71,17 @@ export function writeWitnessOutputs(
     "meta.jsonl": meta,
     "rejects.jsonl": rejects.map((r) => ({ id: r.id, index: r.index, spec: r.spec, reason: r.reason, stderr_tail: r.stderrTail })),
   };
-  const digests: Record<string, string> = {};
-  for (const [name, rows] of Object.entries(files)) {
-    writeJsonlAtomic(join(dir, name), rows);
-    digests[name] = sha256(readFileSync(join(dir, name), "utf8"));
-  }
-  const manifest = {
+  for (const [name, rows] of Object.entries(files)) writeJsonlAtomic(join(dir, name), rows);
+  writeManifest(dir, {
+    track: "witness",
     generator: GENERATOR_VERSION,
-    sekft_version: VERSION,
-    config_sha256: sha256(canonical(opts.config)),
+    config: opts.config,
     seed: opts.seed,
     requested: opts.count,
+    shard: opts.shard,
     counts: { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length },
     tools: opts.tools,
-    files: digests,
-  };
-  writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    files: Object.keys(files),
+  });
   return { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length };
 }

@@ -1,13 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fencedBlocks } from "../dataset/chat.ts";
 import { exitMeaning, lastLines, runProcess } from "../proc/run.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
 export function extractScript(markdown: string): string {
-  const blocks: string[] = [];
-  const fence = /^```sh[ \t]*\n([\s\S]*?)^```[ \t]*$/gm;
-  for (const m of markdown.matchAll(fence)) blocks.push(m[1]!.replace(/\n$/, ""));
+  const blocks = fencedBlocks(markdown)
+    .filter((f) => f.lang === "sh")
+    .map((f) => f.body);
   return blocks.length ? `${blocks.join("\n")}\n` : "";
 }
 

@@ -4,7 +4,7 @@ import { readJsonl } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
 import { sha256 } from "../dataset/hash.ts";
-import { answerOf } from "./verify.ts";
+import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
 
 export interface DatasetStats {
   file: string;
@@ -63,16 +63,18 @@ export function datasetStats(file: string): DatasetStats {
   const rows = readJsonl(file);
   if (!rows.length) throw new InputError(`${file}: empty dataset`);
   const answers = rows.map((r) => answerOf(r.value, file, r.line));
-  const questions = rows.map((r) => {
-    const m = (r.value as { messages: { role: string; content: unknown }[] }).messages;
-    return String(m.find((x) => x.role === "user")?.content ?? "");
-  });
+  const questions = rows.map((r) => questionOf(parseChatRecord(r.value, file, r.line)));
   const metaFile = join(dirname(file), "meta.jsonl");
   const split = basename(file, ".jsonl");
   let metas: { spec: { step: string; command: string; attestors: string[]; rules: string[]; keys: Record<string, string>; question: number } }[] = [];
   if (existsSync(metaFile)) {
     metas = readJsonl<{ split: string; spec: (typeof metas)[number]["spec"] }>(metaFile)
-      .map((r) => r.value)
+      .map((r) => {
+        const spec = (r.value as { spec?: unknown } | null)?.spec as Record<string, unknown> | null | undefined;
+        const ok = spec && typeof spec === "object" && Array.isArray(spec.attestors) && Array.isArray(spec.rules) && spec.keys && typeof spec.keys === "object";
+        if (!ok) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
+        return r.value;
+      })
       .filter((m) => m.split === split);
   }
   const useMeta = metas.length === rows.length;

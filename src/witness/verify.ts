@@ -1,35 +1,19 @@
 import type { RunContext } from "../context.ts";
-import { DependencyError, InputError, InterruptedError } from "../errors.ts";
+import { answerOf } from "../dataset/chat.ts";
+import { DependencyError, InterruptedError } from "../errors.ts";
 import { readJsonl } from "../dataset/jsonl.ts";
 import { runPool } from "../pool/pool.ts";
-import { Progress } from "../ui/progress.ts";
+import type { VerifyOptions } from "../tracks.ts";
+import { Progress, type Tally } from "../ui/progress.ts";
 import { Rng } from "../rng.ts";
 import { locateWitness, WITNESS_VERSION } from "./locate.ts";
 import { extractScript, runScript, scriptPath } from "./script.ts";
-
-export interface VerifyOptions {
-  workers: number;
-  sample?: number;
-  json: boolean;
-  seed: number;
-}
 
 export interface VerifyResult {
   line: number;
   ok: boolean;
   reason?: string;
   seconds: number;
-}
-
-type Message = { role?: unknown; content?: unknown };
-
-/** The answer text of a chat record: its last assistant message. Throws InputError naming the line. */
-export function answerOf(value: unknown, file: string, line: number): string {
-  const messages = (value as { messages?: unknown })?.messages;
-  if (!Array.isArray(messages)) throw new InputError(`${file}:${line}: no "messages" array (expected chat JSONL: {"messages": [...]})`);
-  const last = [...(messages as Message[])].reverse().find((m) => m?.role === "assistant");
-  if (!last || typeof last.content !== "string") throw new InputError(`${file}:${line}: no assistant message with text content`);
-  return last.content;
 }
 
 /** Re-runs the text of every example of any chat JSONL; the text alone is the test. */
@@ -51,16 +35,16 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
     signal: ctx.signal,
   };
   const results: VerifyResult[] = [];
-  const progress = new Progress("verify", chosen.length, { tty: ctx.tty, quiet: opts.json && !ctx.tty });
+  const progress = new Progress("verify", chosen.length, { tty: ctx.tty, quiet: opts.json && !ctx.tty, words: ["passed", "failed"] });
   await runPool(
     chosen,
-    async (row) => {
+    async (row): Promise<Tally> => {
       const r = await runScript(extractScript(row.answer), env);
-      if (ctx.signal.aborted) return;
+      if (ctx.signal.aborted) return undefined;
       results.push({ line: row.line, ok: r.ok, reason: r.ok ? undefined : r.reason, seconds: r.durationMs / 1000 });
-      progress.update(results.length);
+      return { ok: r.ok };
     },
-    { workers: opts.workers, signal: ctx.signal },
+    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },
   );
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();

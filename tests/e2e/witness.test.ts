@@ -57,6 +57,14 @@ describe("witness track (real witness)", () => {
       expect(stats.examples).toBe(lines(join(dir, "train.jsonl")).length);
       expect(stats.distinct_answers).toBe(stats.examples);
       expect(Object.keys(stats.dimensions)).toContain("attestor");
+      // The output directory itself: verify and stats find the track through its manifest.
+      expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).track).toBe("witness");
+      const vd = await runCli(["verify", out, "--workers", "2"], { env: env() });
+      expect(vd.code, vd.stderr).toBe(0);
+      expect(vd.stderr).toMatch(/^6 passed, 0 failed$/m);
+      const sd = await runCli(["stats", out, "--json"], { env: env() });
+      expect(sd.code, sd.stderr).toBe(0);
+      expect(sd.stdout).toContain('"examples"');
     },
     600_000,
   );

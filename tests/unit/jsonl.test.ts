@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Journal, readJsonl, writeJsonlAtomic } from "../../src/dataset/jsonl.ts";
+import { answerOf, fencedBlocks, parseChatRecord, questionOf } from "../../src/dataset/chat.ts";
 import { InputError } from "../../src/errors.ts";
 
 const dir = (): string => mkdtempSync(join(tmpdir(), "sekft-jsonl-"));
@@ -56,4 +57,32 @@ test("a torn non-ASCII last line is cut at the right byte", () => {
     j.append({ q: "ok" });
   }
   expect(readFileSync(f, "utf8")).toBe('{"q":"größe"}\n{"q":"ok"}\n');
+});
+
+test("chat records: content-part arrays are read; null messages and missing arrays are InputErrors naming the line", () => {
+  const parts = {
+    messages: [
+      { role: "user", content: [{ type: "text", text: "q?" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
+    ],
+  };
+  expect(answerOf(parts, "f.jsonl", 3)).toBe("ab");
+  expect(questionOf(parseChatRecord(parts, "f.jsonl", 3))).toBe("q?");
+  expect(() => parseChatRecord({ messages: [null] }, "f.jsonl", 4)).toThrow(/f\.jsonl:4: not a chat record: messages\[0\]/);
+  expect(() => parseChatRecord({ prompt: "x" }, "f.jsonl", 5)).toThrow(/f\.jsonl:5: no "messages" array/);
+});
+
+test("fenced blocks: every fence with its language, ``` and ~~~, in order", () => {
+  const md = "a\n```sh\necho 1\n```\n~~~json\n{}\n~~~\n````bash\necho ```\n````\n";
+  expect(fencedBlocks(md)).toEqual([
+    { lang: "sh", body: "echo 1" },
+    { lang: "json", body: "{}" },
+    { lang: "bash", body: "echo ```" },
+  ]);
 });

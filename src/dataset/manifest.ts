@@ -1,0 +1,73 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { InputError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { canonical, sha256 } from "./hash.ts";
+import { writeFileAtomic } from "./jsonl.ts";
+
+/** `manifest.json`: what made a dataset directory and the sha256 of every file in it. Written last. */
+export const ManifestSchema = z.looseObject({
+  track: z.string().min(1),
+  generator: z.string().min(1),
+  sekft_version: z.string(),
+  config_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  seed: z.number().int(),
+  requested: z.number().int(),
+  shard: z.strictObject({ index: z.number().int().min(0), total: z.number().int().min(1) }).optional(),
+  counts: z.record(z.string(), z.number()),
+  tools: z.record(z.string(), z.string()),
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export interface ManifestInput {
+  track: string;
+  generator: string;
+  config: unknown;
+  seed: number;
+  requested: number;
+  shard?: { index: number; total: number };
+  counts: Record<string, number>;
+  tools: Record<string, string>;
+  /** Paths relative to the directory; each is hashed as written. */
+  files: string[];
+}
+
+/** Hashes every listed file and writes `DIR/manifest.json` atomically; call it after every other file is in place. */
+export function writeManifest(dir: string, input: ManifestInput): Manifest {
+  const files: Record<string, string> = {};
+  for (const f of [...input.files].sort()) files[f] = sha256(readFileSync(join(dir, f)));
+  const manifest: Manifest = {
+    track: input.track,
+    generator: input.generator,
+    sekft_version: VERSION,
+    config_sha256: sha256(canonical(input.config)),
+    seed: input.seed,
+    requested: input.requested,
+    ...(input.shard && input.shard.total > 1 ? { shard: input.shard } : {}),
+    counts: input.counts,
+    tools: input.tools,
+    files,
+  };
+  writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Reads `DIR/manifest.json` when there is one; a present but invalid manifest is an InputError naming the field. */
+export function readManifest(dir: string): Manifest | undefined {
+  const file = join(dir, "manifest.json");
+  if (!existsSync(file) || !statSync(file).isFile()) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new InputError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError(`${file}: not a sekft manifest: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,91 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { RunContext } from "./context.ts";
+import { readManifest } from "./dataset/manifest.ts";
+import { InputError, UsageError } from "./errors.ts";
+
+/** Which slice of the item stream this process makes: every `total`-th item starting at `index`. */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/** The one set of options `sekft gen` hands any track. */
+export interface GenOptions {
+  /** Items to keep (per shard). */
+  count: number;
+  out: string;
+  workers: number;
+  seed: number;
+  shard: Shard;
+  /** Who authors items, for tracks that have a choice (shell: builtin | model). */
+  author: string;
+}
+
+export interface GenSummary {
+  kept: number;
+  rejected: number;
+}
+
+export interface VerifyOptions {
+  workers: number;
+  sample?: number;
+  json: boolean;
+  seed: number;
+}
+
+/** What a track offers the commands; a new track is an entry in TRACKS and a folder with a `track.ts`. */
+export interface Track {
+  name: string;
+  /** The config table holding its `count`. */
+  countKey: string;
+  /** The track's authors (the first is the default); empty when it has no choice. */
+  authors: readonly string[];
+  gen(ctx: RunContext, opts: GenOptions): Promise<GenSummary>;
+  /** Re-checks a dataset: a file or a directory this track made (or, for the witness track, any chat JSONL). */
+  verify(ctx: RunContext, target: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }>;
+  /** Prints statistics of a dataset (JSON on stdout with `json`). */
+  stats(ctx: RunContext, target: string, opts: { json: boolean }): Promise<void>;
+}
+
+interface TrackEntry {
+  description: string;
+  load: () => Promise<Track>;
+}
+
+/** The registry (loaded lazily, so `--help` never evaluates a track). */
+export const TRACKS: Record<string, TrackEntry> = {
+  witness: { description: "witness examples proven by running their own answer text", load: () => import("./witness/track.ts").then((m) => m.track) },
+  shell: { description: "shell-agent scenario bundles admitted by the sandbox gate", load: () => import("./shell/track.ts").then((m) => m.track) },
+};
+
+/** Loads a track by name; an unknown name is a usage error listing the known ones. */
+export async function loadTrack(name: string): Promise<Track> {
+  const entry = Object.hasOwn(TRACKS, name) ? TRACKS[name] : undefined;
+  if (!entry) throw new UsageError(`--track must be one of ${Object.keys(TRACKS).join(", ")}; got "${name}"`);
+  return entry.load();
+}
+
+/**
+ * Which track made a dataset, read from its manifest (`track`): for a file, the manifest beside it; for a
+ * directory, its own manifest or those of its track subdirectories. Without a manifest: a file is chat JSONL
+ * (the witness track re-runs any chat dataset); a directory of bundle files is the shell track's.
+ */
+export function detectTracks(target: string): { track: string; target: string }[] {
+  if (!existsSync(target)) throw new InputError(`${target}: no such file or directory`);
+  if (!statSync(target).isDirectory()) {
+    const manifest = readManifest(dirname(target));
+    return [{ track: manifest?.track ?? "witness", target }];
+  }
+  const own = readManifest(target);
+  if (own) return [{ track: own.track, target }];
+  const found = Object.keys(TRACKS)
+    .filter((name) => existsSync(join(target, name)) && readManifest(join(target, name)))
+    .map((name) => ({ track: readManifest(join(target, name))!.track, target: join(target, name) }));
+  if (found.length) return found;
+  const hasBundles = [join(target, "shell", "bundles"), join(target, "bundles"), target].some(
+    (d) => existsSync(d) && statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith(".json") && f !== "manifest.json"),
+  );
+  if (hasBundles) return [{ track: "shell", target }];
+  throw new InputError(`${target}: no sekft manifest and no dataset found`, "Pass a chat JSONL file, or the --out directory of `sekft gen`.");
+}
