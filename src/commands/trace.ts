@@ -1,0 +1,9 @@
+import { defineCommand } from "citty";
+
+// Subcommands load lazily, like the top-level map: `trace check` never evaluates node:crypto code.
+export default defineCommand({
+  meta: { name: "trace", description: "VeriTrain training traces: check | report | from-mlx | from-hf | sign | verify-signature" },
+  subCommands: {
+    check: () => import("./trace/check.ts").then((m) => m.default),
+  },
+});
