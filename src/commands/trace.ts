@@ -5,5 +5,6 @@ export default defineCommand({
   meta: { name: "trace", description: "VeriTrain training traces: check | report | from-mlx | from-hf | sign | verify-signature" },
   subCommands: {
     check: () => import("./trace/check.ts").then((m) => m.default),
+    report: () => import("./trace/report.ts").then((m) => m.default),
   },
 });
