@@ -91,7 +91,7 @@ export function formatDecimal(d: Decimal): string {
   const neg = n.m < 0n;
   const digits = (neg ? -n.m : n.m).toString();
   const sign = neg ? "-" : "";
-  if (n.e >= 0 && n.e + digits.length <= 21) return sign + digits + "0".repeat(n.e);
+  if (n.e >= 0 && (n.e + digits.length <= 21 || n.e <= 2)) return sign + digits + "0".repeat(n.e);
   const point = digits.length + n.e;
   if (n.e < 0 && point > -7) {
     return point > 0 ? `${sign}${digits.slice(0, point)}.${digits.slice(point)}` : `${sign}0.${"0".repeat(-point)}${digits}`;
