@@ -6,5 +6,7 @@ export default defineCommand({
   subCommands: {
     check: () => import("./trace/check.ts").then((m) => m.default),
     report: () => import("./trace/report.ts").then((m) => m.default),
+    sign: () => import("./trace/sign.ts").then((m) => m.sign),
+    "verify-signature": () => import("./trace/sign.ts").then((m) => m.verifySignature),
   },
 });
