@@ -6,6 +6,8 @@ export default defineCommand({
   subCommands: {
     check: () => import("./trace/check.ts").then((m) => m.default),
     report: () => import("./trace/report.ts").then((m) => m.default),
+    "from-mlx": () => import("./trace/from.ts").then((m) => m.fromMlx),
+    "from-hf": () => import("./trace/from.ts").then((m) => m.fromHf),
     sign: () => import("./trace/sign.ts").then((m) => m.sign),
     "verify-signature": () => import("./trace/sign.ts").then((m) => m.verifySignature),
   },
