@@ -72,7 +72,7 @@ describe("trace sign / verify-signature against the real witness", () => {
       const run = await witness(["run", "-s", "build", "-k", step.priv, "-o", att, "-a", "environment", "--", "sh", "-c", "echo trained > out.txt"], ws);
       expect(run.code, run.stderr).toBe(0);
       const stepPem = readFileSync(step.pub, "utf8");
-      const kid = readEnv(join(dir, "s-ed25519.json")).signatures[0]!.keyid;
+      const kid = createHash("sha256").update(createPublicKey(stepPem).export({ type: "spki", format: "pem" }) as string).digest("hex");
       const types = ["material", "command-run", "product"].map((t) => ({ type: `https://witness.dev/attestations/${t}/v0.1` }));
       const policy = {
         expires: "2099-12-31T23:59:59Z",
@@ -99,7 +99,10 @@ describe("trace sign / verify-signature against the real witness", () => {
 
   testWith(Boolean(WITNESS), "refusals: tampered payload, wrong key, wrong payload type each have their own message (exit 1)", async () => {
     const { priv, pub } = KEYS["ecdsa-p256"];
-    const good = join(dir, "w-ecdsa-p256.json");
+    const good = join(dir, "refusal-good.json");
+    const g = await witness(["sign", "--datatype", TYPE, "--infile", TRACE, "--signer-file-key-path", priv, "--outfile", good]);
+    expect(g.code, g.stderr).toBe(0);
+    expect((await sekft(["verify-signature", good, "--key", pub])).code).toBe(0);
     const env = readEnv(good);
     const tampered = join(dir, "tampered.json");
     const body = Buffer.from(env.payload, "base64").toString().replace('"flops": 1e17', '"flops": 1e16');
