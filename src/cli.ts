@@ -19,6 +19,7 @@ const main = defineCommand({
     sandbox: () => import("./commands/sandbox.ts").then((m) => m.default),
     config: () => import("./commands/config.ts").then((m) => m.default),
     doctor: () => import("./commands/doctor.ts").then((m) => m.default),
+    trace: () => import("./commands/trace.ts").then((m) => m.default),
   },
 });
 

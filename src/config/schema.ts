@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { WitnessSchema } from "./witness-schema.ts";
 import { ShellSchema } from "./shell-schema.ts";
+import { TraceSchema } from "./trace-schema.ts";
 
 export const RunSchema = z.strictObject({
   out: z
@@ -17,6 +18,7 @@ export const ConfigSchema = z.strictObject({
   run: RunSchema,
   witness: WitnessSchema,
   shell: ShellSchema,
+  trace: TraceSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
