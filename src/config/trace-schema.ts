@@ -2,9 +2,7 @@ import { z } from "zod";
 import { compare, isDecimalText, parseDecimal } from "../trace/decimal.ts";
 
 /** Numbers that must stay exact (10^25 and up) are written as decimal strings: TOML floats are doubles. */
-const DecimalText = z
-  .string()
-  .refine(isDecimalText, { message: 'must be a decimal number written as a string, e.g. "1e25"' });
+const DecimalText = z.string().refine(isDecimalText, { message: 'must be a decimal number written as a string, e.g. "1e25"' });
 
 const Name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower_snake_case");
 

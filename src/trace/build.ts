@@ -52,7 +52,11 @@ export function buildTrace(events: RawEvent[], startMs: number, extra: { peakMem
 }
 
 /** Writes the trace (atomically to `out`, or returns its text for stdout) and the provenance side file. */
-export function emitTrace(built: BuiltTrace, provenance: Provenance, opts: { out?: string; provenanceOut?: string }): { text: string; provenanceFile?: string } {
+export function emitTrace(
+  built: BuiltTrace,
+  provenance: Provenance,
+  opts: { out?: string; provenanceOut?: string },
+): { text: string; provenanceFile?: string } {
   const text = stringifyExact(built.trace);
   if (opts.out) writeFileAtomic(opts.out, text);
   const provenanceFile = opts.provenanceOut ?? (opts.out ? `${opts.out}.provenance.json` : undefined);
@@ -62,11 +66,12 @@ export function emitTrace(built: BuiltTrace, provenance: Provenance, opts: { out
 
 /** The provenance as lines for stderr. */
 export function renderProvenance(p: Provenance): string {
-  return [
-    `provenance: ${p.reader} (${p.source})`,
-    `  ${p.formula}`,
-    `  N = ${p.params} parameters, D = ${p.tokens} tokens, total = ${p.total_flops} FLOP`,
-    ...p.notes.map((n) => `  note: ${n}`),
-  ].join("\n") + "\n";
+  return (
+    [
+      `provenance: ${p.reader} (${p.source})`,
+      `  ${p.formula}`,
+      `  N = ${p.params} parameters, D = ${p.tokens} tokens, total = ${p.total_flops} FLOP`,
+      ...p.notes.map((n) => `  note: ${n}`),
+    ].join("\n") + "\n"
+  );
 }
-

@@ -135,7 +135,8 @@ export function approxRatio(r: Ratio, digits = 6): string {
   let e = num.toString().length - r.den.toString().length;
   if (num * 10n ** BigInt(Math.max(0, -e)) < r.den * 10n ** BigInt(Math.max(0, e))) e -= 1;
   const shift = digits - 1 - e;
-  const scaled = shift >= 0 ? (num * 10n ** BigInt(shift) * 2n + r.den) / (2n * r.den) : (num * 2n + r.den * 10n ** BigInt(-shift)) / (2n * r.den * 10n ** BigInt(-shift));
+  const scaled =
+    shift >= 0 ? (num * 10n ** BigInt(shift) * 2n + r.den) / (2n * r.den) : (num * 2n + r.den * 10n ** BigInt(-shift)) / (2n * r.den * 10n ** BigInt(-shift));
   const text = formatDecimal(normalize({ m: scaled, e: -shift }));
   return neg ? `-${text}` : text;
 }
@@ -143,5 +144,5 @@ export function approxRatio(r: Ratio, digits = 6): string {
 /** Largest multiple of 10^0 not above a/b, for splitting a total into integer parts. */
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }

@@ -64,7 +64,8 @@ export function parseEnvelope(text: string, source: string): Envelope {
     throw new InputError(`${source}: not valid JSON (${(error as Error).message})`);
   }
   const result = EnvelopeSchema.safeParse(raw);
-  if (!result.success) throw new InputError(`${source}: not a DSSE envelope (${result.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ")})`);
+  if (!result.success)
+    throw new InputError(`${source}: not a DSSE envelope (${result.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ")})`);
   return result.data;
 }
 
@@ -81,7 +82,10 @@ export interface VerifiedEnvelope {
  */
 export function verifyEnvelope(env: Envelope, key: KeyObject, expectedType: string, source: string): VerifiedEnvelope {
   if (env.payloadType !== expectedType) {
-    throw new WorkFailedError(`${source}: wrong payload type: ${JSON.stringify(env.payloadType)}, expected ${JSON.stringify(expectedType)}`, "Pass --payload-type if the envelope is meant to carry another type.");
+    throw new WorkFailedError(
+      `${source}: wrong payload type: ${JSON.stringify(env.payloadType)}, expected ${JSON.stringify(expectedType)}`,
+      "Pass --payload-type if the envelope is meant to carry another type.",
+    );
   }
   const keyid = keyIdOf(key);
   const payload = Buffer.from(env.payload, "base64");

@@ -62,7 +62,8 @@ export function traceFromHf(file: string, params: Decimal | undefined, opts: { s
     tokens = prev.toString();
   } else {
     const total = numberAt(state, "total_flos");
-    if (!total || compare(total, ZERO) <= 0) throw new InputError(`${file}: no positive total_flos, and no --params with num_input_tokens_seen to compute FLOPs from`);
+    if (!total || compare(total, ZERO) <= 0)
+      throw new InputError(`${file}: no positive total_flos, and no --params with num_input_tokens_seen to compute FLOPs from`);
     const n = normalize(total);
     const unitExp = Math.min(n.e, 0);
     const units = n.m * 10n ** BigInt(n.e - unitExp); // total = units × 10^unitExp, units a whole number

@@ -35,11 +35,23 @@ export function parseMlxLog(text: string, source: string): MlxLog {
     const m = LINE.exec(line.trim());
     if (m) {
       sawLines = true;
-      const fields = new Map(m[2]!.split(",").map((f) => { const t = f.trim(); const i = t.lastIndexOf(" "); return [t.slice(0, i), t.slice(i + 1)] as const; }));
+      const fields = new Map(
+        m[2]!.split(",").map((f) => {
+          const t = f.trim();
+          const i = t.lastIndexOf(" ");
+          return [t.slice(0, i), t.slice(i + 1)] as const;
+        }),
+      );
       const tokens = fields.get("Trained Tokens");
       const tps = fields.get("Tokens/sec");
-      if (!tokens || !/^\d+$/.test(tokens) || !tps) throw new InputError(`${source}: a training report without "Trained Tokens" and "Tokens/sec": ${line.trim()}`);
-      const peak = /^Peak mem ([\d.]+) GB$/.exec(m[2]!.split(",").map((f) => f.trim()).find((f) => f.startsWith("Peak mem")) ?? "");
+      if (!tokens || !/^\d+$/.test(tokens) || !tps)
+        throw new InputError(`${source}: a training report without "Trained Tokens" and "Tokens/sec": ${line.trim()}`);
+      const peak = /^Peak mem ([\d.]+) GB$/.exec(
+        m[2]!
+          .split(",")
+          .map((f) => f.trim())
+          .find((f) => f.startsWith("Peak mem")) ?? "",
+      );
       reports.push({ iter: Number(m[1]), trainedTokens: BigInt(tokens), tokensPerSec: Number(tps), peakMemGb: peak?.[1] });
       continue;
     }
@@ -50,11 +62,19 @@ export function parseMlxLog(text: string, source: string): MlxLog {
     const row = table ? TABLE_ROW.exec(line) : null;
     if (row) {
       const k = parseDecimal(row[3]!);
-      reports.push({ iter: Number(row[1]), trainedTokens: BigInt(formatDecimal(mul(k, parseDecimal("1000"))).split(".")[0]!), tokensPerSec: Number(row[2]!.replace(/,/g, "")) });
+      reports.push({
+        iter: Number(row[1]),
+        trainedTokens: BigInt(formatDecimal(mul(k, parseDecimal("1000"))).split(".")[0]!),
+        tokensPerSec: Number(row[2]!.replace(/,/g, "")),
+      });
     }
   }
   if (sawLines && table) throw new InputError(`${source}: mixes the mlx-lm ≤0.31 line format and the ≥0.32 table format`);
-  if (reports.length === 0) throw new InputError(`${source}: no mlx-lm training reports found`, 'Expected "Iter N: Train loss …" lines (mlx-lm ≤ 0.31) or the "iter train_loss tok/s tokens" table (≥ 0.32).');
+  if (reports.length === 0)
+    throw new InputError(
+      `${source}: no mlx-lm training reports found`,
+      'Expected "Iter N: Train loss …" lines (mlx-lm ≤ 0.31) or the "iter train_loss tok/s tokens" table (≥ 0.32).',
+    );
   for (let i = 1; i < reports.length; i++) {
     if (reports[i]!.iter <= reports[i - 1]!.iter || reports[i]!.trainedTokens < reports[i - 1]!.trainedTokens) {
       throw new InputError(`${source}: report for iteration ${reports[i]!.iter} goes backwards (a resumed or concatenated run?)`);

@@ -28,7 +28,8 @@ export function parseCount(name: string, text: string): Decimal {
 
 /** N and D from flags, else from a provenance side file, else none. */
 export function resolveParamsTokens(opts: { params?: string; tokens?: string; provenance?: string }): { params: Decimal; tokens: Decimal } | undefined {
-  if (opts.params !== undefined && opts.tokens !== undefined) return { params: parseCount("--params", opts.params), tokens: parseCount("--tokens", opts.tokens) };
+  if (opts.params !== undefined && opts.tokens !== undefined)
+    return { params: parseCount("--params", opts.params), tokens: parseCount("--tokens", opts.tokens) };
   if (opts.provenance === undefined) return undefined;
   const doc = readJsonExact(opts.provenance);
   const get = (key: string): Decimal => {

@@ -95,7 +95,8 @@ export function crossCheck(declared: Decimal, params: Decimal, tokens: Decimal, 
 /** Builds the report of one parsed trace; the trace must have a numeric summary.total_flops. */
 export function reportTrace(file: string, doc: JsonValue, config: TraceConfig, nd?: { params: Decimal; tokens: Decimal }): TraceReport {
   const summary = isObject(doc) && isObject(doc.summary) ? doc.summary : undefined;
-  if (!(summary?.total_flops instanceof JsonNumber)) throw new InputError(`${file}: no numeric summary.total_flops to report on`, "Run `sekft trace check` on it first.");
+  if (!(summary?.total_flops instanceof JsonNumber))
+    throw new InputError(`${file}: no numeric summary.total_flops to report on`, "Run `sekft trace check` on it first.");
   const total = summary.total_flops.value;
   const rawEvents = isObject(doc) && Array.isArray(doc.compute_events) ? doc.compute_events : [];
   const events = rawEvents.filter(isObject).map((e) => ({
@@ -123,12 +124,18 @@ export function renderReport(r: TraceReport): string {
   ]);
   const head = ["threshold", "rule", "position", "meets", "total / threshold", "first crossed"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const out = [`${r.file}: total ${r.total_flops} FLOP (compute events sum to ${r.events_flops})`, line(head), ...rows.map(line)];
   out.push(...r.thresholds.map((t) => `  ${t.label}: ${t.source}`));
   if (r.crosscheck) {
     const c = r.crosscheck;
-    out.push(`6·N·D cross-check: 6 × ${c.params} × ${c.tokens} = ${c.expected_flops}; declared/expected = ${c.ratio.approx} (${c.ratio.exact}); ${c.disagrees ? `DISAGREES by more than a factor of ${c.factor}` : `within a factor of ${c.factor}`}`);
+    out.push(
+      `6·N·D cross-check: 6 × ${c.params} × ${c.tokens} = ${c.expected_flops}; declared/expected = ${c.ratio.approx} (${c.ratio.exact}); ${c.disagrees ? `DISAGREES by more than a factor of ${c.factor}` : `within a factor of ${c.factor}`}`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -47,11 +47,19 @@ export function checkSummary(doc: Obj): Finding[] {
   const flops = list(doc, "compute_events").map((e) => num(e.flops) ?? ZERO);
   const total = sum(flops);
   if (declared && compare(declared, total) !== 0) {
-    out.push({ pointer: "/summary/total_flops", rule: "total_flops", message: `declares ${(summary.total_flops as JsonNumber).text} but the ${events.length} compute events sum to ${formatDecimal(total)}` });
+    out.push({
+      pointer: "/summary/total_flops",
+      rule: "total_flops",
+      message: `declares ${(summary.total_flops as JsonNumber).text} but the ${events.length} compute events sum to ${formatDecimal(total)}`,
+    });
   }
   const steps = num(summary.num_steps);
   if (steps && compare(steps, { m: BigInt(events.length), e: 0 }) !== 0) {
-    out.push({ pointer: "/summary/num_steps", rule: "num_steps", message: `declares ${(summary.num_steps as JsonNumber).text} but compute_events has ${events.length} entries` });
+    out.push({
+      pointer: "/summary/num_steps",
+      rule: "num_steps",
+      message: `declares ${(summary.num_steps as JsonNumber).text} but compute_events has ${events.length} entries`,
+    });
   }
   return out;
 }
@@ -62,7 +70,11 @@ export function checkTimes(doc: Obj): Finding[] {
   const start = time(doc.start_time);
   const end = time(doc.end_time);
   if (start && end && compare(end, start) <= 0) {
-    out.push({ pointer: "/end_time", rule: "end_after_start", message: `end_time ${doc.end_time as string} is not after start_time ${doc.start_time as string}` });
+    out.push({
+      pointer: "/end_time",
+      rule: "end_after_start",
+      message: `end_time ${doc.end_time as string} is not after start_time ${doc.start_time as string}`,
+    });
   }
   for (const key of ["compute_events", "safety_evals", "deployment_gates"]) {
     let previous: { at: Decimal; text: string; index: number } | undefined;
@@ -70,7 +82,11 @@ export function checkTimes(doc: Obj): Finding[] {
       const at = time(item.timestamp);
       if (!at) return;
       if (previous && compare(at, previous.at) < 0) {
-        out.push({ pointer: `/${key}/${i}/timestamp`, rule: "timestamp_order", message: `${item.timestamp as string} is earlier than /${key}/${previous.index}/timestamp ${previous.text}` });
+        out.push({
+          pointer: `/${key}/${i}/timestamp`,
+          rule: "timestamp_order",
+          message: `${item.timestamp as string} is earlier than /${key}/${previous.index}/timestamp ${previous.text}`,
+        });
       }
       if (!previous || compare(at, previous.at) >= 0) previous = { at, text: item.timestamp as string, index: i };
     });
@@ -114,7 +130,9 @@ export function checkPrivacy(value: JsonValue, forbidden: readonly string[], poi
     return Object.entries(v).flatMap(([k, x]) => {
       const here = pointerJoin(at, k);
       const hit = runs.find((r) => containsRun(keyWords(k), r.words));
-      const own: Finding[] = hit ? [{ pointer: here, rule: "privacy", message: `key ${JSON.stringify(k)} matches the private term ${JSON.stringify(hit.entry)}` }] : [];
+      const own: Finding[] = hit
+        ? [{ pointer: here, rule: "privacy", message: `key ${JSON.stringify(k)} matches the private term ${JSON.stringify(hit.entry)}` }]
+        : [];
       return [...own, ...walk(x, here)];
     });
   };
@@ -130,10 +148,18 @@ export function checkGates(doc: Obj): Finding[] {
     if (gate.approved !== true || !at) return;
     const before = evals.filter((e) => e.at && compare(e.at, at) <= 0);
     if (!before.some((e) => e.passed === true)) {
-      out.push({ pointer: `/deployment_gates/${g}`, rule: "gate_order", message: `approved at ${gate.timestamp as string}, before any passing safety evaluation` });
+      out.push({
+        pointer: `/deployment_gates/${g}`,
+        rule: "gate_order",
+        message: `approved at ${gate.timestamp as string}, before any passing safety evaluation`,
+      });
     }
     for (const e of before.filter((x) => x.passed === false)) {
-      out.push({ pointer: `/deployment_gates/${g}`, rule: "gate_order", message: `approved at ${gate.timestamp as string} although /safety_evals/${e.i} (${String(e.type)}) failed at or before it` });
+      out.push({
+        pointer: `/deployment_gates/${g}`,
+        rule: "gate_order",
+        message: `approved at ${gate.timestamp as string} although /safety_evals/${e.i} (${String(e.type)}) failed at or before it`,
+      });
     }
   });
   return out;

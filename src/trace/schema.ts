@@ -129,7 +129,7 @@ export function validateSchema(value: JsonValue, schema: SchemaNode = TRACE_SCHE
     }
   }
   if (Array.isArray(value) && schema.items) {
-    value.forEach((item, i) => issues.push(...validateSchema(item, schema.items!, pointerJoin(pointer, i))));
+    for (const [i, item] of value.entries()) issues.push(...validateSchema(item, schema.items, pointerJoin(pointer, i)));
   }
   return issues;
 }

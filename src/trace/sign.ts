@@ -26,7 +26,11 @@ export function signFile(opts: SignOptions): { envelope: string; keyid: string }
   const payload = readInput(opts.file);
   if (opts.privacyKeys) {
     const findings = checkTrace(parseJsonExact(payload.toString("utf8"), opts.file), opts.privacyKeys);
-    if (findings.length) throw new WorkFailedError(`${opts.file}: not signed: it fails ${findings.length} rule(s) of \`trace check\``, `Run \`sekft trace check ${opts.file}\` to see them.`);
+    if (findings.length)
+      throw new WorkFailedError(
+        `${opts.file}: not signed: it fails ${findings.length} rule(s) of \`trace check\``,
+        `Run \`sekft trace check ${opts.file}\` to see them.`,
+      );
   }
   const key = loadPrivateKey(opts.keyFile);
   const envelope = signEnvelope(payload, opts.payloadType, key);

@@ -13,7 +13,10 @@ describe("sekft trace check", () => {
   test("the spec's examples get their true verdicts, one JSON record per file", async () => {
     const r = await runCli(["trace", "check", C("spec-minimal.json"), C("spec-eu-ai-act.json"), C("spec-threshold-violation.json"), "--json"]);
     expect(r.code, r.stderr).toBe(1);
-    const records = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record_);
+    const records = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record_);
     expect(records.map((x) => [x.status, x.findings.map((f) => `${f.rule} ${f.pointer}`)])).toEqual([
       ["ok", []],
       ["failed", ["num_steps /summary/num_steps"]],

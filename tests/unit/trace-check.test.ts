@@ -56,7 +56,9 @@ describe("trace check: rule details", () => {
     parseJsonExact(`{"version":"1.0","start_time":"2025-01-01T00:00:00Z","summary":{"total_flops":0,"num_steps":0}${extra}}`, "t");
   test("a missing event list sums to zero; a nonzero total then fails", () => {
     expect(checkTrace(trace(""), KEYS)).toEqual([]);
-    expect(checkTrace(parseJsonExact('{"version":"1.0","start_time":"2025-01-01T00:00:00Z","summary":{"total_flops":1,"num_steps":0}}', "t"), KEYS)[0]!.rule).toBe("total_flops");
+    expect(
+      checkTrace(parseJsonExact('{"version":"1.0","start_time":"2025-01-01T00:00:00Z","summary":{"total_flops":1,"num_steps":0}}', "t"), KEYS)[0]!.rule,
+    ).toBe("total_flops");
   });
   test("privacy words match whole words, not substrings", () => {
     expect(keyWords("peakLRSchedule")).toEqual(["peak", "lr", "schedule"]);
@@ -73,7 +75,10 @@ describe("trace check: rule details", () => {
   });
   test("equal timestamps are in order (non-decreasing)", () => {
     const e = (s: number) => `{"step":${s},"flops":0,"timestamp":"2025-01-01T01:00:00Z"}`;
-    const doc = parseJsonExact(`{"version":"1.0","start_time":"2025-01-01T00:00:00Z","compute_events":[${e(0)},${e(1)}],"summary":{"total_flops":0,"num_steps":2}}`, "t");
+    const doc = parseJsonExact(
+      `{"version":"1.0","start_time":"2025-01-01T00:00:00Z","compute_events":[${e(0)},${e(1)}],"summary":{"total_flops":0,"num_steps":2}}`,
+      "t",
+    );
     expect(checkTrace(doc, KEYS)).toEqual([]);
   });
 });

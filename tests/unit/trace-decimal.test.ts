@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { add, approxRatio, compare, formatDecimal, formatRatio, mul, parseDecimal, ratio, sum } from "../../src/trace/decimal.ts";
-import { parseJsonExact, JsonNumber, stringifyExact } from "../../src/trace/parse.ts";
+import { parseJsonExact, type JsonNumber, stringifyExact } from "../../src/trace/parse.ts";
 import { parseDateTime } from "../../src/trace/time.ts";
 
 const d = parseDecimal;

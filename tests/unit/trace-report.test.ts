@@ -26,7 +26,7 @@ describe("trace report: thresholds are placed exactly", () => {
     expect(r.eu_gpai_guidelines!.first_crossing).toBeNull();
   });
 
-  test("10^25: at the EU AI Act presumption, which it does not meet (\"greater than\")", () => {
+  test('10^25: at the EU AI Act presumption, which it does not meet ("greater than")', () => {
     const r = place("5e24", "5e24", "1e25");
     expect([r.eu_ai_act_art51!.position, r.eu_ai_act_art51!.meets]).toEqual(["at", false]);
     expect(r.eu_ai_act_art51!.first_crossing).toBeNull();

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { InputError, WorkFailedError } from "../../errors.ts";
-import { configArgs, createContext, rejectUnknownFlags } from "../_context.ts";
+import { configArgs, createContext } from "../_context.ts";
 
 const args = {
   ...configArgs,
@@ -11,8 +11,7 @@ const args = {
 export default defineCommand({
   meta: { name: "check", description: "Schema, consistency, privacy and gate-order rules; exit 0 clean, 1 a rule failed, 2 unreadable" },
   args,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, args);
+  async run({ args: a }) {
     const ctx = await createContext(a);
     const { checkExitCode, checkFile, renderCheck } = await import("../../trace/check.ts");
     const files = a._.length ? (a._ as string[]) : [a.file as string];

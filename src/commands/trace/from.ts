@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { configArgs, createContext, rejectUnknownFlags } from "../_context.ts";
+import { configArgs, createContext } from "../_context.ts";
 
 const common = {
   ...configArgs,
@@ -42,8 +42,7 @@ async function emit(a: { out?: string; provenance?: string; config?: string; ver
 export const fromMlx = defineCommand({
   meta: { name: "from-mlx", description: "Turn an mlx-lm LoRA log into a trace (FLOPs = 6·N·D)" },
   args: mlxArgs,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, mlxArgs);
+  async run({ args: a }) {
     const { parseCount } = await import("../../trace/provenance.ts");
     const { traceFromMlx } = await import("../../trace/from-mlx.ts");
     const params = parseCount("--params", a.params as string);
@@ -54,8 +53,7 @@ export const fromMlx = defineCommand({
 export const fromHf = defineCommand({
   meta: { name: "from-hf", description: "Turn a Hugging Face trainer_state.json into a trace" },
   args: hfArgs,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, hfArgs);
+  async run({ args: a }) {
     const { parseCount } = await import("../../trace/provenance.ts");
     const { traceFromHf } = await import("../../trace/from-hf.ts");
     if (a.params === "") throw new UsageError("--params needs a value");

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UsageError, WorkFailedError } from "../../errors.ts";
-import { configArgs, createContext, rejectUnknownFlags } from "../_context.ts";
+import { configArgs, createContext } from "../_context.ts";
 
 const args = {
   ...configArgs,
@@ -14,8 +14,7 @@ const args = {
 export default defineCommand({
   meta: { name: "report", description: "Place a trace against the legal compute thresholds; exit 1 when the 6·N·D cross-check disagrees" },
   args,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, args);
+  async run({ args: a }) {
     const ctx = await createContext(a);
     const { readJsonExact } = await import("../../trace/parse.ts");
     const { checkTrace } = await import("../../trace/check.ts");
@@ -26,12 +25,18 @@ export default defineCommand({
     const doc = readJsonExact(file);
     const findings = checkTrace(doc, ctx.config.trace.privacy_keys);
     if (findings.length) ctx.log.warn(`${file} fails ${findings.length} rule(s) of \`trace check\`; the report uses its declared summary.total_flops`);
-    const nd = resolveParamsTokens({ params: a.params as string | undefined, tokens: a.tokens as string | undefined, provenance: a.provenance as string | undefined });
+    const nd = resolveParamsTokens({
+      params: a.params as string | undefined,
+      tokens: a.tokens as string | undefined,
+      provenance: a.provenance as string | undefined,
+    });
     const report = reportTrace(file, doc, ctx.config.trace, nd);
     process.stderr.write(renderReport(report));
     if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (report.crosscheck?.disagrees) {
-      throw new WorkFailedError(`declared total ${report.total_flops} disagrees with 6·N·D = ${report.crosscheck.expected_flops} by more than a factor of ${report.crosscheck.factor}`);
+      throw new WorkFailedError(
+        `declared total ${report.total_flops} disagrees with 6·N·D = ${report.crosscheck.expected_flops} by more than a factor of ${report.crosscheck.factor}`,
+      );
     }
   },
 });

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { configArgs, createContext, rejectUnknownFlags } from "../_context.ts";
+import { configArgs, createContext } from "../_context.ts";
 
 const signArgs = {
   ...configArgs,
@@ -12,14 +12,19 @@ const signArgs = {
 export const sign = defineCommand({
   meta: { name: "sign", description: "Sign a trace into a DSSE envelope, key ID as witness computes it" },
   args: signArgs,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, signArgs);
+  async run({ args: a }) {
     const ctx = await createContext(a);
     const { signFile } = await import("../../trace/sign.ts");
     const payloadType = (a["payload-type"] as string | undefined) ?? ctx.config.trace.payload_type;
     const isTrace = payloadType === ctx.config.trace.payload_type;
     const out = a.out as string | undefined;
-    const { envelope, keyid } = signFile({ file: a.file as string, keyFile: a.key as string, payloadType, out, privacyKeys: isTrace ? ctx.config.trace.privacy_keys : undefined });
+    const { envelope, keyid } = signFile({
+      file: a.file as string,
+      keyFile: a.key as string,
+      payloadType,
+      out,
+      privacyKeys: isTrace ? ctx.config.trace.privacy_keys : undefined,
+    });
     if (!out) process.stdout.write(envelope);
     ctx.log.success(`signed ${a.file as string} (${payloadType}) with key ID ${keyid}${out ? ` → ${out}` : ""}`);
   },
@@ -36,8 +41,7 @@ const verifyArgs = {
 export const verifySignature = defineCommand({
   meta: { name: "verify-signature", description: "Verify a DSSE envelope; exit 1 for a tampered payload, a wrong key or a wrong payload type" },
   args: verifyArgs,
-  async run({ args: a, rawArgs }) {
-    rejectUnknownFlags(rawArgs, verifyArgs);
+  async run({ args: a }) {
     const ctx = await createContext(a);
     const { verifyFile } = await import("../../trace/sign.ts");
     const result = verifyFile(a.envelope as string, a.key as string, (a["payload-type"] as string | undefined) ?? ctx.config.trace.payload_type);
