@@ -64,7 +64,7 @@ export const GateSchema = z.strictObject({
 });
 export type GateRecord = z.infer<typeof GateSchema>;
 
-/** A scenario bundle on disk (DESIGN.md §4.1). */
+/** A scenario bundle on disk (README "Shell scenarios" lists its fields). */
 export const BundleSchema = z.strictObject({
   schema: z.literal(BUNDLE_SCHEMA_VERSION),
   id: z.string().regex(/^[0-9a-f]{16,64}$/),

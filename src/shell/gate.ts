@@ -20,7 +20,7 @@ function why(r: EpisodeResult, expected: string): string {
   return `checker exit ${r.checkerExit}, ${t} (expected ${expected})${out}`;
 }
 
-/** The three-way gate (DESIGN.md §4.3), each run in a fresh container; never throws for a failing bundle. */
+/** The three-way gate (README "Shell scenarios"), each run in a fresh container; never throws for a failing bundle. */
 export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: number): Promise<GateRecord> {
   const started = performance.now();
   const timings = { untouched: null as number | null, reference: [] as number[], mutant: null as number | null, total: 0 };
