@@ -55,7 +55,8 @@ if ! docker info >/dev/null 2>&1; then
   if [[ -n "${DOCKER_HOST:-}" ]]; then die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST"; fi
   step "starting dockerd in the background (log: $TOOLS/dockerd.log)"
   mkdir -p "$TOOLS"
-  nohup dockerd >"$TOOLS/dockerd.log" 2>&1 &
+  # fd 9 is the set-up lock: the daemon must not inherit it, or every later set-up waits for ever.
+  nohup dockerd >"$TOOLS/dockerd.log" 2>&1 9>&- &
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && break
     kill -0 $! 2>/dev/null || { tail -5 "$TOOLS/dockerd.log" >&2; die "dockerd exited (see $TOOLS/dockerd.log)"; }
