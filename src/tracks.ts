@@ -41,7 +41,8 @@ export interface Track {
   countKey: string;
   /** The track's authors (the first is the default); empty when it has no choice. */
   authors: readonly string[];
-  gen(ctx: RunContext, opts: GenOptions): Promise<GenSummary>;
+  /** Absent for tracks made by their own command (rollouts: `sekft rollout`). */
+  gen?(ctx: RunContext, opts: GenOptions): Promise<GenSummary>;
   /** Re-checks a dataset: a file or a directory this track made (or, for the witness track, any chat JSONL). */
   verify(ctx: RunContext, target: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }>;
   /** Prints statistics of a dataset (JSON on stdout with `json`). */
@@ -57,6 +58,7 @@ interface TrackEntry {
 export const TRACKS: Record<string, TrackEntry> = {
   witness: { description: "witness examples proven by running their own answer text", load: () => import("./witness/track.ts").then((m) => m.track) },
   shell: { description: "shell-agent scenario bundles admitted by the sandbox gate", load: () => import("./shell/track.ts").then((m) => m.track) },
+  rollout: { description: "operator trajectories judged by the checker (`sekft rollout`)", load: () => import("./rollout/track.ts").then((m) => m.track) },
 };
 
 /** Loads a track by name; an unknown name is a usage error listing the known ones. */

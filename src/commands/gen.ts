@@ -31,6 +31,7 @@ export default defineCommand({
   args,
   async run({ args: a }) {
     const track = await loadTrack(a.track);
+    if (!track.gen) throw new UsageError(`the ${track.name} track is not made by gen`, `Use \`sekft ${track.name}\` (see --help).`);
     if (a.author !== undefined && !track.authors.includes(a.author)) {
       const allowed = track.authors.length ? `one of ${track.authors.join(", ")}` : "not an option of this track";
       throw new UsageError(`--author for the ${track.name} track is ${allowed}; got "${a.author}"`);
@@ -48,7 +49,7 @@ export default defineCommand({
     if (countFlag !== undefined) overrides[track.countKey] = { count: countFlag };
     const ctx = await createContext(a, overrides);
     const count = (ctx.config as unknown as Record<string, { count: number }>)[track.countKey]!.count;
-    await track.gen(ctx, {
+    await track.gen!(ctx, {
       count,
       out: ctx.config.run.out,
       workers: ctx.config.run.workers || availableParallelism(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { WitnessSchema } from "./witness-schema.ts";
 import { ShellSchema } from "./shell-schema.ts";
+import { RolloutSchema } from "./rollout-schema.ts";
 import { TraceSchema } from "./trace-schema.ts";
 
 export const RunSchema = z.strictObject({
@@ -19,6 +20,7 @@ export const ConfigSchema = z.strictObject({
   witness: WitnessSchema,
   shell: ShellSchema,
   trace: TraceSchema,
+  rollout: RolloutSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

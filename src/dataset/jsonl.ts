@@ -73,8 +73,10 @@ export class Journal<T> implements Disposable {
     this.repaired = repaired;
     this.fd = openSync(file, "a");
   }
-  append(record: T): void {
+  /** Appends one record; `durable` also fsyncs, so the record survives a crash of the machine, not only of sekft. */
+  append(record: T, opts: { durable?: boolean } = {}): void {
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    if (opts.durable) fsyncSync(this.fd);
     this.records.push(record);
   }
   [Symbol.dispose](): void {

@@ -58,6 +58,9 @@ export function sandboxSpec(
     HostConfig: {
       NetworkMode: "none",
       CapDrop: ["ALL"],
+      // Only root execs of sekft's own (the clean-up and the checker) can use these two: the operator runs as
+      // uid 1000 under no-new-privileges, so it never holds any capability and cannot become root.
+      CapAdd: ["KILL", "DAC_READ_SEARCH"],
       SecurityOpt: ["no-new-privileges"],
       ReadonlyRootfs: true,
       PidsLimit: limits.pids_limit,
@@ -113,10 +116,20 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Runs argv in the container; past `timeoutMs` every process of `op` is killed and the exit code is 124. */
-  async exec(argv: string[], opts: { maxOutput: number; timeoutMs: number; user?: string }): Promise<ExecResult> {
+  async exec(
+    argv: string[],
+    opts: { maxOutput: number; timeoutMs: number; user?: string; env?: Record<string, string>; workdir?: string },
+  ): Promise<ExecResult> {
     if (this.signal.aborted) throw new InterruptedError();
     const started = performance.now();
-    const exec = await this.container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, User: opts.user ?? `${OP_UID}:${OP_UID}` });
+    const exec = await this.container.exec({
+      Cmd: argv,
+      AttachStdout: true,
+      AttachStderr: true,
+      User: opts.user ?? `${OP_UID}:${OP_UID}`,
+      ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      ...(opts.workdir ? { WorkingDir: opts.workdir } : {}),
+    });
     const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
     const out = new Capture(opts.maxOutput);
     const err = new Capture(opts.maxOutput);

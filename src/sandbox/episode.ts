@@ -20,6 +20,9 @@ export interface EpisodeSetup {
   env: Record<string, string>;
 }
 
+// The checker's whole environment: nothing the operator exported reaches it.
+const CHECKER_ENV = { PATH: "/usr/bin:/bin", HOME: "/", LC_ALL: "C" };
+
 /** What a checker said about the final state. */
 export interface CheckResult {
   exitCode: number;
@@ -83,11 +86,18 @@ export class Episode implements AsyncDisposable {
     return this.session.run(cmd);
   }
 
-  /** Runs the checker on the final state, as its own exec, after the episode; only once. */
+  /**
+   * Checks the final state, once, so that the operator cannot game it: first every process the operator left
+   * (a background loop forging the state, a daemon) is killed; then the checker, whose text was never in the
+   * container, runs as root — a user the operator cannot become — with a clean environment, PATH and cwd.
+   */
   async check(checker: string): Promise<CheckResult> {
     if (this.checked) throw new SekftError("the episode was already checked");
     this.checked = true;
-    const r = await this.box.exec(["sh", "-c", checker, "checker"], { maxOutput: 4096, timeoutMs: this.env.sandbox.checker_timeout_s * 1000 });
+    const asRoot = { user: "0:0", env: CHECKER_ENV, workdir: "/" };
+    // kill(-1) spares the caller and PID 1 (the container's own sleep); a second pass catches forks in flight.
+    await this.box.exec(["sh", "-c", "kill -9 -1 2>/dev/null; sleep 0.05; kill -9 -1 2>/dev/null; exit 0"], { ...asRoot, maxOutput: 256, timeoutMs: 10_000 });
+    const r = await this.box.exec(["sh", "-c", checker, "checker"], { ...asRoot, maxOutput: 4096, timeoutMs: this.env.sandbox.checker_timeout_s * 1000 });
     return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim().slice(-500) };
   }
 

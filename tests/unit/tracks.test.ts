@@ -15,9 +15,9 @@ test("every registered track loads and names itself; an unknown track is a usage
   for (const name of Object.keys(TRACKS)) {
     const track = await loadTrack(name);
     expect(track.name).toBe(name);
-    expect(typeof track.gen).toBe("function");
+    expect(track.gen === undefined || typeof track.gen === "function").toBe(true);
   }
-  await expect(loadTrack("nope")).rejects.toThrow(/--track must be one of witness, shell; got "nope"/);
+  await expect(loadTrack("nope")).rejects.toThrow(/--track must be one of witness, shell, rollout; got "nope"/);
   await expect(loadTrack("__proto__")).rejects.toThrow(/--track must be one of/);
 });
 

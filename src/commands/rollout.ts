@@ -1,0 +1,48 @@
+import { defineCommand } from "citty";
+import { availableParallelism } from "node:os";
+import { UsageError } from "../errors.ts";
+import { configArgs, createContext } from "./_context.ts";
+import { intFlag } from "./_flags.ts";
+
+const args = {
+  bundles: { type: "positional", required: true, description: "A bundle directory (the --out of `sekft gen --track shell`, or its shell/bundles)" },
+  ...configArgs,
+  out: { type: "string", description: "Output directory; trajectories go to OUT/rollout (default: run.out)" },
+  operator: { type: "string", description: "model | reference | perturb", default: "reference" },
+  samples: { type: "string", description: "Samples per bundle (default: rollout.samples; reference: always 1)" },
+  workers: { type: "string", description: "Concurrent samples (default: run.workers, 0 = CPU count)" },
+  format: { type: "string", description: "Training lines as chat messages or as tool calls: chat | tools", default: "chat" },
+  seed: { type: "string", description: "Recorded in the manifest (default: run.seed)" },
+} as const;
+
+export default defineCommand({
+  meta: { name: "rollout", description: "Run operators on scenario bundles in the sandbox: trajectories, SFT keepers, DPO pairs, KTO lines" },
+  args,
+  async run({ args: a }) {
+    const operator = a.operator;
+    if (operator !== "model" && operator !== "reference" && operator !== "perturb")
+      throw new UsageError(`--operator must be model, reference or perturb; got "${operator}"`);
+    if (a.format !== "chat" && a.format !== "tools") throw new UsageError(`--format must be chat or tools; got "${a.format}"`);
+    const overrides: Record<string, unknown> = {};
+    const samples = intFlag("samples", a.samples, 1);
+    if (samples !== undefined) overrides.rollout = { samples };
+    const run: Record<string, unknown> = {};
+    if (a.out !== undefined) run.out = a.out;
+    const workers = intFlag("workers", a.workers);
+    if (workers !== undefined) run.workers = workers;
+    const seed = intFlag("seed", a.seed);
+    if (seed !== undefined) run.seed = seed;
+    if (Object.keys(run).length) overrides.run = run;
+    const ctx = await createContext(a, overrides);
+    const { rollout } = await import("../rollout/rollout.ts");
+    await rollout(ctx, {
+      bundles: a.bundles as string,
+      out: ctx.config.run.out,
+      operator,
+      samples: ctx.config.rollout.samples,
+      workers: ctx.config.run.workers || availableParallelism(),
+      format: a.format,
+      seed: ctx.config.run.seed,
+    });
+  },
+});

@@ -1,0 +1,101 @@
+import type { ChatMessage } from "../dataset/chat.ts";
+
+/** One executed command of a sample. */
+export interface TurnRecord {
+  cmd: string;
+  /** The model's whole reply (model operator only); never in training lines. */
+  raw?: string;
+  exit_code: number;
+  /** What the operator was shown (cut past the configured size with a visible marker). */
+  output: string;
+  truncated: boolean;
+  ms: number;
+}
+
+export const OUTCOMES = ["success", "wrong-state", "wrong-terminal", "no-terminal", "timeout", "infra-error"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** One sample as `trajectories.jsonl` holds it. */
+export interface Trajectory {
+  key: string;
+  bundle_id: string;
+  cell: Record<string, string>;
+  sample: number;
+  operator: string;
+  variant: string;
+  model: string;
+  scaffold_version: string;
+  login: string;
+  turns: TurnRecord[];
+  /** The terminal command as given (`exit`, `panic …`), or null when the sample ended without one. */
+  terminal: string | null;
+  outcome: Outcome;
+  keep: boolean;
+  /** Why a passing sample is not kept (a perturbation that did not perturb), if so. */
+  dropped?: string;
+  reason?: string;
+  checker: { exit_code: number; output: string } | null;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  timings: { ready_ms: number; total_ms: number };
+}
+
+/** The screen after a command: its output (cut with a marker past `max` bytes) and the prompt line. */
+export function screenOf(output: string, prompt: string, max: number): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(output);
+  let text = output;
+  let truncated = false;
+  if (bytes.byteLength > max) {
+    text = `${bytes
+      .subarray(0, max)
+      .toString("utf8")
+      .replace(/\uFFFD+$/, "")}\n[… ${bytes.byteLength - max} more bytes of output cut …]\n`;
+    truncated = true;
+  }
+  if (text && !text.endsWith("\n")) text += "\n";
+  return { text: `${text}${prompt}`, truncated };
+}
+
+/** What the operator sees first: the login text and the prompt. */
+export function loginScreen(login: string, prompt: string): string {
+  return `${login}${login && !login.endsWith("\n") ? "\n" : ""}${prompt}`;
+}
+
+/**
+ * The deploy-format conversation: environment text as `user` turns, exactly one command per `assistant` turn,
+ * ending with the terminal. No scaffold, no model prose: what a deployed model sees and says.
+ */
+export function chatMessages(t: Pick<Trajectory, "login" | "turns" | "terminal">): ChatMessage[] {
+  const out: ChatMessage[] = [{ role: "user", content: t.login }];
+  for (const turn of t.turns) {
+    out.push({ role: "assistant", content: turn.cmd });
+    out.push({ role: "user", content: turn.output });
+  }
+  if (t.terminal !== null) out.push({ role: "assistant", content: t.terminal });
+  return out;
+}
+
+/** The one tool of the tools format, with its JSON schema (OpenAI function-calling form). */
+export const RUN_COMMAND_TOOL = {
+  type: "function",
+  function: {
+    name: "run_command",
+    description: "Run one shell command as user op and return what it printed; `exit` or `panic <reason>` ends the session.",
+    parameters: { type: "object", properties: { command: { type: "string", description: "the command line" } }, required: ["command"] },
+  },
+} as const;
+
+/** The same turns as OpenAI tool calls: assistant `tool_calls`, `tool` outputs; the terminal is a last call. */
+export function toolMessages(t: Pick<Trajectory, "login" | "turns" | "terminal">): Record<string, unknown>[] {
+  const call = (i: number, command: string) => ({
+    role: "assistant",
+    content: "",
+    tool_calls: [{ id: `call_${i}`, type: "function", function: { name: "run_command", arguments: JSON.stringify({ command }) } }],
+  });
+  const out: Record<string, unknown>[] = [{ role: "user", content: t.login }];
+  t.turns.forEach((turn, i) => {
+    out.push(call(i, turn.cmd));
+    out.push({ role: "tool", tool_call_id: `call_${i}`, content: turn.output });
+  });
+  if (t.terminal !== null) out.push(call(t.turns.length, t.terminal));
+  return out;
+}

@@ -1,0 +1,135 @@
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { RunContext } from "../context.ts";
+import { canonical, sha256 } from "../dataset/hash.ts";
+import { Journal } from "../dataset/jsonl.ts";
+import { InputError, InterruptedError, WorkFailedError } from "../errors.ts";
+import { createLimiter } from "../llm/limiter.ts";
+import { TokenLedger } from "../llm/ledger.ts";
+import { runPool } from "../pool/pool.ts";
+import { DockerEngine } from "../sandbox/docker.ts";
+import type { EpisodeEnv } from "../sandbox/episode.ts";
+import { openImage } from "../sandbox/image.ts";
+import { type Bundle, unsafeReason } from "../shell/bundle.ts";
+import { bundleFiles, readBundle } from "../shell/store.ts";
+import { Progress, type Tally } from "../ui/progress.ts";
+import { modelOperator, type Operator, perturbOperator, referenceOperator } from "./operators.ts";
+import { type Format, writeRolloutOutputs } from "./outputs.ts";
+import type { Trajectory } from "./record.ts";
+import { runSample } from "./sample.ts";
+
+export interface RolloutOptions {
+  bundles: string;
+  out: string;
+  operator: "model" | "reference" | "perturb";
+  samples: number;
+  workers: number;
+  format: Format;
+  seed: number;
+}
+
+/** Reads and checks every bundle of a directory (schema and the authoring safety rules) before any container starts. */
+export function loadBundles(dir: string, limits: RunContext["config"]["shell"]["limits"]): { file: string; bundle: Bundle }[] {
+  return bundleFiles(dir).map((file) => {
+    const bundle = readBundle(file);
+    const unsafe = unsafeReason(bundle, limits);
+    if (unsafe) throw new InputError(`${file}: unsafe bundle: ${unsafe}`);
+    return { file, bundle };
+  });
+}
+
+/** The latest record per sample key: a later run's retry of an infra error replaces it. */
+export function latestByKey(records: Trajectory[]): Map<string, Trajectory> {
+  const out = new Map<string, Trajectory>();
+  for (const r of records) out.set(r.key, r);
+  return out;
+}
+
+/**
+ * `sekft rollout`: every (bundle, sample) in a fresh sandbox, judged by the checker on the final state. Each
+ * sample is journalled durably before it counts; a rerun resumes and retries only unscored (infra) samples.
+ */
+export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<void> {
+  const started = performance.now();
+  const bundles = loadBundles(opts.bundles, ctx.config.shell.limits).sort((a, b) => (a.bundle.id < b.bundle.id ? -1 : 1));
+  if (!bundles.length) throw new InputError(`${opts.bundles}: no bundles`);
+  const dir = join(opts.out, "rollout");
+  mkdirSync(join(dir, "bundles"), { recursive: true });
+  rmSync(join(dir, "manifest.json"), { force: true }); // until the end, the directory must not look finished
+  for (const { file, bundle } of bundles) copyFileSync(file, join(dir, "bundles", `${bundle.id}.json`));
+
+  const ledger = new TokenLedger();
+  const operator: Operator =
+    opts.operator === "model"
+      ? modelOperator(ctx, { limiter: createLimiter(ctx.config.shell.operator.concurrency), ledger })
+      : opts.operator === "perturb"
+        ? perturbOperator
+        : referenceOperator;
+  // The reference is one trajectory per bundle: more samples of it would only repeat it.
+  const samples = opts.operator === "reference" ? 1 : opts.samples;
+  using journal = new Journal<Trajectory>(join(dir, "journal.jsonl"));
+  if (journal.repaired) ctx.log.warn(`${journal.file}: dropped a torn last line from an interrupted run`);
+  const decided = latestByKey(journal.records);
+  const plan: { bundle: Bundle; sample: number }[] = [];
+  let skipped = 0;
+  for (const { bundle } of bundles) {
+    for (let sample = 0; sample < samples; sample++) {
+      if (operator.variant(bundle, sample) === null) {
+        skipped++;
+        continue;
+      }
+      const prior = decided.get(`${bundle.id}#${operator.name}#${sample}`);
+      if (!prior || prior.outcome === "infra-error") plan.push({ bundle, sample });
+    }
+  }
+  if (decided.size) ctx.log.info(`resuming: ${decided.size} samples already in ${dir}; ${plan.length} to run`);
+
+  await using engine = await DockerEngine.connect(ctx.env);
+  const reaped = await engine.reapOrphans();
+  if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
+  const image = await openImage(engine, ctx.config.shell.image, () => ctx.log.info(`building the sandbox image offline (no ${ctx.config.shell.image} yet)`));
+  const env: EpisodeEnv = { engine, image, sandbox: ctx.config.shell.sandbox, signal: ctx.signal };
+  const progress = new Progress(`rollout ${operator.name}`, plan.length, { tty: ctx.tty, words: ["kept", "not kept"] });
+  let turns = 0;
+  await runPool(
+    plan,
+    async ({ bundle, sample }): Promise<Tally> => {
+      const t = await runSample(env, bundle, operator, sample, ctx.config.rollout);
+      // A perturbation that still passes did not perturb: it is dropped, never a negative and never a keeper.
+      const record = operator.name === "perturb" && t.outcome === "success" ? { ...t, keep: false, dropped: "the perturbation still passed" } : t;
+      journal.append(record, { durable: true });
+      decided.set(record.key, record);
+      turns += record.turns.length;
+      if (record.outcome === "infra-error") ctx.log.warn(`${record.key}: ${record.reason}`);
+      return { ok: record.keep };
+    },
+    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },
+  );
+  progress.end();
+  if (ctx.signal.aborted) throw new InterruptedError("interrupted: finished samples are saved; run the same command again to resume");
+
+  const all = [...decided.values()];
+  const counts = writeRolloutOutputs(dir, all, {
+    format: opts.format,
+    validShare: ctx.config.rollout.valid_share,
+    maxPairs: ctx.config.rollout.max_pairs_per_bundle,
+    config: ctx.config,
+    seed: opts.seed,
+    bundleSetSha256: sha256(canonical(bundles.map((b) => b.bundle.id))),
+    bundles: bundles.map((b) => b.bundle.id),
+  });
+  const secs = (performance.now() - started) / 1000;
+  const outcomes = Object.entries(counts.outcomes)
+    .filter(([, n]) => n > 0)
+    .map(([o, n]) => `${o} ${n}`)
+    .join(", ");
+  const tokens = ledger.totals();
+  ctx.log.log(
+    `rollout: ${counts.samples} samples (${outcomes || "none"}), ${plan.length} run now${skipped ? `, ${skipped} without an applicable perturbation` : ""}; ` +
+      `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}; ${turns} turns in ${secs.toFixed(1)}s` +
+      `${tokens.requests ? `, ${tokens.total_tokens} tokens in ${tokens.requests} requests` : ""} → ${dir}`,
+  );
+  const infra = counts.outcomes["infra-error"] ?? 0;
+  if (infra > 0)
+    throw new WorkFailedError(`${infra} samples hit infrastructure errors and were not scored`, "Run the same command again: only those samples are retried.");
+}

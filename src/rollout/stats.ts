@@ -1,0 +1,52 @@
+import { join } from "node:path";
+import { readJsonl } from "../dataset/jsonl.ts";
+import type { Trajectory } from "./record.ts";
+
+export interface RolloutStats {
+  dir: string;
+  samples: number;
+  keepers: number;
+  /** outcome counts per value of each taxonomy axis, e.g. by.task.archive.success */
+  by: Record<string, Record<string, Record<string, number>>>;
+  /** Shares of keepers whose cell ends in `panic` / is an empty queue, against the configured minimum. */
+  terminal_balance: { panic: number; empty_queue: number; min_share: number; short: string[] };
+}
+
+/** Outcomes per task, provider, announcement, doc depth and difficulty; terminal balance of the keepers. */
+export function rolloutStats(dir: string, minShare: number, panicDifficulties: string[]): RolloutStats {
+  const rows = readJsonl<Trajectory>(join(dir, "trajectories.jsonl")).map((r) => r.value);
+  const by: RolloutStats["by"] = {};
+  for (const t of rows) {
+    for (const [axis, value] of Object.entries(t.cell)) {
+      by[axis] ??= {};
+      by[axis][value] ??= {};
+      by[axis][value][t.outcome] = (by[axis][value][t.outcome] ?? 0) + 1;
+    }
+  }
+  const keepers = rows.filter((t) => t.keep);
+  const share = (pick: (t: Trajectory) => boolean) => (keepers.length ? keepers.filter(pick).length / keepers.length : 0);
+  const panic = share((t) => panicDifficulties.includes(t.cell.difficulty ?? ""));
+  const empty = share((t) => t.cell.difficulty === "empty_queue");
+  const short = [...(panic < minShare ? ["panic"] : []), ...(empty < minShare ? ["empty_queue"] : [])];
+  return { dir, samples: rows.length, keepers: keepers.length, by, terminal_balance: { panic, empty_queue: empty, min_share: minShare, short } };
+}
+
+/** Renders rollout statistics as a readable report. */
+export function formatRolloutStats(s: RolloutStats): string {
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const out = [`${s.dir}: ${s.samples} samples, ${s.keepers} keepers`];
+  const b = s.terminal_balance;
+  out.push(
+    `keepers ending in panic ${pct(b.panic)}, empty-queue ${pct(b.empty_queue)} (min ${pct(b.min_share)} each)${b.short.length ? ` — short: ${b.short.join(", ")}` : ""}`,
+  );
+  for (const [axis, values] of Object.entries(s.by)) {
+    const items = Object.entries(values).map(
+      ([v, o]) =>
+        `${v}{${Object.entries(o)
+          .map(([k, n]) => `${k}=${n}`)
+          .join(" ")}}`,
+    );
+    out.push(`${axis}: ${items.join(" ")}`);
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import type { RunContext } from "../context.ts";
+import { readJsonl } from "../dataset/jsonl.ts";
+import { InputError, InterruptedError } from "../errors.ts";
+import { runPool } from "../pool/pool.ts";
+import { DockerEngine } from "../sandbox/docker.ts";
+import { Episode } from "../sandbox/episode.ts";
+import { findImage, openImage } from "../sandbox/image.ts";
+import { readBundle } from "../shell/store.ts";
+import type { VerifyOptions } from "../tracks.ts";
+import { Progress, type Tally } from "../ui/progress.ts";
+import type { Outcome, Trajectory } from "./record.ts";
+import { outcomeOf } from "./sample.ts";
+
+/**
+ * The documented replay rule: a sample's outcome must reproduce. `timeout` and `no-terminal` both mean "the
+ * episode ended without a terminal" on replay (a replay has no model and no wall-clock race); outputs and
+ * timings may differ, exit codes are compared and reported but only the outcome decides.
+ */
+export function replayable(o: Outcome): string {
+  return o === "timeout" ? "no-terminal" : o;
+}
+
+/** `sekft verify DIR/rollout`: re-runs every recorded trajectory's commands in a fresh sandbox; the outcome must reproduce. */
+export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
+  const file = join(dir, "trajectories.jsonl");
+  let rows = readJsonl<Trajectory>(file);
+  if (opts.sample !== undefined && opts.sample < rows.length)
+    rows = rows.filter((_, i) => i % Math.ceil(rows.length / opts.sample!) === 0).slice(0, opts.sample);
+  const bundles = new Map<string, ReturnType<typeof readBundle>>();
+  for (const { value } of rows) {
+    if (!bundles.has(value.bundle_id)) bundles.set(value.bundle_id, readBundle(join(dir, "bundles", `${value.bundle_id}.json`)));
+  }
+  if (!rows.length) throw new InputError(`${file}: no trajectories`);
+  await using engine = await DockerEngine.connect(ctx.env);
+  await engine.reapOrphans();
+  const fallback = await openImage(engine, ctx.config.shell.image);
+  const progress = new Progress("replay", rows.length, { tty: ctx.tty, quiet: opts.json && !ctx.tty, words: ["reproduced", "differ"] });
+  const results: { line: number; key: string; ok: boolean; recorded: string; replayed: string; note?: string }[] = [];
+  await runPool(
+    rows,
+    async ({ line, value: t }): Promise<Tally> => {
+      const bundle = bundles.get(t.bundle_id)!;
+      const image = (await findImage(engine, bundle.image.id)) ?? fallback;
+      await using episode = await Episode.open({ engine, image, sandbox: ctx.config.shell.sandbox, signal: ctx.signal }, bundle);
+      const diverged: number[] = [];
+      for (const [i, turn] of t.turns.entries()) {
+        const r = await episode.run(turn.cmd);
+        if (!("kind" in r) && r.exitCode !== turn.exit_code) diverged.push(i);
+      }
+      if (t.terminal !== null) await episode.run(t.terminal);
+      const check = await episode.check(bundle.checker);
+      const replayed = outcomeOf(episode.terminal, check.exitCode, bundle.terminal);
+      const ok = replayed === replayable(t.outcome);
+      const note = diverged.length ? `exit codes differ at turn ${diverged.join(", ")}` : undefined;
+      results.push({ line, key: t.key, ok, recorded: t.outcome, replayed, ...(note ? { note } : {}) });
+      if (!ok)
+        ctx.log.warn(
+          `${file}:${line}: ${t.key}${t.keep ? " (a keeper)" : ""} recorded ${t.outcome}, replayed ${replayed}: ${check.output.split("\n").at(-1) ?? ""}`,
+        );
+      return { ok };
+    },
+    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },
+  );
+  progress.end();
+  if (ctx.signal.aborted) throw new InterruptedError();
+  results.sort((a, b) => a.line - b.line);
+  const failed = results.filter((r) => !r.ok).length;
+  if (opts.json) for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
+  return { passed: results.length - failed, failed };
+}
