@@ -2,6 +2,7 @@ import type { RunContext } from "../context.ts";
 import { DependencyError } from "../errors.ts";
 import { sandboxSpec } from "./container.ts";
 import { DockerEngine } from "./docker.ts";
+import { OP_UID } from "./rootfs.ts";
 import { buildOfflineImage, buildOnlineImage, findImage } from "./image.ts";
 
 /** `sekft sandbox build [--offline]`. */
@@ -25,9 +26,9 @@ export async function checkSandbox(ctx: RunContext): Promise<void> {
     `engine: Docker ${version.Version} (API ${version.ApiVersion}) at ${engine.where}`,
     `image: ${image.tag} ${image.id}`,
     `network: ${host.NetworkMode}`,
-    `capabilities dropped: ${(host.CapDrop ?? []).join(",")}`,
+    `capabilities dropped: ${(host.CapDrop ?? []).join(",")}; kept for sekft's own root execs only: ${(host.CapAdd ?? []).join(",")}`,
     `security options: ${(host.SecurityOpt ?? []).join(",")}`,
-    `user: ${sandboxSpec(image, shell.sandbox, {}).User} (non-root)`,
+    `operator: uid ${OP_UID} (non-root, no capabilities); checker: root with a clean environment, after the operator's processes are killed`,
     `read-only root: ${host.ReadonlyRootfs}`,
     `limits: pids ${host.PidsLimit}, memory ${shell.sandbox.memory_mb} MiB, cpus ${shell.sandbox.cpus}`,
     `writable (tmpfs): /tmp, /run/sekft, /home/op, /usr/local, /var (${shell.sandbox.disk_mb} MiB each)`,

@@ -49,7 +49,9 @@ export function sandboxSpec(
     Image: image.id,
     // PID 1 ends by itself, so even a kill -9 of sekft cannot leave a container running for ever.
     Cmd: ["sleep", String(limits.lifetime_s)],
-    User: `${OP_UID}:${OP_UID}`,
+    // PID 1 (a sleep) is root so that sekft's own root execs hold the two capabilities below; every operator
+    // command is an exec as uid 1000, which holds none (Docker clears a non-root exec's capabilities).
+    User: "0:0",
     WorkingDir: "/home/op",
     Hostname: "sandbox",
     Env: Object.entries({ ...BASE_ENV, ...env }).map(([k, v]) => `${k}=${v}`),
@@ -58,8 +60,8 @@ export function sandboxSpec(
     HostConfig: {
       NetworkMode: "none",
       CapDrop: ["ALL"],
-      // Only root execs of sekft's own (the clean-up and the checker) can use these two: the operator runs as
-      // uid 1000 under no-new-privileges, so it never holds any capability and cannot become root.
+      // Only sekft's own root execs (the clean-up before the check, the checker) hold these two: the operator
+      // runs as uid 1000 under no-new-privileges, holds no capability and cannot become root.
       CapAdd: ["KILL", "DAC_READ_SEARCH"],
       SecurityOpt: ["no-new-privileges"],
       ReadonlyRootfs: true,

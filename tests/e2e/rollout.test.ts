@@ -1,0 +1,259 @@
+import { beforeAll, describe, expect } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { testWith } from "../helpers/deps.ts";
+import { startFakeOpenAI } from "../helpers/openai-server.ts";
+
+const DOCKER = existsSync("/var/run/docker.sock");
+const docker = new Docker();
+/** sekft's containers on the engine, or only those of one process (other runs may share the engine). */
+const labelled = async (pid?: number) =>
+  (await docker.listContainers({ all: true, filters: { label: pid ? ["sekft=1", `sekft.pid=${pid}`] : ["sekft=1"] } })).length;
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-${p}-`));
+const jsonl = (f: string): any[] =>
+  readFileSync(f, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+let bundles = "";
+let bundleList: any[] = [];
+
+beforeAll(async () => {
+  if (!DOCKER) return;
+  bundles = tmp("bundles");
+  // Every difficulty: single, multi, empty_queue and blocked (panic) cells.
+  const r = await runCli(["gen", "--track", "shell", "--count", "8", "--workers", "2", "--out", bundles, "--seed", "5"]);
+  if (r.code !== 0) throw new Error(`gen --track shell failed: ${r.stderr}`);
+  const dir = join(bundles, "shell/bundles");
+  bundleList = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
+}, 300_000);
+
+/** The TRL / mlx-lm field lists: a message is {role, content} (chat) or carries tool_calls / tool_call_id (tools). */
+function expectMessages(ms: any[], format: "chat" | "tools"): void {
+  expect(Array.isArray(ms)).toBe(true);
+  for (const m of ms) {
+    expect(["user", "assistant", "tool"]).toContain(m.role);
+    if (format === "chat") {
+      expect(Object.keys(m).sort()).toEqual(["content", "role"]);
+      expect(typeof m.content).toBe("string");
+    } else if (m.role === "assistant") {
+      expect(m.tool_calls).toHaveLength(1);
+      expect(m.tool_calls[0].function.name).toBe("run_command");
+      expect(typeof JSON.parse(m.tool_calls[0].function.arguments).command).toBe("string");
+    } else if (m.role === "tool") {
+      expect(typeof m.tool_call_id).toBe("string");
+    }
+  }
+}
+
+describe("rollouts", () => {
+  testWith(
+    DOCKER,
+    "reference passes on every builtin bundle; perturb gives labelled rejects; SFT/DPO/KTO lines in TRL and mlx-lm form; verify replays them",
+    async () => {
+      const out = tmp("ref");
+      const ref = await runCli(["rollout", bundles, "--out", out, "--operator", "reference", "--workers", "2"]);
+      expect(ref.code, ref.stderr).toBe(0);
+      const dir = join(out, "rollout");
+      const refs = jsonl(join(dir, "trajectories.jsonl"));
+      expect(refs).toHaveLength(bundleList.length);
+      for (const t of refs) expect([t.bundle_id, t.outcome]).toEqual([t.bundle_id, "success"]);
+      expect(new Set(bundleList.map((b) => b.cell.difficulty))).toEqual(new Set(["single", "multi", "empty_queue", "blocked"]));
+
+      const per = await runCli(["rollout", bundles, "--out", out, "--operator", "perturb", "--samples", "3", "--workers", "2"]);
+      expect(per.code, per.stderr).toBe(0);
+      const all = jsonl(join(dir, "trajectories.jsonl"));
+      const perturbed = all.filter((t) => t.operator === "perturb");
+      expect(perturbed.length).toBeGreaterThan(bundleList.length);
+      for (const t of perturbed) {
+        expect(t.keep).toBe(false); // a perturbation is never a keeper; one that still passes is dropped
+        if (t.outcome === "success") expect(t.dropped).toBe("the perturbation still passed");
+        else expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(t.outcome);
+      }
+      expect(perturbed.some((t) => t.outcome === "wrong-state")).toBe(true);
+      expect(perturbed.some((t) => t.outcome === "wrong-terminal")).toBe(true);
+
+      // mlx-lm chat lines: {"messages": [...]} only, ending with the terminal; the scaffold is never there.
+      const sft = [...jsonl(join(dir, "sft.jsonl")), ...jsonl(join(dir, "sft-valid.jsonl"))];
+      expect(sft.length).toBe(bundleList.length);
+      for (const l of sft) {
+        expect(Object.keys(l)).toEqual(["messages"]);
+        expectMessages(l.messages, "chat");
+        expect(l.messages[0].role).toBe("user");
+        expect(l.messages.at(-1).role).toBe("assistant");
+        expect(l.messages.at(-1).content).toMatch(/^(exit|panic)\b/);
+        expect(JSON.stringify(l)).not.toContain("Nobody will tell you what to do");
+      }
+      // No bundle's keepers in both files.
+      const first = (ls: any[]) => new Set(ls.map((l) => l.messages[0].content + l.messages[1].content));
+      const train = first(jsonl(join(dir, "sft.jsonl")));
+      for (const k of first(jsonl(join(dir, "sft-valid.jsonl")))) expect(train.has(k)).toBe(false);
+      // TRL explicit-prompt conversational preference lines, split at the first differing assistant turn.
+      const dpo = jsonl(join(dir, "dpo.jsonl"));
+      expect(dpo.length).toBeGreaterThan(0);
+      for (const p of dpo) {
+        expect(Object.keys(p).sort()).toEqual(["chosen", "prompt", "rejected"]);
+        for (const k of ["prompt", "chosen", "rejected"]) expectMessages(p[k], "chat");
+        expect(p.prompt.at(-1).role).toBe("user");
+        expect(p.chosen[0].role).toBe("assistant");
+        expect(p.rejected[0].role).toBe("assistant");
+        expect(p.chosen[0].content).not.toBe(p.rejected[0].content);
+      }
+      const meta = jsonl(join(dir, "dpo.meta.jsonl"));
+      expect(meta).toHaveLength(dpo.length);
+      for (const m of meta) expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(m.reject_outcome);
+      for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
+      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+      expect(manifest.track).toBe("rollout");
+      expect(manifest.counts.samples).toBe(all.length);
+
+      const v = await runCli(["verify", dir, "--workers", "2"]);
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stderr).toContain(`${all.length} passed, 0 failed`);
+      // A recorded outcome that does not reproduce is reported per line.
+      const lines = readFileSync(join(dir, "trajectories.jsonl"), "utf8").split("\n").filter(Boolean);
+      const forged = lines.map((l, i) => (i === 0 ? JSON.stringify({ ...JSON.parse(l), outcome: "wrong-state" }) : l));
+      writeFileSync(join(dir, "trajectories.jsonl"), `${forged.join("\n")}\n`);
+      const bad = await runCli(["verify", dir, "--sample", "2"]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("trajectories.jsonl:1:");
+      expect(bad.stderr).toContain("recorded wrong-state, replayed success");
+
+      const s = await runCli(["stats", dir, "--json"]);
+      expect(s.code, s.stderr).toBe(0);
+      const stats = JSON.parse(s.stdout);
+      expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
+      const keepers = jsonl(join(dir, "trajectories.jsonl")).filter((t) => t.keep);
+      const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
+      expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
+      expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
+      expect(await labelled()).toBe(0);
+
+      // The same turns as tool calls: {messages, tools} with one run_command tool.
+      const tools = tmp("tools");
+      const t = await runCli(["rollout", bundles, "--out", tools, "--operator", "reference", "--format", "tools"]);
+      expect(t.code, t.stderr).toBe(0);
+      for (const l of jsonl(join(tools, "rollout/sft.jsonl"))) {
+        expect(Object.keys(l).sort()).toEqual(["messages", "tools"]);
+        expect(l.tools[0].function.name).toBe("run_command");
+        expect(l.tools[0].function.parameters.required).toEqual(["command"]);
+        expectMessages(l.messages, "tools");
+      }
+    },
+    600_000,
+  );
+
+  testWith(
+    DOCKER,
+    "model operator: a good one keeps, a silent one is no-terminal; hostile ones get their label, no crash, no host write, no leaked container",
+    async () => {
+      const bundle = bundleList.find((b) => b.cell.difficulty === "single")!;
+      const one = tmp("one");
+      mkdirSync(join(one, "bundles"));
+      // The checker also proves that nothing the operator started is alive when it runs: a forger's counter
+      // read twice, half a second apart, must not move.
+      const guard =
+        'a=$(cat /home/op/forged 2>/dev/null); sleep 0.5; b=$(cat /home/op/forged 2>/dev/null); [ "$a" = "$b" ] || { echo "forger alive"; exit 1; }\n';
+      writeFileSync(join(one, "bundles", `${bundle.id}.json`), JSON.stringify({ ...bundle, checker: guard + bundle.checker }));
+      const reference: string[] = bundle.reference.map((s: any) => s.cmd);
+      const marker = join(tmpdir(), `sekft-host-marker-${process.pid}`);
+      const scripts: Record<string, (turn: number) => string> = {
+        // Good: the reference, the first reply wrapped in prose and a fence (the documented rule takes the block).
+        good: (i) => (i === 0 ? `Let me look around first.\n\`\`\`sh\n${reference[0]}\n\`\`\`` : (reference[i] ?? "exit")),
+        silent: () => "true",
+        forger: (i) => (i === 0 ? "(i=0; while :; do i=$((i+1)); echo $i > /home/op/forged; sleep 0.05; done) >/dev/null 2>&1 &" : "exit"),
+        snoop: (i) =>
+          [
+            "cat /run/sekft/env /proc/1/environ; ls -la / /root",
+            `echo pwned > ${marker}; echo x > /usr/bin/sh; cat /etc/shadow`,
+            "yes sekft-flood | head -c 3000000",
+            "exit",
+          ][i] ?? "exit",
+        huge: () => "x".repeat(10 * 1024 * 1024),
+      };
+      const server = await startFakeOpenAI((body) => {
+        const who = String(body.model);
+        const turn = body.messages.filter((m: any) => m.role === "assistant").length;
+        return { content: scripts[who]!(turn), usage: { prompt_tokens: 10, completion_tokens: 2 } };
+      });
+      try {
+        const outcomes: Record<string, any> = {};
+        for (const who of Object.keys(scripts)) {
+          const out = tmp(who);
+          const cfg = join(out, "op.toml");
+          writeFileSync(cfg, `[shell.operator]\nbase_url = "${server.url}"\nmodel = "${who}"\napi_key_env = ""\n[rollout]\nmax_turns = 12\n`);
+          const r = await runCli(["rollout", one, "--out", out, "--operator", "model", "--config", cfg], { env: cleanEnv() });
+          expect(r.code, `${who}: ${r.stderr}`).toBe(0);
+          outcomes[who] = jsonl(join(out, "rollout/trajectories.jsonl"))[0];
+        }
+        expect(outcomes.good.outcome).toBe("success");
+        expect(outcomes.good.turns[0].cmd).toBe(reference[0]);
+        expect(outcomes.good.turns[0].raw).toContain("Let me look around first.");
+        expect(outcomes.good.usage.prompt_tokens).toBeGreaterThan(0);
+        expect(outcomes.silent.outcome).toBe("no-terminal");
+        expect(outcomes.silent.turns).toHaveLength(12);
+        expect(outcomes.forger.outcome).toBe("wrong-state");
+        expect(outcomes.forger.checker.output).not.toContain("forger alive");
+        expect(outcomes.snoop.outcome).toBe("wrong-state");
+        expect(outcomes.snoop.turns[2].truncated).toBe(true);
+        expect(outcomes.snoop.turns[2].output).toContain("more bytes of output cut");
+        expect(outcomes.snoop.turns[2].output.length).toBeLessThan(6000);
+        expect(JSON.stringify(outcomes.snoop)).not.toContain(bundle.checker.slice(0, 40));
+        expect(existsSync(marker)).toBe(false);
+        expect(outcomes.huge.outcome).toBe("no-terminal");
+        expect(outcomes.huge.reason).toContain("longer than");
+        expect(await labelled()).toBe(0);
+      } finally {
+        await server.close();
+      }
+    },
+    600_000,
+  );
+
+  testWith(
+    DOCKER,
+    "kill -9 mid-run, then the same command: the same trajectories as an uninterrupted run; SIGINT exits 130 with no container left",
+    async () => {
+      const whole = tmp("whole");
+      const w = await runCli(["rollout", bundles, "--out", whole, "--operator", "perturb", "--samples", "2", "--workers", "2"]);
+      expect(w.code, w.stderr).toBe(0);
+      const key = (f: string) =>
+        jsonl(f)
+          .map((t) => `${t.key} ${t.outcome} ${t.turns.map((x: any) => x.cmd).join(";")}`)
+          .sort();
+
+      const cut = tmp("cut");
+      const args = ["rollout", bundles, "--out", cut, "--operator", "perturb", "--samples", "2", "--workers", "2"];
+      const proc = Bun.spawn([...binCommand(), ...args], { cwd: ROOT, env: cleanEnv(), stdout: "ignore", stderr: "ignore" });
+      const journal = join(cut, "rollout/journal.jsonl");
+      for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").split("\n").length > 3); i++) await Bun.sleep(100);
+      proc.kill("SIGKILL");
+      await proc.exited;
+      const again = await runCli(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain("resuming");
+      expect(key(join(cut, "rollout/trajectories.jsonl"))).toEqual(key(join(whole, "rollout/trajectories.jsonl")));
+      expect(readFileSync(join(cut, "rollout/dpo.jsonl"), "utf8")).toBe(readFileSync(join(whole, "rollout/dpo.jsonl"), "utf8"));
+
+      const int = tmp("int");
+      const p2 = Bun.spawn([...binCommand(), "rollout", bundles, "--out", int, "--operator", "perturb", "--samples", "3"], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      while ((await labelled(p2.pid)) === 0) await Bun.sleep(25);
+      p2.kill("SIGINT");
+      expect(await p2.exited).toBe(130);
+      expect(await labelled(p2.pid)).toBe(0);
+      expect(existsSync(join(int, "rollout/manifest.json"))).toBe(false);
+    },
+    600_000,
+  );
+});
