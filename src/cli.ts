@@ -20,6 +20,7 @@ const main = defineCommand({
     config: () => import("./commands/config.ts").then((m) => m.default),
     doctor: () => import("./commands/doctor.ts").then((m) => m.default),
     trace: () => import("./commands/trace.ts").then((m) => m.default),
+    merge: () => import("./commands/merge.ts").then((m) => m.default),
   },
 });
 
