@@ -86,7 +86,11 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
   const want = opts.count ?? set.shards.reduce((n, s) => n + s.manifest.requested, 0);
   const partial = set.missing.length > 0;
   const cursors = set.shards.map((s) => new ShardCursor(s));
-  using _cursors = { [Symbol.dispose]: () => cursors.forEach((c) => c[Symbol.dispose]()) };
+  using _cursors = {
+    [Symbol.dispose]: () => {
+      for (const c of cursors) c[Symbol.dispose]();
+    },
+  };
   using train = new AtomicWriter(join(dir, "train.jsonl"));
   using valid = new AtomicWriter(join(dir, "valid.jsonl"));
   using meta = new AtomicWriter(join(dir, "meta.jsonl"));
@@ -164,6 +168,6 @@ function mergeRejects(shards: ShardInput[], below: number, out: AtomicWriter, co
       heads[k] = raw?.length ? { raw, index: indexOf(raw, `${readers[k]!.file}:${readers[k]!.line}`) } : undefined;
     }
   } finally {
-    readers.forEach((r) => r[Symbol.dispose]());
+    for (const r of readers) r[Symbol.dispose]();
   }
 }
