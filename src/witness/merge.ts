@@ -7,6 +7,8 @@ import { AtomicWriter, LineReader } from "../dataset/stream.ts";
 import { InputError, WorkFailedError } from "../errors.ts";
 import type { MergeOptions, MergeSummary } from "../tracks.ts";
 
+const GC_EVERY = 10_000;
+
 interface MetaRow {
   id: string;
   index: number;
@@ -106,6 +108,7 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
     limiting = c.shard;
   };
   cursors.forEach(settle);
+  let steps = 0;
   while (counts.kept < want) {
     let next: ShardCursor | undefined;
     for (const c of cursors) if (c.head && (!next || c.head.row.index < next.head!.row.index)) next = c;
@@ -121,6 +124,8 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
     } else counts.duplicates++;
     next.advance();
     settle(next);
+    // JavaScriptCore collects lazily: without a periodic full collection the parsed rows' garbage, not the data, sets the RSS.
+    if (++steps % GC_EVERY === 0) Bun.gc(true);
   }
   if (counts.kept < want && !partial && cursors.some((c) => c.head)) {
     throw new WorkFailedError(
@@ -163,7 +168,7 @@ function mergeRejects(shards: ShardInput[], below: number, out: AtomicWriter, co
       });
       if (k < 0 || heads[k]!.index >= below) return;
       out.writeLine(heads[k]!.raw);
-      counts.rejected++;
+      if (++counts.rejected % GC_EVERY === 0) Bun.gc(true);
       const raw = readers[k]!.next();
       heads[k] = raw?.length ? { raw, index: indexOf(raw, `${readers[k]!.file}:${readers[k]!.line}`) } : undefined;
     }
