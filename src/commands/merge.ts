@@ -29,6 +29,14 @@ export default defineCommand({
     if (shards.length === 0) throw new UsageError("merge needs OUT and at least one SHARD_DIR", "sekft merge OUT SHARD_DIR...");
     const ctx = await createContext(a);
     const { mergeShards } = await import("../scale/merge.ts");
-    await mergeShards(ctx, { out, shards, count: intFlag("count", a.count, 1), allowMissing: parseIndexes(a["allow-partial"]) });
+    const { loadPrivateKey, loadPublicKey } = await import("../dataset/keyid.ts");
+    const { signDataset, trustGuard } = await import("../dataset/sign.ts");
+    const signKey = a["sign-key"] ? loadPrivateKey(a["sign-key"]) : undefined;
+    const guard = a.trust ? trustGuard(loadPublicKey(a.trust)) : undefined;
+    const summary = await mergeShards(ctx, { out, shards, count: intFlag("count", a.count, 1), allowMissing: parseIndexes(a["allow-partial"]), guard });
+    if (signKey) {
+      const signed = signDataset(summary.dir, signKey);
+      ctx.log.log(`signed ${summary.dir} (root sha256:${signed.root}) with key ID ${signed.keyid}`);
+    }
   },
 });
