@@ -2,6 +2,7 @@ import { z } from "zod";
 import { WitnessSchema } from "./witness-schema.ts";
 import { ShellSchema } from "./shell-schema.ts";
 import { TraceSchema } from "./trace-schema.ts";
+import { K8sSchema } from "./k8s-schema.ts";
 
 export const RunSchema = z.strictObject({
   out: z
@@ -19,6 +20,7 @@ export const ConfigSchema = z.strictObject({
   witness: WitnessSchema,
   shell: ShellSchema,
   trace: TraceSchema,
+  k8s: K8sSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -50,7 +50,7 @@ export interface ManifestInput {
 
 /**
  * The digest of what decides a dataset's content: the config without where and how fast it ran
- * (`run.out`, `run.workers`), without the seed and the tracks' `count` (the manifest's `seed` and
+ * (`run.out`, `run.workers`, `[k8s]`), without the seed and the tracks' `count` (the manifest's `seed` and
  * `requested` hold them), so the
  * shards of one run, written to different directories with a per-shard count, share it with the unsharded run.
  */
@@ -58,6 +58,7 @@ export function configDigest(config: unknown): string {
   const c = structuredClone(config) as Record<string, Record<string, unknown> | undefined>;
   if (c && typeof c === "object") {
     if (c.run) c.run = { ...c.run, out: undefined, workers: undefined, seed: undefined };
+    c.k8s = undefined;
     for (const table of Object.values(c)) if (table && typeof table === "object" && "count" in table) table.count = undefined;
   }
   return sha256(canonical(c));

@@ -1,5 +1,6 @@
 import { describe, expect } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
@@ -89,6 +90,96 @@ describe("merge (real witness)", () => {
     expect(changed.stderr).toContain(`${four[2]}: files.train.jsonl: sha256 is`);
     expect(existsSync(join(root, "x7", "witness", "manifest.json"))).toBe(false);
   });
+});
+
+/** An Ed25519 key pair as PEM files in DIR. */
+function keyPair(dir: string, name: string): { key: string; pub: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const key = join(dir, `${name}.pem`);
+  const pub = join(dir, `${name}.pub`);
+  writeFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }));
+  writeFileSync(pub, publicKey.export({ type: "spki", format: "pem" }));
+  return { key, pub };
+}
+
+describe("signed manifests (real witness)", () => {
+  const root = tmp("signed");
+  const a = keyPair(root, "a");
+  const b = keyPair(root, "b");
+  const base = ["gen", "--config", FAST, "--workers", "2", "--seed", "7", "--count", "1"];
+  const s0 = join(root, "s0");
+  const s1 = join(root, "s1");
+
+  testWith(
+    Boolean(witnessBin()),
+    "gen and merge sign; merge --trust and verify --trust refuse a flipped byte, a dropped file, another key, no signature",
+    async () => {
+      for (const [i, dir] of [s0, s1].entries()) {
+        const g = await runCli([...base, "--shard", `${i}/2`, "--out", dir, "--sign-key", a.key], { env: env() });
+        expect(g.code, g.stderr).toBe(0);
+        expect(g.stderr).toMatch(/signed .* with key ID [0-9a-f]{64}/);
+      }
+      const statement = JSON.parse(Buffer.from(JSON.parse(readFileSync(join(s0, "witness", "manifest.dsse.json"), "utf8")).payload, "base64").toString());
+      expect(statement._type).toBe("https://in-toto.io/Statement/v1");
+      expect(statement.subject).toHaveLength(1);
+      expect(statement.predicate.resources.map((r: { name: string }) => r.name)).toEqual([
+        "manifest.json",
+        "meta.jsonl",
+        "rejects.jsonl",
+        "train.jsonl",
+        "valid.jsonl",
+      ]);
+      const merged = join(root, "merged");
+      const ok = await merge(merged, [s0, s1], ["--trust", a.pub, "--sign-key", a.key]);
+      expect(ok.code, ok.stderr).toBe(0);
+      const v = await runCli(["verify", merged, "--trust", a.pub, "--workers", "2"], { env: env() });
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stderr).toMatch(/signature by key ID [0-9a-f]{64} holds for 5 files/);
+      expect(v.stderr).toMatch(/^2 passed, 0 failed$/m);
+      const foreignKey = await runCli(["verify", merged, "--trust", b.pub], { env: env() });
+      expect(foreignKey.code).toBe(1);
+      expect(foreignKey.stderr).toContain("wrong key");
+
+      // A flipped byte.
+      const meta = join(s1, "witness", "meta.jsonl");
+      const original = readFileSync(meta);
+      const flipped = Buffer.from(original);
+      flipped[10] = flipped[10]! ^ 1;
+      writeFileSync(meta, flipped);
+      const tampered = await merge(join(root, "t1"), [s0, s1], ["--trust", a.pub]);
+      expect(tampered.code).toBe(2);
+      expect(tampered.stderr).toContain(`${s1}: refused by --trust: meta.jsonl: sha256`);
+      const vt = await runCli(["verify", join(s1, "witness"), "--trust", a.pub], { env: env() });
+      expect(vt.code).toBe(1);
+      expect(vt.stderr).toContain("meta.jsonl: sha256");
+      writeFileSync(meta, original);
+
+      // A dropped file.
+      const rejects = join(s0, "witness", "rejects.jsonl");
+      renameSync(rejects, `${rejects}.away`);
+      const dropped = await merge(join(root, "t2"), [s0, s1], ["--trust", a.pub]);
+      expect(dropped.code).toBe(2);
+      expect(dropped.stderr).toContain(`${s0}: refused by --trust: rejects.jsonl: signed but missing`);
+      renameSync(`${rejects}.away`, rejects);
+
+      // A shard signed by another key (rerunning gen resumes and signs again).
+      const resign = await runCli([...base, "--shard", "1/2", "--out", s1, "--sign-key", b.key], { env: env() });
+      expect(resign.code, resign.stderr).toBe(0);
+      const foreign = await merge(join(root, "t3"), [s0, s1], ["--trust", a.pub]);
+      expect(foreign.code).toBe(2);
+      expect(foreign.stderr).toContain(`${s1}: refused by --trust: manifest.dsse.json: wrong key`);
+
+      // No signature at all.
+      const unsigned = join(root, "unsigned");
+      const u = await runCli([...base, "--shard", "1/2", "--out", unsigned], { env: env() });
+      expect(u.code, u.stderr).toBe(0);
+      const none = await merge(join(root, "t4"), [s0, unsigned], ["--trust", a.pub]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain(`${unsigned}: refused by --trust: not signed`);
+      for (const t of ["t1", "t2", "t3", "t4"]) expect(existsSync(join(root, t, "witness", "manifest.json")), t).toBe(false);
+    },
+    600_000,
+  );
 });
 
 describe("merge (shell bundles, real Docker)", () => {
