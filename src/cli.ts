@@ -21,6 +21,8 @@ const main = defineCommand({
     doctor: () => import("./commands/doctor.ts").then((m) => m.default),
     trace: () => import("./commands/trace.ts").then((m) => m.default),
     rollout: () => import("./commands/rollout.ts").then((m) => m.default),
+    merge: () => import("./commands/merge.ts").then((m) => m.default),
+    k8s: () => import("./commands/k8s.ts").then((m) => m.default),
   },
 });
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { RunContext } from "./context.ts";
 import { readManifest } from "./dataset/manifest.ts";
+import type { ShardSet } from "./dataset/shards.ts";
 import { InputError, UsageError } from "./errors.ts";
 
 /** Which slice of the item stream this process makes: every `total`-th item starting at `index`. */
@@ -34,6 +35,20 @@ export interface VerifyOptions {
   seed: number;
 }
 
+export interface MergeOptions {
+  out: string;
+  /** Items to keep in all (default: the shards' `requested`, summed). */
+  count?: number;
+}
+
+export interface MergeSummary {
+  dir: string;
+  kept: number;
+  rejected: number;
+  duplicates: number;
+  detail: string;
+}
+
 /** What a track offers the commands; a new track is an entry in TRACKS and a folder with a `track.ts`. */
 export interface Track {
   name: string;
@@ -47,6 +62,8 @@ export interface Track {
   verify(ctx: RunContext, target: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }>;
   /** Prints statistics of a dataset (JSON on stdout with `json`). */
   stats(ctx: RunContext, target: string, opts: { json: boolean }): Promise<void>;
+  /** Merges the checked shards of one run into OUT/<track>, as the unsharded run would have written it (absent: not shardable yet). */
+  merge?(shards: ShardSet, opts: MergeOptions): MergeSummary;
 }
 
 interface TrackEntry {

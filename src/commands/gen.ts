@@ -1,7 +1,9 @@
 import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { loadTrack, type Shard, TRACKS } from "../tracks.ts";
+import { resolveShard } from "../scale/shard.ts";
+import { loadTrack, TRACKS } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { intFlag } from "./_flags.ts";
 
@@ -13,18 +15,10 @@ const args = {
   workers: { type: "string", description: "Concurrent jobs (default: run.workers, 0 = CPU count)" },
   seed: { type: "string", description: "Sampler seed (default: run.seed)" },
   author: { type: "string", description: "Who authors items, for tracks with a choice (shell: builtin | model)" },
-  shard: { type: "string", description: "I/N: make only every N-th item starting at I (0-based, e.g. $JOB_COMPLETION_INDEX/4)" },
+  shard: { type: "string", description: "I/N: make only every N-th item starting at I (0-based); auto: I from $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID" },
+  shards: { type: "string", description: "N, with --shard auto" },
+  "sign-key": { type: "string", description: "Private key (PEM): sign the manifest (DSSE over an in-toto statement of every file)" },
 } as const;
-
-/** Parses `--shard I/N` (0 ≤ I < N). */
-function parseShard(value: string | undefined): Shard {
-  if (value === undefined) return { index: 0, total: 1 };
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  const index = Number(m?.[1]);
-  const total = Number(m?.[2]);
-  if (!m || total < 1 || index >= total) throw new UsageError(`--shard must be I/N with 0 ≤ I < N, got "${value}"`);
-  return { index, total };
-}
 
 export default defineCommand({
   meta: { name: "gen", description: "Generate execution-verified examples (witness) or gated scenario bundles (shell)" },
@@ -36,7 +30,7 @@ export default defineCommand({
       const allowed = track.authors.length ? `one of ${track.authors.join(", ")}` : "not an option of this track";
       throw new UsageError(`--author for the ${track.name} track is ${allowed}; got "${a.author}"`);
     }
-    const shard = parseShard(a.shard);
+    const shard = resolveShard(a.shard, a.shards, process.env);
     const overrides: Record<string, unknown> = {};
     const run: Record<string, unknown> = {};
     if (a.out !== undefined) run.out = a.out;
@@ -48,6 +42,8 @@ export default defineCommand({
     const countFlag = intFlag("count", a.count, 1);
     if (countFlag !== undefined) overrides[track.countKey] = { count: countFlag };
     const ctx = await createContext(a, overrides);
+    // Load the key before hours of work, so a wrong path fails now.
+    const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;
     const count = (ctx.config as unknown as Record<string, { count: number }>)[track.countKey]!.count;
     await track.gen!(ctx, {
       count,
@@ -57,5 +53,10 @@ export default defineCommand({
       shard,
       author: a.author ?? track.authors[0] ?? "",
     });
+    if (signKey) {
+      const dir = join(ctx.config.run.out, track.name);
+      const signed = (await import("../dataset/sign.ts")).signDataset(dir, signKey);
+      ctx.log.log(`signed ${dir} (root sha256:${signed.root}) with key ID ${signed.keyid}`);
+    }
   },
 });

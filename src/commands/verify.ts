@@ -1,5 +1,7 @@
 import { defineCommand } from "citty";
+import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
 import { InputError, WorkFailedError } from "../errors.ts";
 import { detectTracks, loadTrack } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
@@ -11,6 +13,7 @@ const args = {
   workers: { type: "string", description: "Concurrent checks (default: CPU count)" },
   sample: { type: "string", description: "Check only N randomly chosen items" },
   json: { type: "boolean", description: "Print results as JSON on stdout" },
+  trust: { type: "string", description: "Public key (PEM): first check the manifest's signature, root digest and every file" },
 } as const;
 
 export default defineCommand({
@@ -22,6 +25,16 @@ export default defineCommand({
     const ctx = await createContext(a);
     const workers = intFlag("workers", a.workers, 1) ?? (ctx.config.run.workers || availableParallelism());
     const sample = intFlag("sample", a.sample, 1);
+    if (a.trust) {
+      const { loadPublicKey } = await import("../dataset/keyid.ts");
+      const { verifyDataset } = await import("../dataset/sign.ts");
+      const key = loadPublicKey(a.trust);
+      for (const part of parts) {
+        const dir = statSync(part.target).isDirectory() ? part.target : dirname(part.target);
+        const ok = verifyDataset(dir, key);
+        ctx.log.log(`${dir}: signature by key ID ${ok.keyid} holds for ${ok.files} files (root sha256:${ok.root})`);
+      }
+    }
     let passed = 0;
     let failed = 0;
     for (const part of parts) {

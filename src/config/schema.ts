@@ -3,6 +3,7 @@ import { WitnessSchema } from "./witness-schema.ts";
 import { ShellSchema } from "./shell-schema.ts";
 import { RolloutSchema } from "./rollout-schema.ts";
 import { TraceSchema } from "./trace-schema.ts";
+import { K8sSchema } from "./k8s-schema.ts";
 
 export const RunSchema = z.strictObject({
   out: z
@@ -21,6 +22,7 @@ export const ConfigSchema = z.strictObject({
   shell: ShellSchema,
   trace: TraceSchema,
   rollout: RolloutSchema,
+  k8s: K8sSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

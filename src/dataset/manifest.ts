@@ -5,6 +5,7 @@ import { InputError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { canonical, sha256 } from "./hash.ts";
 import { writeFileAtomic } from "./jsonl.ts";
+import { sha256File } from "./stream.ts";
 
 /** `manifest.json`: what made a dataset directory and the sha256 of every file in it. Written last. */
 export const ManifestSchema = z.looseObject({
@@ -21,10 +22,20 @@ export const ManifestSchema = z.looseObject({
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** One shard a merged dataset was made from: its index and the digest of its manifest. */
+export interface ShardRef {
+  index: number;
+  total: number;
+  dir: string;
+  manifest_sha256: string;
+}
+
 export interface ManifestInput {
   track: string;
   generator: string;
-  config: unknown;
+  /** The config the data was made with; a merge, which has only its shards' digest, passes `configSha256`. */
+  config?: unknown;
+  configSha256?: string;
   seed: number;
   requested: number;
   shard?: { index: number; total: number };
@@ -32,23 +43,44 @@ export interface ManifestInput {
   tools: Record<string, string>;
   /** Paths relative to the directory; each is hashed as written. */
   files: string[];
+  /** A merged dataset: the shards it was made from, and the indexes it was allowed to lack. */
+  shards?: ShardRef[];
+  missingShards?: number[];
+}
+
+/**
+ * The digest of what decides a dataset's content: the config without where and how fast it ran
+ * (`run.out`, `run.workers`, `[k8s]`), without the seed and the tracks' `count` (the manifest's `seed` and
+ * `requested` hold them), so the
+ * shards of one run, written to different directories with a per-shard count, share it with the unsharded run.
+ */
+export function configDigest(config: unknown): string {
+  const c = structuredClone(config) as Record<string, Record<string, unknown> | undefined>;
+  if (c && typeof c === "object") {
+    if (c.run) c.run = { ...c.run, out: undefined, workers: undefined, seed: undefined };
+    c.k8s = undefined;
+    for (const table of Object.values(c)) if (table && typeof table === "object" && "count" in table) table.count = undefined;
+  }
+  return sha256(canonical(c));
 }
 
 /** Hashes every listed file and writes `DIR/manifest.json` atomically; call it after every other file is in place. */
 export function writeManifest(dir: string, input: ManifestInput): Manifest {
   const files: Record<string, string> = {};
-  for (const f of [...input.files].sort()) files[f] = sha256(readFileSync(join(dir, f)));
+  for (const f of [...input.files].sort()) files[f] = sha256File(join(dir, f));
   const manifest: Manifest = {
     track: input.track,
     generator: input.generator,
     sekft_version: VERSION,
-    config_sha256: sha256(canonical(input.config)),
+    config_sha256: input.configSha256 ?? configDigest(input.config),
     seed: input.seed,
     requested: input.requested,
     ...(input.shard && input.shard.total > 1 ? { shard: input.shard } : {}),
     counts: input.counts,
     tools: input.tools,
     files,
+    ...(input.shards ? { shards: input.shards } : {}),
+    ...(input.missingShards?.length ? { missing_shards: input.missingShards } : {}),
   };
   writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -23,7 +23,10 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   if (!model) checkBuiltinCoverage(shell);
   const shard = opts.shard;
   // Plan the whole job, then keep this shard's share, so shards together keep the planned balance.
-  const cells = planCells(shell, opts.count * shard.total, opts.seed).filter((_, i) => i % shard.total === shard.index);
+  // Each cell keeps its index in the whole plan: it seeds the cell's variants, so a shard authors what the unsharded run would.
+  const cells = planCells(shell, opts.count * shard.total, opts.seed)
+    .map((cell, i): [number, Cell] => [i, cell])
+    .filter(([i]) => i % shard.total === shard.index);
   await using engine = await DockerEngine.connect(ctx.env);
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
@@ -75,7 +78,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
     }
     return { ok };
   };
-  await runPool(cells.entries(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent });
+  await runPool(cells.values(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent });
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();
 

@@ -1,4 +1,5 @@
 import type { Track } from "../tracks.ts";
+import { mergeShell } from "./merge.ts";
 import { genShell } from "./gen.ts";
 import { bundleStats, formatBundleStats } from "./stats.ts";
 import { verifyBundles } from "./verify.ts";
@@ -9,6 +10,7 @@ export const track: Track = {
   countKey: "shell",
   authors: ["builtin", "model"],
   gen: genShell,
+  merge: mergeShell,
   verify: (ctx, target, opts) => verifyBundles(ctx, target, opts),
   async stats(_ctx, target, opts) {
     const stats = bundleStats(target);

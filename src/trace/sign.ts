@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { InputError, WorkFailedError } from "../errors.ts";
 import { writeFileAtomic } from "../dataset/jsonl.ts";
 import { checkTrace } from "./check.ts";
-import { parseEnvelope, signEnvelope, verifyEnvelope } from "./dsse.ts";
-import { keyIdOf, loadPrivateKey, loadPublicKey } from "./keyid.ts";
+import { parseEnvelope, signEnvelope, verifyEnvelope } from "../dataset/dsse.ts";
+import { keyIdOf, loadPrivateKey, loadPublicKey } from "../dataset/keyid.ts";
 import { parseJsonExact } from "./parse.ts";
 
 function readInput(file: string): Buffer {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Track } from "../tracks.ts";
+import { mergeWitness } from "./merge.ts";
 import { genWitness } from "./gen.ts";
 import { datasetStats, formatStats } from "./stats.ts";
 import { verifyDataset } from "./verify.ts";
@@ -17,6 +18,7 @@ export const track: Track = {
   countKey: "witness",
   authors: [],
   gen: genWitness,
+  merge: mergeWitness,
   async verify(ctx, target, opts) {
     let passed = 0;
     let failed = 0;

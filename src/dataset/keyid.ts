@@ -40,7 +40,10 @@ export function loadPrivateKey(file: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (error) {
-    throw new InputError(`${file}: not an unencrypted private key PEM (${(error as Error).message})`, "For `trace sign`, --key takes the private key.");
+    throw new InputError(
+      `${file}: not an unencrypted private key PEM (${(error as Error).message})`,
+      "Pass the private key (for `trace sign` --key, for `gen`/`merge` --sign-key), not the public one.",
+    );
   }
 }
 
