@@ -60,17 +60,38 @@ export function killStrays(dir: string): number {
   return killed;
 }
 
+// Runs first inside the namespaces: keeps the witness directory reachable under the run's directory, hides
+// the user's home under an empty tmpfs (mounts in a private mount namespace never reach the host), then
+// becomes the script.
+const HIDE_HOME =
+  'h=$1 w=$2 d=$3; shift 3; if [ -n "$w" ]; then mkdir "$d/witness" && mount --bind "$w" "$d/witness"; fi; mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$@"';
+
 /**
  * Host scripts for `verify --host`: only the env they are given, a fresh session (detached process group),
- * in namespaces when the host allows them, else under an intermediate shell (so `$PPID` is not sekft); at
- * the end everything left in the group or working in the run's directory is killed.
+ * in namespaces when the host allows them (the user's `home` hidden, no network, a PID namespace), else
+ * under an intermediate shell (so `$PPID` is not sekft); at the end everything left in the group or working
+ * in the run's directory is killed.
  */
-export async function isolatedRunner(): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
+export async function isolatedRunner(home: string | undefined, witnessDir: string): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
   const prefix = await namespacePrefix();
-  const wrap = (argv: string[]): string[] => (prefix ? [...prefix, ...argv] : ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...argv]);
   const runner: ScriptRunner = async (e) => {
+    let argv = ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...e.argv];
+    let env = e.env;
+    if (prefix) {
+      const hide = home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`);
+      const moveWitness = hide && `${witnessDir}/`.startsWith(`${home}/`);
+      argv = hide ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home, moveWitness ? witnessDir : "", e.dir, ...e.argv] : [...prefix, ...e.argv];
+      if (moveWitness)
+        env = {
+          ...env,
+          PATH: (env.PATH ?? "")
+            .split(":")
+            .map((p) => (p === witnessDir ? `${e.dir}/witness` : p))
+            .join(":"),
+        };
+    }
     try {
-      return await runProcess(wrap(e.argv), { cwd: e.work, env: e.env, timeoutMs: e.timeoutMs, signal: e.signal, maxOutput: e.maxOutput });
+      return await runProcess(argv, { cwd: e.work, env, timeoutMs: e.timeoutMs, signal: e.signal, maxOutput: e.maxOutput });
     } finally {
       killStrays(e.dir);
     }

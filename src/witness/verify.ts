@@ -75,7 +75,7 @@ async function openRunner(ctx: RunContext, sandbox: boolean, witness: string): P
     const box = await VerifyBox.open(ctx.env, witness, ctx.config.witness.sandbox);
     return { runner: box.runner, path: box.path, dispose: () => box[Symbol.asyncDispose]() };
   }
-  const { runner, namespaces } = await isolatedRunner();
+  const { runner, namespaces } = await isolatedRunner(ctx.env.HOME, dirname(witness));
   if (!namespaces) ctx.log.warn("this host refuses unprivileged namespaces: --host scripts run in their own session under an intermediate shell only");
   return { runner, path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), dispose: async () => undefined };
 }
