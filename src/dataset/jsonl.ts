@@ -40,6 +40,9 @@ export async function* streamJsonl<T = unknown>(file: string, chunkBytes = 1 << 
     let lineNo = 0;
     const parse = (bytes: Buffer, last: boolean): JsonlLine<T> | undefined => {
       lineNo += 1;
+      // JavaScriptCore lets the garbage of parsed lines pile up for a long while; a minor collection now and
+      // then (a full one: a minor one does not return the memory) keeps the resident size flat on multi-gigabyte files at little cost.
+      if (lineNo % 16384 === 0) Bun.gc(true);
       const raw = bytes.toString("utf8");
       if (!raw.trim()) return undefined;
       try {

@@ -1,9 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Track } from "../tracks.ts";
-import { genWitness } from "./gen.ts";
-import { datasetStats, formatStats } from "./stats.ts";
-import { verifyDataset } from "./verify.ts";
 
 /** The split files of a witness output directory that hold examples (an empty valid.jsonl is skipped). */
 function splitFiles(target: string): string[] {
@@ -16,8 +13,10 @@ export const track: Track = {
   name: "witness",
   countKey: "witness",
   authors: [],
-  gen: genWitness,
+  // Each command loads only its own modules: the baseline heap is what a multi-gigabyte stats run grows from.
+  gen: (ctx, opts) => import("./gen.ts").then((m) => m.genWitness(ctx, opts)),
   async verify(ctx, target, opts) {
+    const { verifyDataset } = await import("./verify.ts");
     let passed = 0;
     let failed = 0;
     for (const file of splitFiles(target)) {
@@ -29,6 +28,7 @@ export const track: Track = {
     return { passed, failed };
   },
   async stats(_ctx, target, opts) {
+    const { datasetStats, formatStats } = await import("./stats.ts");
     for (const file of splitFiles(target)) {
       const stats = await datasetStats(file);
       process.stdout.write(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));

@@ -9,7 +9,6 @@ import { DependencyError, InterruptedError } from "../errors.ts";
 import { isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { runPool } from "../pool/pool.ts";
 import { Rng } from "../rng.ts";
-import { VerifyBox } from "../sandbox/verify-box.ts";
 import type { VerifyOptions } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { type Diagnosis, diagnose, witnessFlags } from "./diagnose.ts";
@@ -72,6 +71,7 @@ async function* rowsOf(file: string): AsyncGenerator<Row> {
 /** Where scripts run: a fresh container each (`sandbox`), or an isolated host process (`host`). */
 async function openRunner(ctx: RunContext, sandbox: boolean, witness: string): Promise<{ runner: ScriptRunner; path: string; dispose: () => Promise<void> }> {
   if (sandbox) {
+    const { VerifyBox } = await import("../sandbox/verify-box.ts");
     const box = await VerifyBox.open(ctx.env, witness, ctx.config.witness.sandbox);
     return { runner: box.runner, path: box.path, dispose: () => box[Symbol.asyncDispose]() };
   }
