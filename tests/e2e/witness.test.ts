@@ -226,7 +226,8 @@ describe("witness track (real witness)", () => {
 
   testWith(HAVE, "malformed JSONL and non-chat lines exit 2 naming the line", async () => {
     const dir = tmp("bad");
-    writeFileSync(join(dir, "a.jsonl"), '{"messages": []}\n{"messages": [\n');
+    // Streamed: the first bad line in file order is the one named, so line 1 is a good record.
+    writeFileSync(join(dir, "a.jsonl"), '{"messages": [{"role": "assistant", "content": "a"}]}\n{"messages": [\n');
     const a = await runCli(["verify", join(dir, "a.jsonl")], { env: env() });
     expect(a.code).toBe(2);
     expect(a.stderr).toContain("a.jsonl:2:");
