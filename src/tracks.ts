@@ -30,9 +30,14 @@ export interface GenSummary {
 
 export interface VerifyOptions {
   workers: number;
+  /** Check only N items, drawn with `seed` while reading. */
   sample?: number;
   json: boolean;
   seed: number;
+  /** Stop dispatching after the first failure. */
+  failFast: boolean;
+  /** Where scripts run: undefined = the sandbox unless the dataset's own manifest lists it. */
+  mode?: "sandbox" | "host";
 }
 
 export interface MergeOptions {

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
-import { InputError, WorkFailedError } from "../errors.ts";
+import { InputError, UsageError, WorkFailedError } from "../errors.ts";
 import { detectTracks, loadTrack } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { intFlag } from "./_flags.ts";
@@ -11,9 +11,13 @@ const args = {
   target: { type: "positional", required: true, description: "A chat JSONL dataset, or an output directory of `sekft gen`" },
   ...configArgs,
   workers: { type: "string", description: "Concurrent checks (default: CPU count)" },
-  sample: { type: "string", description: "Check only N randomly chosen items" },
-  json: { type: "boolean", description: "Print results as JSON on stdout" },
   trust: { type: "string", description: "Public key (PEM): first check the manifest's signature, root digest and every file" },
+  sample: { type: "string", description: "Check only N items, chosen at random while reading" },
+  seed: { type: "string", description: "Seed of --sample (default: run.seed)" },
+  json: { type: "boolean", description: "Print one JSON record per checked line, then a summary record, on stdout" },
+  "fail-fast": { type: "boolean", description: "Stop at the first failure" },
+  sandbox: { type: "boolean", description: "Run each script in a locked-down container (the default for datasets we did not make)" },
+  host: { type: "boolean", description: "Run scripts on this machine (isolated: scrubbed env, own session, namespaces when allowed)" },
 } as const;
 
 export default defineCommand({
@@ -35,11 +39,14 @@ export default defineCommand({
         ctx.log.log(`${dir}: signature by key ID ${ok.keyid} holds for ${ok.files} files (root sha256:${ok.root})`);
       }
     }
+    const seed = intFlag("seed", a.seed) ?? ctx.config.run.seed;
+    if (a.sandbox && a.host) throw new UsageError("--sandbox and --host exclude each other");
+    const mode = a.sandbox ? "sandbox" : a.host ? "host" : undefined;
     let passed = 0;
     let failed = 0;
     for (const part of parts) {
       const track = await loadTrack(part.track);
-      const r = await track.verify(ctx, part.target, { workers, sample, json: Boolean(a.json), seed: ctx.config.run.seed });
+      const r = await track.verify(ctx, part.target, { workers, sample, json: Boolean(a.json), seed, failFast: Boolean(a["fail-fast"]), mode });
       passed += r.passed;
       failed += r.failed;
     }

@@ -58,6 +58,15 @@ export const RegoSchema = z.strictObject({
 });
 
 // Defaults live only in the embedded config.toml; entries of a list keep their per-field defaults here.
+/** `verify --sandbox` containers: limits and the host paths mounted read-only. */
+export const VerifySandboxSchema = z.strictObject({
+  memory_mb: z.number().int().min(64).max(65_536),
+  pids_limit: z.number().int().min(16).max(65_536),
+  cpus: z.number().positive().max(256),
+  tmpfs_mb: z.number().int().min(16).max(65_536),
+  mounts: z.array(z.string().regex(/^\/[^:]*$/, "an absolute path without ':'")),
+});
+
 export const WitnessSchema = z
   .strictObject({
     count: z.number().int().min(1).max(1_000_000),
@@ -83,6 +92,7 @@ export const WitnessSchema = z
     commands: z.array(CommandSchema).min(1),
     rego: z.array(RegoSchema),
     ci_mocks: z.record(Name, EnvMap),
+    sandbox: VerifySandboxSchema,
   })
   .superRefine((w, ctx) => {
     if (w.min_attestors > w.max_attestors) {

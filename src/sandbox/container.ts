@@ -208,7 +208,7 @@ class Capture {
 }
 
 /** Docker's multiplexed stream: 8-byte header (stream type, 3 zero bytes, big-endian length) per frame. */
-class Demux {
+export class Demux {
   private buf: Buffer = Buffer.alloc(0);
   constructor(private readonly emit: (kind: number, chunk: Buffer) => void) {}
   push(chunk: Buffer): void {

@@ -26,7 +26,8 @@ async function inspectTag(docker: Docker, tag: string): Promise<SandboxImage | u
   }
 }
 
-async function drainProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+/** Waits for an image build or import stream to end; an error event becomes a DependencyError. */
+export async function drainProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
       const failed = events?.find((e) => e.error);

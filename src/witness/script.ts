@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
-import { exitMeaning, lastLines, runProcess } from "../proc/run.ts";
+import { plainRunner, type ScriptRunner } from "../proc/isolate.ts";
+import { exitMeaning, lastLines } from "../proc/run.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
 export function extractScript(markdown: string): string {
@@ -10,6 +11,33 @@ export function extractScript(markdown: string): string {
     .filter((f) => f.lang === "sh")
     .map((f) => f.body);
   return blocks.length ? `${blocks.join("\n")}\n` : "";
+}
+
+/** Fence languages `sekft verify` runs; `console` blocks contribute only their `$ ` lines. */
+export const SCRIPT_FENCES = ["sh", "bash", "shell", "console"] as const;
+
+/** The commands of a ```console block: lines starting with `$ `, prompt stripped, with their `\` continuations. */
+export function consoleCommands(body: string): string {
+  const out: string[] = [];
+  let continuing = false;
+  for (const line of body.split("\n")) {
+    if (continuing) out.push(line);
+    else if (line.startsWith("$ ")) out.push(line.slice(2));
+    else continue;
+    continuing = out.at(-1)!.endsWith("\\");
+  }
+  return out.join("\n");
+}
+
+/**
+ * The script of any chat answer: its ```sh, ```bash, ```shell and ```console blocks in order, and the shell
+ * to run it under (bash when any block is ```bash). For an answer with only ```sh blocks it equals
+ * `extractScript`, byte for byte.
+ */
+export function extractAnyScript(markdown: string): { script: string; shell: "sh" | "bash" } {
+  const fences = fencedBlocks(markdown).filter((f) => (SCRIPT_FENCES as readonly string[]).includes(f.lang));
+  const bodies = fences.map((f) => (f.lang === "console" ? consoleCommands(f.body) : f.body)).filter((b, i) => fences[i]!.lang !== "console" || b !== "");
+  return { script: bodies.length ? `${bodies.join("\n")}\n` : "", shell: fences.some((f) => f.lang === "bash") ? "bash" : "sh" };
 }
 
 /** The last command of a script, ignoring blank lines and comments. */
@@ -31,22 +59,53 @@ export interface ScriptOutcome {
   cpuSeconds: number;
   /** Which of the requested phrases appeared on stderr. */
   found: string[];
+  /** With `trace`: the last command the shell started before it stopped. */
+  failingCommand?: string;
+  /** The last error witness logged (or the last stderr line), when the script failed. */
+  message?: string;
 }
 
 export interface ScriptEnv {
   /** PATH for the script: the witness directory first, then the host PATH. */
   path: string;
-  home: string;
+  /** HOME for the script; absent: a fresh empty directory beside its working directory. */
+  home?: string;
   timeoutMs: number;
   signal?: AbortSignal;
   shell?: string;
   /** Phrases to look for on stderr (a Rego rule's deny message). */
   phrases?: string[];
+  /** Trace commands (`-x` with a marked PS4) to name the failing one. */
+  trace?: boolean;
+  /** Where the script runs; default: a plain host process. */
+  runner?: ScriptRunner;
 }
 
-/** The PATH a script sees: the witness binary's directory first. */
+/** The PATH a script sees: the witness directory first. */
 export function scriptPath(witness: string, hostPath: string): string {
   return `${dirname(witness)}:${hostPath}`;
+}
+
+const PS4 = "+[sekft] ";
+// bash repeats PS4's first character per nesting level; dash prints it once.
+const TRACE_LINE = /^\++\[sekft\] (.*)$/;
+
+/** Splits a traced stderr into the commands traced and the rest. */
+export function splitTrace(stderr: string): { commands: string[]; rest: string } {
+  const commands: string[] = [];
+  const rest: string[] = [];
+  for (const line of stderr.split("\n")) {
+    const m = TRACE_LINE.exec(line);
+    if (m) commands.push(m[1]!);
+    else rest.push(line);
+  }
+  return { commands, rest: rest.join("\n") };
+}
+
+/** The last error witness logged (`level=error msg="…"`, unescaped), else the last non-empty stderr line. */
+export function lastError(stderr: string): string {
+  const errors = [...stderr.matchAll(/level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\n/g, " ").replace(/\\(.)/g, "$1"));
+  return (errors.at(-1) ?? lastLines(stderr, 1)).trim().slice(0, 400);
 }
 
 /**
@@ -54,7 +113,7 @@ export function scriptPath(witness: string, hostPath: string): string {
  * and HOME set. Passes only when it exits 0, its last command is `witness verify`, and witness said so.
  */
 export async function runScript(script: string, env: ScriptEnv): Promise<ScriptOutcome> {
-  if (!script.trim()) return fail("no-script", "the answer has no ```sh blocks");
+  if (!script.trim()) return fail("no-script", "the answer has no ```sh, ```bash, ```shell or ```console blocks");
   if (!/^witness verify\b/.test(lastCommand(script)))
     return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
   const dir = mkdtempSync(join(tmpdir(), "sekft-ex-"));
@@ -62,20 +121,27 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
   try {
     writeFileSync(join(dir, "script.sh"), script);
     mkdirSync(work);
-    const r = await runProcess([env.shell ?? "sh", "-eu", join(dir, "script.sh")], {
-      cwd: work,
-      env: { PATH: env.path, HOME: env.home },
+    if (env.home === undefined) mkdirSync(join(dir, "home"));
+    const runner = env.runner ?? plainRunner;
+    const r = await runner({
+      dir,
+      script: join(dir, "script.sh"),
+      work,
+      argv: [env.shell ?? "sh", env.trace ? "-eux" : "-eu", join(dir, "script.sh")],
+      env: { PATH: env.path, HOME: env.home ?? join(dir, "home"), ...(env.trace ? { PS4 } : {}) },
       timeoutMs: env.timeoutMs,
       signal: env.signal,
       maxOutput: 256 * 1024,
     });
-    const tail = lastLines(r.stderr, 15);
-    const found = (env.phrases ?? []).filter((p) => r.stderr.includes(p));
+    const { commands, rest: stderr } = env.trace ? splitTrace(r.stderr) : { commands: [], rest: r.stderr };
+    const tail = lastLines(stderr, 15);
+    const found = (env.phrases ?? []).filter((p) => stderr.includes(p));
     const base = { exitCode: r.exitCode, stderrTail: tail, durationMs: r.durationMs, cpuSeconds: r.cpuSeconds, found };
-    if (r.timedOut) return { ...base, ok: false, reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
+    const why = env.trace ? { failingCommand: commands.at(-1)?.slice(0, 400), message: lastError(stderr) } : {};
+    if (r.timedOut) return { ...base, ...why, ok: false, reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
     if (r.aborted) return { ...base, ok: false, reason: "interrupted" };
-    if (r.exitCode !== 0) return { ...base, ok: false, reason: `${classify(r.stderr)}: the script exited ${r.exitCode} (${exitMeaning(r.exitCode)})` };
-    if (!/Verification succeeded/.test(r.stderr)) return { ...base, ok: false, reason: "no-success: witness verify did not report success" };
+    if (r.exitCode !== 0) return { ...base, ...why, ok: false, reason: `${classify(stderr)}: the script exited ${r.exitCode} (${exitMeaning(r.exitCode)})` };
+    if (!/Verification succeeded/.test(stderr)) return { ...base, ...why, ok: false, reason: "no-success: witness verify did not report success" };
     return { ...base, ok: true };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -89,6 +155,7 @@ function fail(code: string, message: string): ScriptOutcome {
 /** Names why a witness script failed, from the phrases witness prints (matched loosely). */
 export function classify(stderr: string): string {
   const s = stderr;
+  if (/unknown (shorthand )?flag/.test(s)) return "unknown-flag";
   if (/policy expired|Policy expired on/.test(s)) return "expired-policy";
   if (/policy validation failed/.test(s)) return "invalid-policy";
   if (/failed to verify policy signature/.test(s)) return "bad-policy-signature";

@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { readJsonl } from "../dataset/jsonl.ts";
+import { streamJsonl } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
-import { sha256 } from "../dataset/hash.ts";
 import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
 
 export interface DatasetStats {
@@ -58,60 +57,98 @@ function bump(into: Record<string, Record<string, number>>, dim: string, value: 
   into[dim]![value] = (into[dim]![value] ?? 0) + 1;
 }
 
-/** Counts per dimension value, distinct answers, duplicate questions and answer lengths. */
-export function datasetStats(file: string): DatasetStats {
-  const rows = readJsonl(file);
-  if (!rows.length) throw new InputError(`${file}: empty dataset`);
-  const answers = rows.map((r) => answerOf(r.value, file, r.line));
-  const questions = rows.map((r) => questionOf(parseChatRecord(r.value, file, r.line)));
-  const metaFile = join(dirname(file), "meta.jsonl");
-  const split = basename(file, ".jsonl");
-  let metas: { spec: { step: string; command: string; attestors: string[]; rules: string[]; keys: Record<string, string>; question: number } }[] = [];
-  if (existsSync(metaFile)) {
-    metas = readJsonl<{ split: string; spec: (typeof metas)[number]["spec"] }>(metaFile)
-      .map((r) => {
-        const spec = (r.value as { spec?: unknown } | null)?.spec as Record<string, unknown> | null | undefined;
-        const ok = spec && typeof spec === "object" && Array.isArray(spec.attestors) && Array.isArray(spec.rules) && spec.keys && typeof spec.keys === "object";
-        if (!ok) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
-        return r.value;
-      })
-      .filter((m) => m.split === split);
+/** A set of 64-bit hashes in one typed array (open addressing): a million entries cost 16 MB, not a string each. */
+class HashSet64 {
+  private table = new BigUint64Array(1 << 12);
+  size = 0;
+  add(text: string): void {
+    const h = BigInt.asUintN(64, BigInt(Bun.hash(text))) || 1n;
+    if ((this.size + 1) * 2 > this.table.length) this.grow();
+    if (this.insert(this.table, h)) this.size += 1;
   }
-  const useMeta = metas.length === rows.length;
-  const dimensions: DatasetStats["dimensions"] = {};
-  answers.forEach((a, i) => {
-    if (useMeta) {
-      const s = metas[i]!.spec;
-      bump(dimensions, "step", s.step);
-      bump(dimensions, "command", s.command);
-      for (const x of s.attestors) bump(dimensions, "attestor", x);
-      for (const x of s.rules) bump(dimensions, "rego", x);
-      for (const [role, k] of Object.entries(s.keys)) bump(dimensions, `key_type.${role}`, k);
-      bump(dimensions, "question_template", String(s.question));
-      bump(dimensions, "attestor_count", String(s.attestors.length));
-    } else {
-      const d = dimensionsFromText(a);
-      for (const [dim, values] of Object.entries(d)) for (const v of values) bump(dimensions, dim, v);
-      bump(dimensions, "attestor_count", String(d.attestor!.length));
+  private insert(table: BigUint64Array, h: bigint): boolean {
+    const mask = table.length - 1;
+    for (let i = Number(h & BigInt(mask)); ; i = (i + 1) & mask) {
+      if (table[i] === 0n) {
+        table[i] = h;
+        return true;
+      }
+      if (table[i] === h) return false;
     }
-  });
-  const lengths = answers.map((a) => a.length).sort((x, y) => x - y);
-  const seen = new Map<string, number>();
-  for (const q of questions) seen.set(q, (seen.get(q) ?? 0) + 1);
+  }
+  private grow(): void {
+    const next = new BigUint64Array(this.table.length * 2);
+    for (const h of this.table) if (h !== 0n) this.insert(next, h);
+    this.table = next;
+  }
+}
+
+type MetaSpec = { step: string; command: string; attestors: string[]; rules: string[]; keys: Record<string, string>; question: number };
+
+/** Dimension counts from `meta.jsonl` beside the file (its records of this split), streamed; undefined without one. */
+async function metaDimensions(file: string): Promise<{ count: number; dimensions: DatasetStats["dimensions"] } | undefined> {
+  const metaFile = join(dirname(file), "meta.jsonl");
+  if (!existsSync(metaFile)) return undefined;
+  const split = basename(file, ".jsonl");
+  const dimensions: DatasetStats["dimensions"] = {};
+  let count = 0;
+  for await (const r of streamJsonl<{ split?: string; spec?: unknown }>(metaFile)) {
+    const spec = (r.value as { spec?: unknown } | null)?.spec as Record<string, unknown> | null | undefined;
+    const ok = spec && typeof spec === "object" && Array.isArray(spec.attestors) && Array.isArray(spec.rules) && spec.keys && typeof spec.keys === "object";
+    if (!ok) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
+    if (r.value.split !== split) continue;
+    const s = spec as unknown as MetaSpec;
+    count += 1;
+    bump(dimensions, "step", s.step);
+    bump(dimensions, "command", s.command);
+    for (const x of s.attestors) bump(dimensions, "attestor", x);
+    for (const x of s.rules) bump(dimensions, "rego", x);
+    for (const [role, k] of Object.entries(s.keys)) bump(dimensions, `key_type.${role}`, k);
+    bump(dimensions, "question_template", String(s.question));
+    bump(dimensions, "attestor_count", String(s.attestors.length));
+  }
+  return { count, dimensions };
+}
+
+/** Counts per dimension value, distinct answers, duplicate questions and answer lengths; reads the file as a stream. */
+export async function datasetStats(file: string): Promise<DatasetStats> {
+  const textDims: DatasetStats["dimensions"] = {};
+  const answers = new HashSet64();
+  const scripts = new HashSet64();
+  const questions = new HashSet64();
+  let lengths = new Uint32Array(1 << 12);
+  let n = 0;
+  let total = 0;
+  for await (const r of streamJsonl(file)) {
+    const a = answerOf(r.value, file, r.line);
+    const q = questionOf(parseChatRecord(r.value, file, r.line));
+    const d = dimensionsFromText(a);
+    for (const [dim, values] of Object.entries(d)) for (const v of values) bump(textDims, dim, v);
+    bump(textDims, "attestor_count", String(d.attestor!.length));
+    answers.add(normaliseKeyMaterial(a));
+    scripts.add(normaliseKeyMaterial(extractScript(a)));
+    questions.add(q);
+    if (n === lengths.length) {
+      const grown = new Uint32Array(n * 2);
+      grown.set(lengths);
+      lengths = grown;
+    }
+    lengths[n++] = a.length;
+    total += a.length;
+  }
+  if (!n) throw new InputError(`${file}: empty dataset`);
+  const meta = await metaDimensions(file);
+  const useMeta = meta?.count === n;
+  const sorted = lengths.subarray(0, n).sort();
   return {
     file,
-    examples: rows.length,
+    examples: n,
     source: useMeta ? "metadata" : "text",
-    dimensions,
-    distinct_answers: new Set(answers.map((a) => sha256(normaliseKeyMaterial(a)))).size,
-    distinct_scripts: new Set(answers.map((a) => sha256(normaliseKeyMaterial(extractScript(a))))).size,
-    duplicate_questions: [...seen.values()].reduce((n, c) => n + (c - 1), 0),
-    answer_chars: {
-      min: lengths[0]!,
-      median: lengths[Math.floor(lengths.length / 2)]!,
-      max: lengths.at(-1)!,
-      mean: Math.round(lengths.reduce((a, b) => a + b, 0) / lengths.length),
-    },
+    dimensions: useMeta ? meta!.dimensions : textDims,
+    distinct_answers: answers.size,
+    distinct_scripts: scripts.size,
+    duplicate_questions: n - questions.size,
+    answer_chars: { min: sorted[0]!, median: sorted[Math.floor(n / 2)]!, max: sorted[n - 1]!, mean: Math.round(total / n) },
   };
 }
 

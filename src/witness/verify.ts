@@ -1,56 +1,171 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { RunContext } from "../context.ts";
 import { answerOf } from "../dataset/chat.ts";
+import { streamJsonl } from "../dataset/jsonl.ts";
+import { readManifest } from "../dataset/manifest.ts";
 import { DependencyError, InterruptedError } from "../errors.ts";
-import { readJsonl } from "../dataset/jsonl.ts";
+import { isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { runPool } from "../pool/pool.ts";
+import { Rng } from "../rng.ts";
 import type { VerifyOptions } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
-import { Rng } from "../rng.ts";
+import { type Diagnosis, diagnose, witnessFlags } from "./diagnose.ts";
 import { locateWitness, WITNESS_VERSION } from "./locate.ts";
-import { extractScript, runScript, scriptPath } from "./script.ts";
+import { extractAnyScript, runScript, scriptPath } from "./script.ts";
 
-export interface VerifyResult {
+/** One line's verdict; `--json` prints one per line as they finish. */
+export interface VerifyRecord {
+  type: "result";
+  file: string;
   line: number;
   ok: boolean;
-  reason?: string;
   seconds: number;
+  /** What to fix first: the first diagnosis, else the failure's class (`keyid-mismatch`, `missing-tool`, …). */
+  cause?: string;
+  reason?: string;
+  failing_command?: string;
+  message?: string;
+  diagnoses?: Diagnosis[];
 }
 
-/** Re-runs the text of every example of any chat JSONL; the text alone is the test. */
-export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyOptions): Promise<{ passed: number; failed: number; results: VerifyResult[] }> {
-  const rows = readJsonl(file).map((r) => ({ line: r.line, answer: answerOf(r.value, file, r.line) }));
+interface Row {
+  line: number;
+  answer: string;
+}
+
+/** True when the file is listed, with its current hash, in a witness manifest beside it: a dataset we made. */
+async function isOwnDataset(file: string): Promise<boolean> {
+  const manifest = readManifest(dirname(file));
+  const want = manifest?.track === "witness" ? manifest.files[basename(file)] : undefined;
+  if (!want) return false;
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex") === want;
+}
+
+/** First pass: every line is read and checked (a bad one is an InputError before anything runs); `--sample N` is drawn here by reservoir sampling. */
+async function scan(file: string, sample: number | undefined, seed: number): Promise<{ total: number; chosen?: Row[] }> {
+  const rng = new Rng(seed);
+  const chosen: Row[] = [];
+  let total = 0;
+  for await (const r of streamJsonl(file)) {
+    const answer = answerOf(r.value, file, r.line);
+    if (sample !== undefined) {
+      if (total < sample) chosen.push({ line: r.line, answer });
+      else {
+        const j = Math.floor(rng.next() * (total + 1));
+        if (j < sample) chosen[j] = { line: r.line, answer };
+      }
+    }
+    total += 1;
+  }
+  return { total, chosen: sample === undefined ? undefined : chosen.sort((a, b) => a.line - b.line) };
+}
+
+async function* rowsOf(file: string): AsyncGenerator<Row> {
+  for await (const r of streamJsonl(file)) yield { line: r.line, answer: answerOf(r.value, file, r.line) };
+}
+
+/** Where scripts run: a fresh container each (`sandbox`), or an isolated host process (`host`). */
+async function openRunner(ctx: RunContext, sandbox: boolean, witness: string): Promise<{ runner: ScriptRunner; path: string; dispose: () => Promise<void> }> {
+  if (sandbox) {
+    const { VerifyBox } = await import("../sandbox/verify-box.ts");
+    const box = await VerifyBox.open(ctx.env, witness, ctx.config.witness.sandbox);
+    return { runner: box.runner, path: box.path, dispose: () => box[Symbol.asyncDispose]() };
+  }
+  const { runner, namespaces } = await isolatedRunner(ctx.env.HOME, dirname(witness));
+  if (!namespaces) ctx.log.warn("this host refuses unprivileged namespaces: --host scripts run in their own session under an intermediate shell only");
+  return { runner, path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), dispose: async () => undefined };
+}
+
+function formatFailure(r: VerifyRecord): string {
+  const out = [`${r.file}:${r.line}: ${r.reason}`];
+  if (r.failing_command) out.push(`  failed at: ${r.failing_command}`);
+  if (r.message) out.push(`  witness said: ${r.message}`);
+  for (const d of r.diagnoses ?? []) out.push(`  ${d.code}: ${d.message}`);
+  return out.join("\n");
+}
+
+/** The summary: failures grouped by cause, most frequent first, each with a count and one example line. */
+export function formatCauses(causes: Map<string, { count: number; example: VerifyRecord }>): string {
+  const rows = [...causes.entries()].sort((a, b) => b[1].count - a[1].count);
+  if (!rows.length) return "";
+  const width = Math.max(...rows.map(([c]) => c.length));
+  const lines = rows.map(([cause, { count, example }]) => {
+    const why = example.diagnoses?.[0]?.message ?? example.message ?? example.reason ?? "";
+    return `  ${cause.padEnd(width)} ${String(count).padStart(6)}  e.g. line ${example.line}: ${why.slice(0, 160)}`;
+  });
+  return `failures by cause:\n${lines.join("\n")}`;
+}
+
+/**
+ * Re-runs the answer text of every example of any chat JSONL (or `--sample N` of them, drawn while streaming);
+ * the text alone is the test. A dataset not made by us runs in the sandbox unless `--host` says otherwise.
+ */
+export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
   const witness = locateWitness(ctx.env, ctx.config.witness.witness_bin);
   if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, "Run scripts/setup.sh, set SEKFT_WITNESS, or set witness.witness_bin.");
-  let chosen = rows;
-  if (opts.sample !== undefined && opts.sample < rows.length) {
-    chosen = new Rng(opts.seed)
-      .shuffle(rows)
-      .slice(0, opts.sample)
-      .sort((a, b) => a.line - b.line);
+  const { total, chosen } = await scan(file, opts.sample, opts.seed);
+  const sandbox = opts.mode === "sandbox" || (opts.mode === undefined && !(await isOwnDataset(file)));
+  ctx.log.info(`${file}: ${chosen?.length ?? total} of ${total} line(s), ${sandbox ? "each in a sandbox container" : "on the host, isolated"}`);
+  const flags = await witnessFlags(witness);
+  const exec = await openRunner(ctx, sandbox, witness);
+  const now = new Date();
+  const causes = new Map<string, { count: number; example: VerifyRecord }>();
+  let passed = 0;
+  let failed = 0;
+  const progress = new Progress("verify", chosen?.length ?? total, { tty: ctx.tty, quiet: opts.json && !ctx.tty, words: ["passed", "failed"] });
+  try {
+    await runPool(
+      chosen ?? rowsOf(file),
+      async (row): Promise<Tally> => {
+        const { script, shell } = extractAnyScript(row.answer);
+        const r = await runScript(script, {
+          path: exec.path,
+          timeoutMs: ctx.config.witness.timeout_s * 1000,
+          signal: ctx.signal,
+          shell,
+          trace: true,
+          runner: exec.runner,
+        });
+        if (ctx.signal.aborted) return undefined;
+        const record: VerifyRecord = { type: "result", file, line: row.line, ok: r.ok, seconds: Math.round(r.durationMs) / 1000 };
+        if (!r.ok) {
+          const diagnoses = diagnose(row.answer, script, `${r.stderrTail}\n${r.message ?? ""}`, {
+            now,
+            horizonDays: ctx.config.witness.policy_horizon_days,
+            flags,
+          });
+          Object.assign(record, {
+            cause: diagnoses[0]?.code ?? r.reason!.split(":")[0],
+            reason: r.reason,
+            ...(r.failingCommand ? { failing_command: r.failingCommand } : {}),
+            ...(r.message ? { message: r.message } : {}),
+            ...(diagnoses.length ? { diagnoses } : {}),
+          });
+          const entry = causes.get(record.cause!) ?? { count: 0, example: record };
+          entry.count += 1;
+          causes.set(record.cause!, entry);
+          failed += 1;
+          ctx.log.log(formatFailure(record));
+        } else passed += 1;
+        if (opts.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+        return { ok: r.ok };
+      },
+      { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent, more: () => !(opts.failFast && failed > 0) },
+    );
+  } finally {
+    progress.end();
+    await exec.dispose();
   }
-  const env = {
-    path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"),
-    home: ctx.env.HOME ?? "/tmp",
-    timeoutMs: ctx.config.witness.timeout_s * 1000,
-    signal: ctx.signal,
-  };
-  const results: VerifyResult[] = [];
-  const progress = new Progress("verify", chosen.length, { tty: ctx.tty, quiet: opts.json && !ctx.tty, words: ["passed", "failed"] });
-  await runPool(
-    chosen,
-    async (row): Promise<Tally> => {
-      const r = await runScript(extractScript(row.answer), env);
-      if (ctx.signal.aborted) return undefined;
-      results.push({ line: row.line, ok: r.ok, reason: r.ok ? undefined : r.reason, seconds: r.durationMs / 1000 });
-      return { ok: r.ok };
-    },
-    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },
-  );
-  progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();
-  results.sort((a, b) => a.line - b.line);
-  const failed = results.filter((r) => !r.ok);
-  for (const f of failed) ctx.log.log(`${file}:${f.line}: ${f.reason}`);
-  if (opts.json) process.stdout.write(`${JSON.stringify({ file, passed: results.length - failed.length, failed: failed.length, results })}\n`);
-  return { passed: results.length - failed.length, failed: failed.length, results };
+  const summary = formatCauses(causes);
+  if (summary) ctx.log.log(summary);
+  if (opts.json) {
+    const byCause = Object.fromEntries([...causes].map(([c, v]) => [c, { count: v.count, example_line: v.example.line }]));
+    process.stdout.write(`${JSON.stringify({ type: "summary", file, total, checked: passed + failed, passed, failed, causes: byCause })}\n`);
+  }
+  return { passed, failed };
 }

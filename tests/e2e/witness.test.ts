@@ -114,7 +114,12 @@ describe("witness track (real witness)", () => {
       const r = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^0 passed, 5 failed$/m);
-      const report = JSON.parse(r.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
+      const report = {
+        results: r.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { line: number; ok: boolean; reason: string }),
+      };
       cases.forEach(([reason], i) => {
         const res = report.results.find((x) => x.line === i + 1)!;
         expect(res.ok).toBe(false);
@@ -149,7 +154,14 @@ describe("witness track (real witness)", () => {
       );
       const v = await runCli(["verify", file, "--workers", "2", "--json"], { env: env() });
       expect(v.code).toBe(1);
-      const report = JSON.parse(v.stdout) as { results: { line: number; ok: boolean; reason: string }[] };
+      const report = {
+        results: v.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { type: string; line: number; ok: boolean; reason: string })
+          .filter((x) => x.type === "result")
+          .sort((a, b) => a.line - b.line),
+      };
       expect(report.results.map((x) => x.ok)).toEqual([true, false]);
       expect(report.results[1]!.reason).toStartWith("artifact-mismatch:");
     },
@@ -214,7 +226,8 @@ describe("witness track (real witness)", () => {
 
   testWith(HAVE, "malformed JSONL and non-chat lines exit 2 naming the line", async () => {
     const dir = tmp("bad");
-    writeFileSync(join(dir, "a.jsonl"), '{"messages": []}\n{"messages": [\n');
+    // Streamed: the first bad line in file order is the one named, so line 1 is a good record.
+    writeFileSync(join(dir, "a.jsonl"), '{"messages": [{"role": "assistant", "content": "a"}]}\n{"messages": [\n');
     const a = await runCli(["verify", join(dir, "a.jsonl")], { env: env() });
     expect(a.code).toBe(2);
     expect(a.stderr).toContain("a.jsonl:2:");

@@ -1,0 +1,192 @@
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
+import type Docker from "dockerode";
+import type { VerifySandboxSchema } from "../config/witness-schema.ts";
+import type { z } from "zod";
+import { DependencyError, InterruptedError } from "../errors.ts";
+import type { ScriptExec, ScriptRun, ScriptRunner } from "../proc/isolate.ts";
+import { Demux } from "./container.ts";
+import { DockerEngine } from "./docker.ts";
+import { drainProgress } from "./image.ts";
+import { OP_UID, packEntries, type RootEntry } from "./rootfs.ts";
+
+type Limits = z.infer<typeof VerifySandboxSchema>;
+
+export const VERIFY_IMAGE_REPO = "sekft-verify";
+const WITNESS = "/opt/witness/witness";
+const SCRIPT_DIR = "/sekft";
+const WORK = "/work";
+const HOME = "/home/op";
+// Top-level directories that merged-/usr hosts make symlinks into /usr; elsewhere they are mounted too.
+const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+/** The host paths to mount read-only: the configured ones that exist, plus real top-level bin/lib dirs; never one holding `home`. */
+export function hostMounts(limits: Limits, home: string | undefined): { mounts: string[]; links: RootEntry[] } {
+  const links: RootEntry[] = [];
+  const mounts = limits.mounts.filter((m) => existsSync(m) && !(home && (home === m || home.startsWith(m === "/" ? "/" : `${m}/`))));
+  for (const d of ROOT_DIRS) {
+    const p = `/${d}`;
+    if (!existsSync(p)) continue;
+    if (lstatSync(p).isSymbolicLink()) links.push({ name: d, type: "symlink", mode: 0o777, linkname: readlinkSync(p) });
+    else if (!mounts.includes(p)) mounts.push(p);
+  }
+  return { mounts, links };
+}
+
+/** The image: empty directories to mount onto, the host's /bin-style symlinks, a passwd with the non-root user. */
+async function imageTar(mounts: string[], links: RootEntry[]): Promise<Buffer> {
+  const dir = (name: string, mode = 0o755, uid = 0): RootEntry => ({ name, type: "directory", mode, uid });
+  const parents = new Set<string>();
+  const files = mounts.filter((m) => statSync(m).isFile()).map((m) => m.slice(1));
+  for (const m of [...mounts, WITNESS, SCRIPT_DIR, WORK, HOME]) {
+    const parts = m.split("/").filter(Boolean);
+    const isFile = m === WITNESS || files.includes(parts.join("/"));
+    for (let i = 1; i <= parts.length - (isFile ? 1 : 0); i++) parents.add(parts.slice(0, i).join("/"));
+  }
+  const entries: RootEntry[] = [
+    ...["etc", "proc", "sys", "dev", "tmp"].map((d) => dir(d, d === "tmp" ? 0o1777 : 0o755)),
+    ...[...parents].sort().map((p) => dir(p, 0o755, p === HOME.slice(1) || p === WORK.slice(1) ? OP_UID : 0)),
+    ...[WITNESS.slice(1), ...files].map((name): RootEntry => ({ name, type: "file", mode: 0o644, content: "" })),
+    ...links,
+    { name: "etc/passwd", type: "file", mode: 0o644, content: `root:x:0:0:root:/root:/bin/sh\nop:x:${OP_UID}:${OP_UID}:op:${HOME}:/bin/sh\n` },
+    { name: "etc/group", type: "file", mode: 0o644, content: `root:x:0:\nop:x:${OP_UID}:\n` },
+  ];
+  return packEntries(entries.filter((e, i, all) => all.findIndex((x) => x.name === e.name) === i));
+}
+
+/**
+ * Runs each verify script in its own locked-down container: no network, all capabilities dropped, uid 1000,
+ * no new privileges, read-only root, tmpfs scratch (/work, /home/op, /tmp), the witness binary and the host
+ * toolchains bind-mounted read-only, the script's directory read-only, nothing of the user's home. The
+ * script is PID 1, so when it ends the container and everything it started end with it.
+ */
+export class VerifyBox implements AsyncDisposable {
+  private constructor(
+    private readonly engine: DockerEngine,
+    private readonly image: string,
+    private readonly mounts: string[],
+    private readonly witness: string,
+    private readonly limits: Limits,
+    readonly path: string,
+  ) {}
+
+  /** Connects to Docker and imports the image when this host layout has none yet. */
+  static async open(env: Readonly<Record<string, string | undefined>>, witness: string, limits: Limits): Promise<VerifyBox> {
+    const engine = await DockerEngine.connect(env);
+    try {
+      await engine.reapOrphans();
+      const { mounts, links } = hostMounts(limits, env.HOME);
+      const tarball = await imageTar(mounts, links);
+      const tag = `${VERIFY_IMAGE_REPO}:${createHash("sha256").update(tarball).digest("hex").slice(0, 16)}`;
+      const found = await engine.docker
+        .getImage(tag)
+        .inspect()
+        .catch(() => undefined);
+      if (!found) {
+        const [repo, version] = tag.split(":");
+        const stream = await engine.docker.importImage(
+          tarball as unknown as NodeJS.ReadableStream,
+          { repo, tag: version, changes: ["LABEL sekft=1"] } as object,
+        );
+        await drainProgress(engine.docker, stream);
+      }
+      // The script's PATH: the witness first, then the host PATH entries that the mounts make visible.
+      const hostPath = (env.PATH ?? "/usr/bin:/bin")
+        .split(":")
+        .filter((p) => mounts.some((m) => p === m || p.startsWith(`${m}/`)) || links.some((l) => p === `/${l.name}`));
+      return new VerifyBox(
+        engine,
+        tag,
+        mounts,
+        witness,
+        limits,
+        ["/opt/witness", ...new Set(hostPath), "/usr/bin", "/bin"].filter((p, i, a) => a.indexOf(p) === i).join(":"),
+      );
+    } catch (error) {
+      await engine[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  private spec(e: ScriptExec): Docker.ContainerCreateOptions {
+    const tmpfs = `rw,nosuid,nodev,exec,size=${this.limits.tmpfs_mb}m`;
+    const argv = e.argv.map((a) => (a === e.script ? `${SCRIPT_DIR}/${e.script.slice(e.dir.length + 1)}` : a));
+    return {
+      Image: this.image,
+      Cmd: argv,
+      User: `${OP_UID}:${OP_UID}`,
+      WorkingDir: WORK,
+      Hostname: "sandbox",
+      Env: Object.entries({ ...e.env, PATH: this.path, HOME }).map(([k, v]) => `${k}=${v}`),
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: "none",
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        PidsLimit: this.limits.pids_limit,
+        Memory: this.limits.memory_mb * 1024 * 1024,
+        MemorySwap: this.limits.memory_mb * 1024 * 1024,
+        NanoCpus: Math.round(this.limits.cpus * 1e9),
+        Tmpfs: {
+          "/tmp": `${tmpfs},mode=1777`,
+          [WORK]: `${tmpfs},uid=${OP_UID},gid=${OP_UID},mode=0755`,
+          [HOME]: `${tmpfs},uid=${OP_UID},gid=${OP_UID},mode=0755`,
+        },
+        Binds: [...this.mounts.map((m) => `${m}:${m}:ro`), `${this.witness}:${WITNESS}:ro`, `${e.dir}:${SCRIPT_DIR}:ro`],
+      },
+    };
+  }
+
+  /** The runner `runScript` uses: one fresh container per script, removed afterwards. */
+  readonly runner: ScriptRunner = async (e) => {
+    if (e.signal?.aborted) throw new InterruptedError();
+    const started = performance.now();
+    // mkdtemp makes the directory 0700 for sekft's user; the container's uid 1000 only needs to read the script.
+    chmodSync(e.dir, 0o755);
+    chmodSync(e.script, 0o644);
+    const container = await this.engine.create(this.spec(e));
+    try {
+      let timedOut = false;
+      let aborted = false;
+      const stop = (why: "timeout" | "abort"): void => {
+        if (why === "timeout") timedOut = true;
+        else aborted = true;
+        void container.kill().catch(() => undefined);
+      };
+      const timer = setTimeout(() => stop("timeout"), e.timeoutMs);
+      const onAbort = (): void => stop("abort");
+      e.signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        await container.start();
+        const waited = (await container.wait()) as { StatusCode: number };
+        const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+        let stderr = Buffer.alloc(0);
+        new Demux((kind, chunk) => {
+          if (kind === 2) stderr = Buffer.concat([stderr, chunk]).subarray(-e.maxOutput);
+        }).push(logs);
+        const run: ScriptRun = {
+          exitCode: waited.StatusCode,
+          stderr: stderr.toString("utf8"),
+          timedOut,
+          aborted,
+          durationMs: performance.now() - started,
+          cpuSeconds: 0,
+        };
+        return run;
+      } finally {
+        clearTimeout(timer);
+        e.signal?.removeEventListener("abort", onAbort);
+      }
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode) throw new DependencyError(`the verify sandbox failed: ${(error as Error).message}`);
+      throw error;
+    } finally {
+      await this.engine.remove(container);
+    }
+  };
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.engine[Symbol.asyncDispose]();
+  }
+}

