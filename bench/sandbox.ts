@@ -1,4 +1,4 @@
-import { ShellSchema } from "../src/config/shell-schema.ts";
+import { loadConfig } from "../src/config/load.ts";
 import { Sandbox } from "../src/sandbox/container.ts";
 import { DockerEngine } from "../src/sandbox/docker.ts";
 import { openImage } from "../src/sandbox/image.ts";
@@ -9,7 +9,7 @@ import { gateScenario } from "../src/shell/gate.ts";
 import { planCells } from "../src/shell/plan.ts";
 import { runPool } from "../src/pool/pool.ts";
 
-const shell = ShellSchema.parse(undefined);
+const shell = loadConfig(undefined).shell;
 const signal = new AbortController().signal;
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms (n=${xs.length})`;

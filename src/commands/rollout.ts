@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { intFlag } from "./_flags.ts";
@@ -13,6 +14,7 @@ const args = {
   workers: { type: "string", description: "Concurrent samples (default: run.workers, 0 = CPU count)" },
   format: { type: "string", description: "Training lines as chat messages or as tool calls: chat | tools", default: "chat" },
   seed: { type: "string", description: "Recorded in the manifest (default: run.seed)" },
+  "sign-key": { type: "string", description: "Private key (PEM): sign the manifest (DSSE over an in-toto statement of every file)" },
 } as const;
 
 export default defineCommand({
@@ -34,6 +36,8 @@ export default defineCommand({
     if (seed !== undefined) run.seed = seed;
     if (Object.keys(run).length) overrides.run = run;
     const ctx = await createContext(a, overrides);
+    // Load the key before the work, so a wrong path fails now.
+    const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;
     const { rollout } = await import("../rollout/rollout.ts");
     await rollout(ctx, {
       bundles: a.bundles as string,
@@ -44,5 +48,10 @@ export default defineCommand({
       format: a.format,
       seed: ctx.config.run.seed,
     });
+    if (signKey) {
+      const dir = join(ctx.config.run.out, "rollout");
+      const signed = (await import("../dataset/sign.ts")).signDataset(dir, signKey);
+      ctx.log.log(`signed ${dir} (root sha256:${signed.root}) with key ID ${signed.keyid}`);
+    }
   },
 });
