@@ -52,7 +52,8 @@ export class BundleStore implements Disposable {
       requested: run.requested,
       shard: run.shard,
       counts: run.counts,
-      tools: { sandbox_image: run.image.id },
+      // The tag, not the id: each machine builds its own image, and the shards of one run must agree here.
+      tools: { sandbox_image: run.image.tag },
       files: [...bundles, "rejects.jsonl"],
     });
   }
