@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from "node:fs";
 import { InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 
 export interface JsonlLine<T> {
   line: number;
@@ -9,8 +10,7 @@ export interface JsonlLine<T> {
 /** Reads a JSONL file; a bad line is an InputError naming file and line (exit 2). Blank lines are skipped. */
 export function readJsonl<T = unknown>(file: string): JsonlLine<T>[] {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a JSONL file`);
-  const text = readFileSync(file, "utf8");
+  const text = readBoundedText(file, READ_LIMITS.dataset, "JSONL file");
   const out: JsonlLine<T>[] = [];
   const lines = text.split("\n");
   lines.forEach((raw, i) => {

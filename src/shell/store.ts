@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { writeFileAtomic, Journal } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { writeManifest } from "../dataset/manifest.ts";
 import type { SandboxImage } from "../sandbox/image.ts";
 import type { Shard } from "../tracks.ts";
@@ -72,11 +73,12 @@ export function bundleFiles(dir: string): string[] {
     .map((f) => join(found, f));
 }
 
-/** Reads and validates one bundle file; an unreadable or invalid file is an InputError naming it. */
-export function readBundle(file: string): Bundle {
+/** Reads and validates one bundle file; an unreadable, oversize or invalid file is an InputError naming it. */
+export function readBundle(file: string, maxBytes: number = READ_LIMITS.bundle): Bundle {
+  const text = readBoundedText(file, maxBytes, "bundle");
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new InputError(`${file}: not readable JSON (${(error as Error).message})`);
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Track } from "../tracks.ts";
 import { genWitness } from "./gen.ts";
@@ -8,7 +8,7 @@ import { verifyDataset } from "./verify.ts";
 /** The split files of a witness output directory that hold examples (an empty valid.jsonl is skipped). */
 function splitFiles(target: string): string[] {
   if (!statSync(target).isDirectory()) return [target];
-  return ["train.jsonl", "valid.jsonl"].map((f) => join(target, f)).filter((f) => existsSync(f) && readFileSync(f, "utf8").trim() !== "");
+  return ["train.jsonl", "valid.jsonl"].map((f) => join(target, f)).filter((f) => existsSync(f) && statSync(f).size > 0);
 }
 
 /** The witness track: examples whose own answer text, run as a script, ends with `witness verify` succeeding. */
