@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from "node:fs";
-import { InputError } from "../errors.ts";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from "node:fs";
+import { fileError, InputError } from "../errors.ts";
 import { READ_LIMITS, readBoundedText } from "../files.ts";
 
 export interface JsonlLine<T> {
@@ -25,17 +25,32 @@ export function readJsonl<T = unknown>(file: string): JsonlLine<T>[] {
   return out;
 }
 
-/** Writes a whole file via `<file>.partial` + rename, so a reader never sees half of it. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes a whole file via `<file>.partial` + fsync + rename, so a reader never sees half of it. Every write is
+ * checked (a short write is continued, never ignored); on any failure the `.partial` is removed and the error
+ * names the file: a full disk is exit 1 (the work ran and failed), a wrong path exit 2.
+ */
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const partial = `${file}.partial`;
-  const fd = openSync(partial, "w");
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  let fd: number | undefined;
   try {
-    writeSync(fd, text);
+    fd = openSync(partial, "w");
+    let off = 0;
+    while (off < bytes.length) {
+      const n = writeSync(fd, bytes, off, bytes.length - off);
+      if (n <= 0) throw Object.assign(new Error("short write"), { code: "EIO" });
+      off += n;
+    }
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
+    fd = undefined;
+    renameSync(partial, file);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(partial, { force: true });
+    throw fileError(error, "write", file);
   }
-  renameSync(partial, file);
 }
 
 /** Writes JSONL records atomically. */
@@ -74,7 +89,14 @@ export class Journal<T> implements Disposable {
     this.fd = openSync(file, "a");
   }
   append(record: T): void {
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
+    try {
+      // One write(2) per record; a short one leaves a torn line that the next open cuts, so it is an error here.
+      const n = writeSync(this.fd, line);
+      if (n !== line.length) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+    } catch (error) {
+      throw fileError(error, "append to", this.file);
+    }
     this.records.push(record);
   }
   [Symbol.dispose](): void {
