@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { createLimiter } from "../llm/limiter.ts";
+import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import type { GenOptions, GenSummary } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
@@ -36,15 +37,18 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   let kept = 0;
   let rejected = 0;
   const terminals = { exit: 0, panic: 0, empty: 0 };
+  const giveUp = new GiveUp({ after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share });
   const authorName = model ? `model:${shell.teacher.model}` : "builtin";
 
   const gateCell = async ([index, cell]: [number, Cell]): Promise<boolean> => {
     const tries = model ? 1 : BUILTIN_TRIES;
     for (let attempt = 0; attempt < tries; attempt++) {
       if (ctx.signal.aborted) throw new InterruptedError();
+      if (giveUp.verdict) return false;
       const authored: Authored = model ? await authorWithModel(cell, ctx, store, limiter) : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
       if (!authored.ok) {
         rejected++;
+        giveUp.record(false, authored.reason);
         store.reject({ cell, author: authorName, stage: "author", reason: authored.reason });
         continue;
       }
@@ -53,11 +57,13 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
       const gate = await gateScenario(episodeEnv, cell, authored.scenario, shell.gate_repeats);
       if (!gate.passed) {
         rejected++;
+        giveUp.record(false, gate.reason);
         store.reject({ cell, author: authorName, stage: "gate", reason: gate.reason ?? "gate failed", id });
         ctx.log.debug(`reject ${id}: ${gate.reason}`);
         continue;
       }
       store.write({ schema: BUNDLE_SCHEMA_VERSION, id, cell, author: authored.author, image, ...authored.scenario, gate });
+      giveUp.record(true);
       return true;
     }
     return false;
@@ -75,7 +81,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
     }
     return { ok };
   };
-  await runPool(cells.entries(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent });
+  await runPool(cells.entries(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent, more: () => !giveUp.verdict });
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();
 
@@ -84,6 +90,12 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
     `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`,
   );
   store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
+  if (giveUp.verdict) {
+    throw new WorkFailedError(
+      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${giveUp.topReasons()}`,
+      `See ${opts.out}/shell/rejects.jsonl for every reason.`,
+    );
+  }
   if (kept < opts.count) {
     throw new WorkFailedError(
       `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`,
