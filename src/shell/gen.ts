@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
+import { resolveApiKey } from "../llm/client.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
@@ -29,7 +30,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
   const image = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));
-  using store = new BundleStore(opts.out);
+  using store = new BundleStore(opts.out, model ? resolveApiKey(shell.teacher, ctx.env) : null);
   const limiter = createLimiter(shell.teacher.concurrency);
   const episodeEnv = { engine, image, sandbox: shell.sandbox, signal: ctx.signal };
   const workers = opts.workers > 0 ? opts.workers : availableParallelism();
@@ -50,6 +51,12 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
         rejected++;
         giveUp.record(false, authored.reason);
         store.reject({ cell, author: authorName, stage: "author", reason: authored.reason });
+        continue;
+      }
+      if (store.holdsSecret(authored.scenario)) {
+        rejected++;
+        giveUp.record(false, "leak");
+        store.reject({ cell, author: authorName, stage: "validate", reason: "leak: the bundle contains the API key" });
         continue;
       }
       const id = bundleId(cell, authored.scenario);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, Journal } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
+import { containsSecret, redactSecret } from "../llm/redact.ts";
 import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { writeManifest } from "../dataset/manifest.ts";
 import type { SandboxImage } from "../sandbox/image.ts";
@@ -22,7 +23,11 @@ export class BundleStore implements Disposable {
   readonly dir: string;
   private readonly rejects: Journal<RejectRecord>;
   readonly root: string;
-  constructor(out: string) {
+  /** `secret`: the model API key, redacted from every reject written and refused inside any bundle. */
+  constructor(
+    out: string,
+    private readonly secret: string | null = null,
+  ) {
     this.root = join(out, "shell");
     this.dir = join(this.root, "bundles");
     mkdirSync(this.dir, { recursive: true });
@@ -37,7 +42,11 @@ export class BundleStore implements Disposable {
     writeFileAtomic(join(this.dir, `${bundle.id}.json`), `${JSON.stringify(bundle, null, 2)}\n`);
   }
   reject(record: RejectRecord): void {
-    this.rejects.append(record);
+    this.rejects.append({ ...record, reason: redactSecret(record.reason, this.secret) });
+  }
+  /** True when the scenario's content holds the API key (or a long piece of it): such a bundle is never admitted. */
+  holdsSecret(scenario: unknown): boolean {
+    return containsSecret(JSON.stringify(scenario), this.secret);
   }
   /** Writes OUT/shell/manifest.json over every bundle file and the rejects, last. */
   writeManifest(run: { config: unknown; seed: number; requested: number; shard: Shard; counts: Record<string, number>; image: SandboxImage }): void {
