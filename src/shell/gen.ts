@@ -7,7 +7,7 @@ import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import type { GenOptions, GenSummary } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
-import { DockerEngine } from "../sandbox/docker.ts";
+import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { openImage } from "../sandbox/image.ts";
 import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
 import { authorBuiltin, authorWithModel, type Authored } from "./authoring.ts";
@@ -26,7 +26,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const shard = opts.shard;
   // Plan the whole job, then keep this shard's share, so shards together keep the planned balance.
   const cells = planCells(shell, opts.count * shard.total, opts.seed).filter((_, i) => i % shard.total === shard.index);
-  await using engine = await DockerEngine.connect(ctx.env);
+  await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
   const image = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));

@@ -7,7 +7,7 @@ import { InterruptedError } from "../errors.ts";
 import { runPool } from "../pool/pool.ts";
 import type { VerifyOptions } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
-import { DockerEngine } from "../sandbox/docker.ts";
+import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { findImage, openImage } from "../sandbox/image.ts";
 import { bundleId, parseScenario, type Bundle } from "./bundle.ts";
 import { gateScenario } from "./gate.ts";
@@ -45,7 +45,7 @@ export async function verifyBundles(ctx: RunContext, dir: string, opts: Omit<Ver
   if (opts.sample !== undefined && opts.sample < bundles.length) {
     bundles = [...bundles].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, opts.sample);
   }
-  await using engine = await DockerEngine.connect(ctx.env);
+  await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
   await engine.reapOrphans();
   const fallback = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));
   const results: Array<{ id: string; file: string; passed: boolean; reason?: string; timings_ms: unknown }> = [];
