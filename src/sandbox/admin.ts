@@ -35,9 +35,18 @@ export async function checkSandbox(ctx: RunContext): Promise<void> {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-/** `sekft sandbox clean`: removes every container, volume and image sekft labelled. */
-export async function cleanSandbox(ctx: RunContext): Promise<void> {
+/**
+ * `sekft sandbox clean`: removes the containers and volumes of dead runs on this host (a run in progress, here
+ * or on another host sharing the engine, keeps its own); `--all` removes every container, volume and image
+ * sekft labelled.
+ */
+export async function cleanSandbox(ctx: RunContext, opts: { all: boolean } = { all: false }): Promise<void> {
   await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
+  if (!opts.all) {
+    const containers = await engine.removeDeadRuns();
+    ctx.log.success(`removed ${containers} container(s) of dead sekft runs (--all also removes live runs' containers and the images)`);
+    return;
+  }
   const { containers, images } = await engine.removeAllLabelled();
   ctx.log.success(`removed ${containers} container(s) and ${images} image(s) labelled sekft`);
 }

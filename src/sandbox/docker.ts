@@ -129,7 +129,15 @@ export class DockerEngine implements AsyncDisposable {
 
   /** Removes containers of sekft runs whose process is gone (crashed runs); returns how many. */
   async reapOrphans(): Promise<number> {
-    const list = await this.call("a container list", () => this.docker.listContainers({ all: true, filters: { label: [`${LABEL}=1`] } }));
+    return this.removeDeadRuns();
+  }
+
+  /**
+   * Removes the containers (and unused volumes) of sekft runs on this host whose process is gone; live runs and
+   * other hosts' runs are left alone. `labels` narrows the search further (`key=value` filters).
+   */
+  async removeDeadRuns(labels: string[] = []): Promise<number> {
+    const list = await this.call("a container list", () => this.docker.listContainers({ all: true, filters: { label: [`${LABEL}=1`, ...labels] } }));
     const host = hostname();
     const dead = list.filter((c) => {
       const pid = Number(c.Labels[PID_LABEL]);

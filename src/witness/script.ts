@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { exitMeaning, lastLines, runProcess } from "../proc/run.ts";
+import { makeOwnedTempDir } from "../proc/temp.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
 export function extractScript(markdown: string): string {
@@ -57,7 +57,7 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
   if (!script.trim()) return fail("no-script", "the answer has no ```sh blocks");
   if (!/^witness verify\b/.test(lastCommand(script)))
     return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
-  const dir = mkdtempSync(join(tmpdir(), "sekft-ex-"));
+  const dir = makeOwnedTempDir("sekft-ex");
   const work = join(dir, "work");
   try {
     writeFileSync(join(dir, "script.sh"), script);
