@@ -40,4 +40,27 @@ describe("give-up (issue 14, item 2)", () => {
     },
     300_000,
   );
+
+  testWith(
+    existsSync("/var/run/docker.sock"),
+    "gen --track shell stops after give_up_after rejects in a row instead of trying every cell",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-harden-giveup-shell-"));
+      const config = join(dir, "c.toml");
+      // No builtin reference fits in two commands: every authoring attempt is refused.
+      writeFileSync(config, "[run]\ngive_up_after = 3\n[shell.limits]\nmax_commands = 2\n");
+      const r = await runCli(["gen", "--track", "shell", "--config", config, "--count", "5", "--workers", "1", "--out", join(dir, "out")], {
+        timeoutMs: 120_000,
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("shell: gave up after 3 rejects in a row (run.give_up_after = 3)");
+      expect(r.stderr).toContain("top reasons: oversize 3");
+      expect(
+        readFileSync(join(dir, "out", "shell", "rejects.jsonl"), "utf8")
+          .trim()
+          .split("\n"),
+      ).toHaveLength(3);
+    },
+    180_000,
+  );
 });
