@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import Docker from "dockerode";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { testWith } from "../helpers/deps.ts";
 
 // An engine that accepts every connection and never answers (issue 14, item 4).
 const dir = mkdtempSync(join(tmpdir(), "sekft-harden-engine-"));
@@ -69,4 +71,53 @@ describe("a silent engine", () => {
       expect(performance.now() - sent).toBeLessThan(10_000);
     }
   }, 120_000);
+
+  testWith(
+    existsSync("/var/run/docker.sock"),
+    "an engine that freezes during the gate is retried, then reported as infra, never as a flaky reference",
+    async () => {
+      // A pass-through to the real engine that freezes for good once the first container create goes by.
+      const proxySock = join(dir, "freezing.sock");
+      let frozen = false;
+      const proxy = createServer((client) => {
+        const upstream = connect("/var/run/docker.sock");
+        held.push(client, upstream);
+        client.on("error", () => undefined);
+        upstream.on("error", () => undefined);
+        client.on("data", (chunk) => {
+          if (frozen) return;
+          if (/^POST \S*\/containers\/create/m.test(chunk.toString("latin1"))) frozen = true;
+          upstream.write(chunk);
+        });
+        upstream.on("data", (chunk) => {
+          if (!frozen) client.write(chunk);
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(proxySock, resolve));
+      const out = join(dir, "frozen-out");
+      const proc = Bun.spawn([...binCommand(), "gen", "--track", "shell", "--count", "1", "--workers", "1", "--out", out, "--config", config(2)], {
+        cwd: ROOT,
+        env: cleanEnv({ DOCKER_HOST: `unix://${proxySock}` }),
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      try {
+        const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+        expect(code, stderr).toBe(1);
+        const rejects = readFileSync(join(out, "shell", "rejects.jsonl"), "utf8");
+        expect(rejects).toContain(`infra: Docker at unix://${proxySock} did not answer a container create within 2s (twice; not held against the bundle)`);
+        expect(rejects).not.toContain("flaky");
+      } finally {
+        proxy.close();
+        // The creates that reached the engine while its answers were held back belong to this test's run.
+        const docker = new Docker();
+        for (const c of await docker.listContainers({ all: true, filters: { label: [`sekft.pid=${proc.pid}`] } }))
+          await docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
+      }
+    },
+    180_000,
+  );
 });
