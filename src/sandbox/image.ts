@@ -42,13 +42,16 @@ export async function buildOfflineImage(engine: DockerEngine, opts: { force?: bo
   const tag = `${IMAGE_REPO}:${hash.slice(0, 16)}`;
   const existing = await inspectTag(engine, tag);
   if (existing && !opts.force) return existing;
-  const stream = await engine.docker.importImage(
-    rootfs as unknown as NodeJS.ReadableStream,
-    {
-      repo: IMAGE_REPO,
-      tag: hash.slice(0, 16),
-      changes: CHANGES,
-    } as object,
+  // The deadline covers the upload and the engine's first answer; the progress stream that follows is the build.
+  const stream = await engine.call("an image import", () =>
+    engine.docker.importImage(
+      rootfs as unknown as NodeJS.ReadableStream,
+      {
+        repo: IMAGE_REPO,
+        tag: hash.slice(0, 16),
+        changes: CHANGES,
+      } as object,
+    ),
   );
   await drainProgress(engine.docker, stream);
   await engine.call("an image tag", () => engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" }));
@@ -63,7 +66,9 @@ export async function buildOnlineImage(engine: DockerEngine): Promise<SandboxIma
   pack.entry({ name: "Dockerfile" }, DOCKERFILE);
   pack.finalize();
   const tag = `${IMAGE_REPO}:online`;
-  const stream = await engine.docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, labels: { sekft: "1" } });
+  const stream = await engine.call("an image build", () =>
+    engine.docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, labels: { sekft: "1" } }),
+  );
   await drainProgress(engine.docker, stream);
   await engine.call("an image tag", () => engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" }));
   const built = await inspectTag(engine, tag);
