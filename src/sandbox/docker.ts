@@ -110,15 +110,18 @@ export class DockerEngine implements AsyncDisposable {
 
   /** Creates a container under this run's ownership; it is removed on dispose if not before. */
   async create(spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
-    const creating = this.call("a container create", () => this.docker.createContainer({ ...spec, Labels: { ...spec.Labels, ...this.labels() } }));
-    this.pending.add(creating);
-    try {
-      const container = await creating;
+    // The engine's own answer is tracked even when the call gives up (deadline, interruption): a container the
+    // engine makes late is still this run's, and dispose removes it.
+    const creating = this.docker.createContainer({ ...spec, Labels: { ...spec.Labels, ...this.labels() } }).then((container) => {
       this.live.set(container.id, container);
       return container;
-    } finally {
-      this.pending.delete(creating);
-    }
+    });
+    this.pending.add(creating);
+    void creating.then(
+      () => this.pending.delete(creating),
+      () => this.pending.delete(creating),
+    );
+    return this.call("a container create", () => creating);
   }
 
   /** Force-removes a container and its anonymous volumes; a container already gone is fine. */
@@ -168,8 +171,12 @@ export class DockerEngine implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    // Creations in flight finish first, so nothing is created after we looked.
-    await Promise.allSettled([...this.pending]);
+    // Creations in flight finish first, so nothing is created after we looked (within the call deadline).
+    if (this.pending.size) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.allSettled([...this.pending]), new Promise((resolve) => (timer = setTimeout(resolve, this.timeoutMs)))]);
+      clearTimeout(timer);
+    }
     const all = [...this.live.values()];
     this.live.clear();
     // A frozen engine must not hold the exit: each removal has the call deadline, and a failed one is left to the
