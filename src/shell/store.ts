@@ -82,19 +82,27 @@ export function bundleFiles(dir: string): string[] {
     .map((f) => join(found, f));
 }
 
-/** Reads and validates one bundle file; an unreadable, oversize or invalid file is an InputError naming it. */
-export function readBundle(file: string, maxBytes: number = READ_LIMITS.bundle): Bundle {
+/** Reads one bundle file's JSON; an unreadable, oversize or non-JSON file is an InputError naming it. */
+export function readBundleJson(file: string, maxBytes: number = READ_LIMITS.bundle): unknown {
   const text = readBoundedText(file, maxBytes, "bundle");
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new InputError(`${file}: not readable JSON (${(error as Error).message})`);
   }
+}
+
+/** Validates parsed JSON as a bundle, or says why it is not one. */
+export function parseBundle(raw: unknown): { ok: true; bundle: Bundle } | { ok: false; reason: string } {
   const parsed = BundleSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(`${file}: not a bundle: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
-  }
-  return parsed.data;
+  if (parsed.success) return { ok: true, bundle: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, reason: `not a bundle: ${issue.path.join(".") || "(top)"}: ${issue.message}` };
+}
+
+/** Reads and validates one bundle file; an unreadable, oversize or invalid file is an InputError naming it. */
+export function readBundle(file: string, maxBytes: number = READ_LIMITS.bundle): Bundle {
+  const parsed = parseBundle(readBundleJson(file, maxBytes));
+  if (!parsed.ok) throw new InputError(`${file}: ${parsed.reason}`);
+  return parsed.bundle;
 }

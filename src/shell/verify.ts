@@ -11,7 +11,7 @@ import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { findImage, openImage } from "../sandbox/image.ts";
 import { bundleId, parseScenario, type Bundle } from "./bundle.ts";
 import { gateScenario } from "./gate.ts";
-import { bundleFiles, readBundle } from "./store.ts";
+import { bundleFiles, parseBundle, readBundleJson } from "./store.ts";
 
 /** A bundle read for verification, or why it fails without any container being started. */
 type Loaded = { file: string; id: string; bundle: Bundle; unsafe?: undefined } | { file: string; id: string; bundle?: undefined; unsafe: string };
@@ -31,7 +31,13 @@ function loadUntrusted(file: string, limits: ShellConfig["limits"]): Loaded {
   const id = basename(file, ".json");
   if (stat?.isFile() && stat.size > cap)
     return { file, id, unsafe: `oversize: the file has ${stat.size} bytes, more than a bundle within [shell.limits] can hold (${cap})` };
-  const bundle = readBundle(file, cap);
+  const raw = readBundleJson(file, cap);
+  const read = parseBundle(raw);
+  if (!read.ok) {
+    const claimed = (raw as { id?: unknown } | null)?.id;
+    return { file, id: typeof claimed === "string" ? claimed : id, unsafe: `unsafe: ${read.reason}` };
+  }
+  const bundle = read.bundle;
   const { schema: _s, id: _i, cell: _c, author: _a, image: _im, gate: _g, ...scenario } = bundle;
   const parsed = parseScenario(scenario, limits);
   return parsed.ok ? { file, id: bundle.id, bundle } : { file, id: bundle.id, unsafe: `unsafe: ${parsed.reason}` };

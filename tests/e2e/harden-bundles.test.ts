@@ -36,12 +36,16 @@ testWith(
       outside: [hostile((s) => file(s, { path: "/etc/evil", content: "x" })), /unsafe: fixture path escape: .*outside the allowed roots/],
       bigfixture: [hostile((s) => file(s, { path: "/home/op/big", content: "A".repeat(30 * 2 ** 20) })), /oversize: the file has \d+ bytes/],
       bigchecker: [hostile((s) => ({ ...s, checker: `${s.checker}\n#${"x".repeat(1_200_000)}\n` })), /unsafe: oversize: checker is larger than 16384 bytes/],
+      device: [
+        hostile((s) => file(s, { path: "/home/op/dev", type: "chardev" })),
+        /unsafe: not a bundle: fixtures\.\d+\.type: .*device and special files are not allowed/,
+      ],
     };
     for (const [name, [bundle]] of Object.entries(cases)) writeFileSync(join(dir, "bundles", `${name}.json`), JSON.stringify(bundle));
     const r = await runCli(["verify", dir, "--json", "--workers", "2"], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(1);
     const out = JSON.parse(r.stdout) as { passed: number; failed: number; results: { file: string; passed: boolean; reason: string }[] };
-    expect(out).toMatchObject({ passed: 0, failed: 4 });
+    expect(out).toMatchObject({ passed: 0, failed: 5 });
     for (const [name, [, reason]] of Object.entries(cases)) {
       const result = out.results.find((x) => x.file.endsWith(`${name}.json`));
       expect(result?.reason, name).toMatch(reason);
