@@ -86,7 +86,11 @@ export class Journal<T> implements Disposable {
       }
     }
     this.repaired = repaired;
-    this.fd = openSync(file, "a");
+    try {
+      this.fd = openSync(file, "a");
+    } catch (error) {
+      throw fileError(error, "open", file);
+    }
   }
   append(record: T): void {
     const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
