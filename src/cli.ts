@@ -3,7 +3,7 @@ import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { SekftError, InterruptedError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { createLogger } from "./ui/logger.ts";
-import { abortController } from "./signals.ts";
+import { abortController, interruptExitCode } from "./signals.ts";
 import { rejectUnknownFlags } from "./commands/_flags.ts";
 
 // Commands load lazily so that `--help` never evaluates dockerode or openai.
@@ -60,7 +60,7 @@ async function run(): Promise<number> {
     const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     if (!cmd.subCommands) rejectUnknownFlags(rest, def ?? {});
     await runCommand(main, { rawArgs });
-    return abortController.signal.aborted ? 130 : 0;
+    return abortController.signal.aborted ? interruptExitCode() : 0;
   } catch (error) {
     return report(error, log, verbose);
   }
@@ -70,7 +70,7 @@ async function run(): Promise<number> {
 function report(error: unknown, log: ReturnType<typeof createLogger>, verbose: boolean): number {
   if (abortController.signal.aborted && !(error instanceof SekftError && error.exitCode === 2)) {
     log.error(error instanceof InterruptedError ? error.message : "interrupted");
-    return 130;
+    return interruptExitCode();
   }
   if (error instanceof SekftError) {
     log.error(error.message);

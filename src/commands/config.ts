@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { existsSync, writeFileSync } from "node:fs";
 import { DEFAULT_CONFIG_TEXT, loadConfig, printConfig } from "../config/load.ts";
 import { fileError, UsageError } from "../errors.ts";
+import { checkWitnessBin } from "../witness/locate.ts";
 import { createLogger } from "../ui/logger.ts";
 
 const fileArg = { file: { type: "positional", required: false, description: "Config file (default: the embedded config)" } } as const;
@@ -11,7 +12,7 @@ const check = defineCommand({
   args: fileArg,
   run({ args }) {
     const file = args.file as string | undefined;
-    loadConfig(file);
+    checkWitnessBin(loadConfig(file).witness.witness_bin);
     createLogger().success(`${file ?? "embedded config.toml"}: ok`);
   },
 });

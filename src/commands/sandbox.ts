@@ -22,12 +22,12 @@ const check = defineCommand({
 });
 
 const clean = defineCommand({
-  meta: { name: "clean", description: "Remove every container, volume and image sekft labelled" },
-  args: { ...configArgs },
+  meta: { name: "clean", description: "Remove the containers of dead sekft runs (--all: every container, volume and image sekft labelled)" },
+  args: { ...configArgs, all: { type: "boolean", description: "Also remove live runs' containers, and the images" } },
   async run({ args }) {
     const ctx = await createContext(args);
     const { cleanSandbox } = await import("../sandbox/admin.ts");
-    await cleanSandbox(ctx);
+    await cleanSandbox(ctx, { all: Boolean(args.all) });
   },
 });
 

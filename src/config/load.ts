@@ -1,7 +1,8 @@
 import TOML from "@iarna/toml";
-import { readFileSync, existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { z } from "zod";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import defaultText from "../../config.toml" with { type: "text" };
 
@@ -26,11 +27,30 @@ function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+// Keys that would reach an object's prototype when merged or read: never a config key.
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Refuses reserved key names (`__proto__`, `constructor`, `prototype`) at any depth, naming the key. */
+export function checkReservedKeys(value: unknown, source: string, path = ""): void {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkReservedKeys(v, source, `${path}[${i}]`);
+    return;
+  }
+  if (!isTable(value)) return;
+  for (const k of Object.keys(value)) {
+    const key = path ? `${path}.${k}` : k;
+    if (RESERVED_KEYS.has(k)) throw new ConfigError(`${source}: invalid config\n  ${key}: reserved name, not a config key`);
+    checkReservedKeys(value[k], source, key);
+  }
+}
+
 /** Deep-merges tables; arrays and scalars from `over` replace those of `base`. */
 export function mergeTables(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    out[k] = isTable(v) && isTable(base[k]) ? mergeTables(base[k] as Record<string, unknown>, v) : v;
+    const merged = isTable(v) && isTable(base[k]) ? mergeTables(base[k] as Record<string, unknown>, v) : v;
+    // defineProperty, not assignment: a "__proto__" key stays a key instead of replacing the prototype.
+    Object.defineProperty(out, k, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -66,14 +86,25 @@ export function loadConfig(file: string | undefined, overrides: Overrides = {}):
   let source = "embedded config.toml";
   if (file !== undefined) {
     if (!existsSync(file)) throw new ConfigError(`${file}: no such config file`, "Create one with `sekft config init FILE`.");
-    if (statSync(file).isDirectory()) throw new ConfigError(`${file}: is a directory, not a config file`);
-    const fileRaw = parseToml(readFileSync(file, "utf8"), file);
+    const fileRaw = parseToml(readConfigText(file), file);
+    checkReservedKeys(fileRaw, file);
     // Unknown keys in the file must be reported even where the defaults have the table.
     raw = mergeTables(raw, fileRaw);
     source = file;
+    // The file is valid on its own terms: a table that flags replace (`run = 5` with --out) must not hide its error.
+    if (Object.keys(overrides).length) validateConfig(raw, source);
   }
   raw = mergeTables(raw, overrides);
   return validateConfig(raw, source);
+}
+
+/** Reads a config file: a regular file of at most 4 MiB (a FIFO or /dev/zero would never end). */
+function readConfigText(file: string): string {
+  try {
+    return readBoundedText(file, READ_LIMITS.config, "config file");
+  } catch (error) {
+    throw error instanceof InputError ? new ConfigError(error.message) : error;
+  }
 }
 
 /** Renders a config as TOML that `config check` accepts. */

@@ -13,6 +13,8 @@ export const RunSchema = z.strictObject({
     .describe("output directory"),
   workers: z.number().int().min(0).max(256).describe("concurrent jobs; 0 = CPU count"),
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("sampler seed"),
+  give_up_after: z.number().int().min(0).max(1_000_000).describe("consecutive rejects that end a gen run; 0 = never"),
+  give_up_share: z.number().min(0).max(1).describe("share of rejects that ends a gen run (once give_up_after items are decided); 1 = never"),
 });
 
 /** The whole config file. Strict everywhere: an unknown key is an error that names it. Defaults: config.toml. */

@@ -31,6 +31,7 @@ export const SandboxSchema = z.strictObject({
     .describe("a container ends itself after this long"),
   command_timeout_s: z.number().min(0.5).max(DAY_S, "at most 86400 (a day)").describe("per-command timeout"),
   checker_timeout_s: z.number().min(0.5).max(DAY_S, "at most 86400 (a day)").describe("checker timeout"),
+  engine_timeout_s: z.number().min(0.5).max(3_600, "at most 3600 (an hour)").describe("deadline of each Docker engine call"),
   max_output_bytes: z
     .number()
     .int()

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { InputError } from "../errors.ts";
+import { fileError, InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 
 export interface JsonlLine<T> {
   line: number;
@@ -10,8 +11,7 @@ export interface JsonlLine<T> {
 /** Reads a JSONL file; a bad line is an InputError naming file and line (exit 2). Blank lines are skipped. */
 export function readJsonl<T = unknown>(file: string): JsonlLine<T>[] {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a JSONL file`);
-  const text = readFileSync(file, "utf8");
+  const text = readBoundedText(file, READ_LIMITS.dataset, "JSONL file");
   const out: JsonlLine<T>[] = [];
   const lines = text.split("\n");
   lines.forEach((raw, i) => {
@@ -33,6 +33,8 @@ export function readJsonl<T = unknown>(file: string): JsonlLine<T>[] {
 export async function* streamJsonl<T = unknown>(file: string, chunkBytes = 1 << 20): AsyncGenerator<JsonlLine<T>> {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
   if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a JSONL file`);
+  // A FIFO or a device would block or never end: only regular files are read.
+  if (!statSync(file).isFile()) throw new InputError(`${file}: not a regular file`);
   const handle = await open(file, "r");
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
@@ -75,17 +77,32 @@ export async function* streamJsonl<T = unknown>(file: string, chunkBytes = 1 << 
   }
 }
 
-/** Writes a whole file via `<file>.partial` + rename, so a reader never sees half of it. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes a whole file via `<file>.partial` + fsync + rename, so a reader never sees half of it. Every write is
+ * checked (a short write is continued, never ignored); on any failure the `.partial` is removed and the error
+ * names the file: a full disk is exit 1 (the work ran and failed), a wrong path exit 2.
+ */
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const partial = `${file}.partial`;
-  const fd = openSync(partial, "w");
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  let fd: number | undefined;
   try {
-    writeSync(fd, text);
+    fd = openSync(partial, "w");
+    let off = 0;
+    while (off < bytes.length) {
+      const n = writeSync(fd, bytes, off, bytes.length - off);
+      if (n <= 0) throw Object.assign(new Error("short write"), { code: "EIO" });
+      off += n;
+    }
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
+    fd = undefined;
+    renameSync(partial, file);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(partial, { force: true });
+    throw fileError(error, "write", file);
   }
-  renameSync(partial, file);
 }
 
 /** Writes JSONL records atomically. */
@@ -121,12 +138,23 @@ export class Journal<T> implements Disposable {
       }
     }
     this.repaired = repaired;
-    this.fd = openSync(file, "a");
+    try {
+      this.fd = openSync(file, "a");
+    } catch (error) {
+      throw fileError(error, "open", file);
+    }
   }
   /** Appends one record; `durable` also fsyncs, so the record survives a crash of the machine, not only of sekft. */
   append(record: T, opts: { durable?: boolean } = {}): void {
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    if (opts.durable) fsyncSync(this.fd);
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
+    try {
+      // One write(2) per record; a short one leaves a torn line that the next open cuts, so it is an error here.
+      const n = writeSync(this.fd, line);
+      if (n !== line.length) throw Object.assign(new Error("short write"), { code: "ENOSPC" });
+      if (opts.durable) fsyncSync(this.fd);
+    } catch (error) {
+      throw fileError(error, "append to", this.file);
+    }
     this.records.push(record);
   }
   [Symbol.dispose](): void {

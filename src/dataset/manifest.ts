@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../errors.ts";
@@ -6,6 +6,7 @@ import { VERSION } from "../version.ts";
 import { canonical, sha256 } from "./hash.ts";
 import { writeFileAtomic } from "./jsonl.ts";
 import { sha256File } from "./stream.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 
 /** `manifest.json`: what made a dataset directory and the sha256 of every file in it. Written last. */
 export const ManifestSchema = z.looseObject({
@@ -89,10 +90,11 @@ export function writeManifest(dir: string, input: ManifestInput): Manifest {
 /** Reads `DIR/manifest.json` when there is one; a present but invalid manifest is an InputError naming the field. */
 export function readManifest(dir: string): Manifest | undefined {
   const file = join(dir, "manifest.json");
-  if (!existsSync(file) || !statSync(file).isFile()) return undefined;
+  if (!existsSync(file)) return undefined;
+  const text = readBoundedText(file, READ_LIMITS.manifest, "manifest");
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new InputError(`${file}: not valid JSON (${(error as Error).message})`);
   }

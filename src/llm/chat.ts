@@ -4,7 +4,7 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam
 import { createLlmClient, type LlmEndpoint } from "./client.ts";
 import { addUsage, type TokenLedger, type TokenUsage, zeroUsage } from "./ledger.ts";
 import { createLimiter, type Limiter } from "./limiter.ts";
-import { redactSecret } from "./redact.ts";
+import { containsSecret, redactSecret } from "./redact.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./retry.ts";
 
 export type ChatMessage = ChatCompletionMessageParam;
@@ -68,7 +68,7 @@ export class ChatClient {
 
   /** True when the text holds the API key (a model that echoes its request headers). */
   leaks(text: string): boolean {
-    return this.apiKey !== null && this.apiKey.length >= 8 && text.includes(this.apiKey);
+    return containsSecret(text, this.apiKey);
   }
 
   /** Sends one request with retries on 429/5xx and connection errors; never throws but on abort. */

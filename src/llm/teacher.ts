@@ -50,7 +50,13 @@ export async function authorBundleWithModel(input: AuthorInput): Promise<AuthorR
     const reply = await chat.send({ messages: [...base, ...correction], json: true, label: input.label, signal });
     usage = addUsage(usage, reply.usage);
     if (!reply.ok && reply.kind === "transport") return { ok: false, reason: `teacher: ${reply.reason}`, usage, attempts: attempt };
-    const problem = reply.ok ? judge(reply.content, reply.finishReason, input.validate) : { ok: false as const, reason: reply.reason };
+    // A reply holding the key (a model echoing its request headers) never reaches the validator or a file.
+    const leaked = reply.ok && chat.leaks(reply.content);
+    const problem: Judged = leaked
+      ? { ok: false, reason: "leak: the reply contains the API key (does the model echo its request headers?)" }
+      : reply.ok
+        ? judge(reply.content, reply.finishReason, input.validate)
+        : { ok: false, reason: reply.reason };
     if (problem.ok) return { ok: true, raw: problem.value, usage, attempts: attempt };
     reason = `attempt ${attempt}/${maxAttempts}: ${problem.reason}`;
     const content = reply.ok ? reply.content : "";

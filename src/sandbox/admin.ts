@@ -1,13 +1,13 @@
 import type { RunContext } from "../context.ts";
 import { DependencyError } from "../errors.ts";
 import { sandboxSpec } from "./container.ts";
-import { DockerEngine } from "./docker.ts";
+import { DockerEngine, engineOptions } from "./docker.ts";
 import { OP_UID } from "./rootfs.ts";
 import { buildOfflineImage, buildOnlineImage, findImage } from "./image.ts";
 
 /** `sekft sandbox build [--offline]`. */
 export async function buildSandbox(ctx: RunContext, opts: { offline: boolean }): Promise<void> {
-  await using engine = await DockerEngine.connect(ctx.env);
+  await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
   const started = performance.now();
   const image = opts.offline ? await buildOfflineImage(engine, { force: true }) : await buildOnlineImage(engine);
   ctx.log.success(`built ${image.tag} (${image.id}) in ${((performance.now() - started) / 1000).toFixed(1)}s${opts.offline ? ", offline" : ""}`);
@@ -16,8 +16,8 @@ export async function buildSandbox(ctx: RunContext, opts: { offline: boolean }):
 
 /** `sekft sandbox check`: engine version, image digest, and the security settings every container gets. */
 export async function checkSandbox(ctx: RunContext): Promise<void> {
-  await using engine = await DockerEngine.connect(ctx.env);
-  const version = await engine.docker.version();
+  await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
+  const version = await engine.call("a version request", () => engine.docker.version());
   const shell = ctx.config.shell;
   const image = await findImage(engine, shell.image);
   if (!image) throw new DependencyError(`the sandbox image ${shell.image} is not built`, "Run `sekft sandbox build --offline`.");
@@ -36,9 +36,18 @@ export async function checkSandbox(ctx: RunContext): Promise<void> {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-/** `sekft sandbox clean`: removes every container, volume and image sekft labelled. */
-export async function cleanSandbox(ctx: RunContext): Promise<void> {
-  await using engine = await DockerEngine.connect(ctx.env);
+/**
+ * `sekft sandbox clean`: removes the containers and volumes of dead runs on this host (a run in progress, here
+ * or on another host sharing the engine, keeps its own); `--all` removes every container, volume and image
+ * sekft labelled.
+ */
+export async function cleanSandbox(ctx: RunContext, opts: { all: boolean } = { all: false }): Promise<void> {
+  await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
+  if (!opts.all) {
+    const containers = await engine.removeDeadRuns();
+    ctx.log.success(`removed ${containers} container(s) of dead sekft runs (--all also removes live runs' containers and the images)`);
+    return;
+  }
   const { containers, images } = await engine.removeAllLabelled();
   ctx.log.success(`removed ${containers} container(s) and ${images} image(s) labelled sekft`);
 }

@@ -104,7 +104,7 @@ export class Sandbox implements AsyncDisposable {
     const sandbox = new Sandbox(engine, container, signal);
     try {
       if (signal.aborted) throw new InterruptedError();
-      await container.start();
+      await engine.call("a container start", () => container.start());
     } catch (error) {
       await engine.remove(container);
       throw error;
@@ -114,7 +114,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Extracts a tar into a writable root (owners and modes come from the tar headers). */
   async putArchive(root: string, tarball: Buffer): Promise<void> {
-    await this.container.putArchive(tarball, { path: root });
+    await this.engine.call("a file upload", () => this.container.putArchive(tarball, { path: root }));
   }
 
   /** Runs argv in the container; past `timeoutMs` every process of `op` is killed and the exit code is 124. */
@@ -124,15 +124,17 @@ export class Sandbox implements AsyncDisposable {
   ): Promise<ExecResult> {
     if (this.signal.aborted) throw new InterruptedError();
     const started = performance.now();
-    const exec = await this.container.exec({
-      Cmd: argv,
-      AttachStdout: true,
-      AttachStderr: true,
-      User: opts.user ?? `${OP_UID}:${OP_UID}`,
-      ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
-      ...(opts.workdir ? { WorkingDir: opts.workdir } : {}),
-    });
-    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    const exec = await this.engine.call("an exec create", () =>
+      this.container.exec({
+        Cmd: argv,
+        AttachStdout: true,
+        AttachStderr: true,
+        User: opts.user ?? `${OP_UID}:${OP_UID}`,
+        ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
+        ...(opts.workdir ? { WorkingDir: opts.workdir } : {}),
+      }),
+    );
+    const stream = (await this.engine.call("an exec start", () => exec.start({ hijack: true, stdin: false }))) as Duplex;
     const out = new Capture(opts.maxOutput);
     const err = new Capture(opts.maxOutput);
     let timedOut = false;
@@ -167,14 +169,16 @@ export class Sandbox implements AsyncDisposable {
         if (!timedOut) reject(e);
       });
     });
-    const exitCode = timedOut ? 124 : ((await exec.inspect()).ExitCode ?? 1);
+    const exitCode = timedOut ? 124 : ((await this.engine.call("an exec inspect", () => exec.inspect())).ExitCode ?? 1);
     return { exitCode, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, durationMs: performance.now() - started };
   }
 
   private async killAll(): Promise<void> {
     try {
-      const exec = await this.container.exec({ Cmd: ["kill", "-9", "-1"], User: `${OP_UID}:${OP_UID}` });
-      await exec.start({ Detach: true });
+      const exec = await this.engine.call("an exec create", () => this.container.exec({ Cmd: ["kill", "-9", "-1"], User: `${OP_UID}:${OP_UID}` }), {
+        cleanup: true,
+      });
+      await this.engine.call("an exec start", () => exec.start({ Detach: true }), { cleanup: true });
     } catch {
       // The container may already be gone; removal follows anyway.
     }

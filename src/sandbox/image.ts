@@ -16,9 +16,9 @@ export interface SandboxImage {
 
 const CHANGES = ["LABEL sekft=1", `ENV PATH=${PATH_VALUE}`, "ENV HOME=/home/op", "WORKDIR /home/op", `USER ${OP_UID}:${OP_UID}`, 'CMD ["/bin/sh"]'];
 
-async function inspectTag(docker: Docker, tag: string): Promise<SandboxImage | undefined> {
+async function inspectTag(engine: DockerEngine, tag: string): Promise<SandboxImage | undefined> {
   try {
-    const info = await docker.getImage(tag).inspect();
+    const info = await engine.call("an image inspect", () => engine.docker.getImage(tag).inspect());
     return { tag, id: info.Id };
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return undefined;
@@ -41,19 +41,22 @@ export async function drainProgress(docker: Docker, stream: NodeJS.ReadableStrea
 export async function buildOfflineImage(engine: DockerEngine, opts: { force?: boolean } = {}): Promise<SandboxImage> {
   const { tar: rootfs, hash } = await buildRootfs();
   const tag = `${IMAGE_REPO}:${hash.slice(0, 16)}`;
-  const existing = await inspectTag(engine.docker, tag);
+  const existing = await inspectTag(engine, tag);
   if (existing && !opts.force) return existing;
-  const stream = await engine.docker.importImage(
-    rootfs as unknown as NodeJS.ReadableStream,
-    {
-      repo: IMAGE_REPO,
-      tag: hash.slice(0, 16),
-      changes: CHANGES,
-    } as object,
+  // The deadline covers the upload and the engine's first answer; the progress stream that follows is the build.
+  const stream = await engine.call("an image import", () =>
+    engine.docker.importImage(
+      rootfs as unknown as NodeJS.ReadableStream,
+      {
+        repo: IMAGE_REPO,
+        tag: hash.slice(0, 16),
+        changes: CHANGES,
+      } as object,
+    ),
   );
   await drainProgress(engine.docker, stream);
-  await engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" });
-  const built = await inspectTag(engine.docker, tag);
+  await engine.call("an image tag", () => engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" }));
+  const built = await inspectTag(engine, tag);
   if (!built) throw new DependencyError(`the sandbox image ${tag} was imported but cannot be found`);
   return built;
 }
@@ -64,10 +67,12 @@ export async function buildOnlineImage(engine: DockerEngine): Promise<SandboxIma
   pack.entry({ name: "Dockerfile" }, DOCKERFILE);
   pack.finalize();
   const tag = `${IMAGE_REPO}:online`;
-  const stream = await engine.docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, labels: { sekft: "1" } });
+  const stream = await engine.call("an image build", () =>
+    engine.docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, labels: { sekft: "1" } }),
+  );
   await drainProgress(engine.docker, stream);
-  await engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" });
-  const built = await inspectTag(engine.docker, tag);
+  await engine.call("an image tag", () => engine.docker.getImage(tag).tag({ repo: IMAGE_REPO, tag: "latest" }));
+  const built = await inspectTag(engine, tag);
   if (!built) throw new DependencyError(`the sandbox image ${tag} was built but cannot be found`);
   return built;
 }
@@ -77,7 +82,7 @@ export async function buildOnlineImage(engine: DockerEngine): Promise<SandboxIma
  * repository (`sekft-sandbox:…`); any other missing image is a DependencyError.
  */
 export async function openImage(engine: DockerEngine, ref: string, onBuild?: () => void): Promise<SandboxImage> {
-  const found = await inspectTag(engine.docker, ref);
+  const found = await inspectTag(engine, ref);
   if (found) return found;
   if (!ref.startsWith(`${IMAGE_REPO}:`)) {
     throw new DependencyError(`the sandbox image ${ref} is not present`, "Build it with `sekft sandbox build`, or set shell.image.");
@@ -88,5 +93,5 @@ export async function openImage(engine: DockerEngine, ref: string, onBuild?: () 
 
 /** Resolves an image by id or tag when it is present locally. */
 export async function findImage(engine: DockerEngine, ref: string): Promise<SandboxImage | undefined> {
-  return inspectTag(engine.docker, ref);
+  return inspectTag(engine, ref);
 }

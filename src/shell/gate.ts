@@ -1,5 +1,21 @@
 import type { Cell, GateRecord, Scenario } from "./bundle.ts";
-import { replayEpisode, type EpisodeEnv, type EpisodeResult } from "./episode.ts";
+import { EngineTimeoutError } from "../sandbox/docker.ts";
+import { replayEpisode as replayOnce, type EpisodeEnv, type EpisodeResult } from "./episode.ts";
+
+/** Raised when the engine, not the bundle, failed a replay twice: the gate reports it as `infra: …`. */
+class InfraFailure extends Error {}
+
+/** Replays an episode; an engine that does not answer in time gets one retry, then the gate says "infra". */
+async function replayEpisode(env: EpisodeEnv, s: Scenario, commands: string[]): Promise<EpisodeResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await replayOnce(env, s, commands);
+    } catch (error) {
+      if (!(error instanceof EngineTimeoutError)) throw error;
+      if (attempt >= 2) throw new InfraFailure(`infra: ${error.message} (twice; not held against the bundle)`);
+    }
+  }
+}
 
 /** The mutated command list the gate expects to fail, and how it was made. */
 export function mutate(cell: Cell, s: Scenario): { commands: string[]; describe: string } | { error: string } {
@@ -22,6 +38,17 @@ function why(r: EpisodeResult, expected: string): string {
 
 /** The three-way gate (README "Shell scenarios"), each run in a fresh container; never throws for a failing bundle. */
 export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: number): Promise<GateRecord> {
+  const started = performance.now();
+  try {
+    return await gateOnce(env, cell, s, repeats);
+  } catch (error) {
+    if (!(error instanceof InfraFailure)) throw error;
+    const total = Math.round(performance.now() - started);
+    return { passed: false, reason: error.message, repeats, flaky: false, timings_ms: { untouched: null, reference: [], mutant: null, total }, mutant: "" };
+  }
+}
+
+async function gateOnce(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: number): Promise<GateRecord> {
   const started = performance.now();
   const timings = { untouched: null as number | null, reference: [] as number[], mutant: null as number | null, total: 0 };
   const record = (passed: boolean, reason: string | undefined, flaky = false, mutantText = ""): GateRecord => {

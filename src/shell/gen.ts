@@ -1,11 +1,13 @@
 import { availableParallelism } from "node:os";
 import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
+import { resolveApiKey } from "../llm/client.ts";
 import { createLimiter } from "../llm/limiter.ts";
+import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import type { GenOptions, GenSummary } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
-import { DockerEngine } from "../sandbox/docker.ts";
+import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { openImage } from "../sandbox/image.ts";
 import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
 import { authorBuiltin, authorWithModel, type Authored } from "./authoring.ts";
@@ -27,11 +29,11 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const cells = planCells(shell, opts.count * shard.total, opts.seed)
     .map((cell, i): [number, Cell] => [i, cell])
     .filter(([i]) => i % shard.total === shard.index);
-  await using engine = await DockerEngine.connect(ctx.env);
+  await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
   const image = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));
-  using store = new BundleStore(opts.out);
+  using store = new BundleStore(opts.out, model ? resolveApiKey(shell.teacher, ctx.env) : null);
   const limiter = createLimiter(shell.teacher.concurrency);
   const episodeEnv = { engine, image, sandbox: shell.sandbox, signal: ctx.signal };
   const workers = opts.workers > 0 ? opts.workers : availableParallelism();
@@ -39,16 +41,25 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   let kept = 0;
   let rejected = 0;
   const terminals = { exit: 0, panic: 0, empty: 0 };
+  const giveUp = new GiveUp({ after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share });
   const authorName = model ? `model:${shell.teacher.model}` : "builtin";
 
   const gateCell = async ([index, cell]: [number, Cell]): Promise<boolean> => {
     const tries = model ? 1 : BUILTIN_TRIES;
     for (let attempt = 0; attempt < tries; attempt++) {
       if (ctx.signal.aborted) throw new InterruptedError();
+      if (giveUp.verdict) return false;
       const authored: Authored = model ? await authorWithModel(cell, ctx, store, limiter) : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
       if (!authored.ok) {
         rejected++;
+        giveUp.record(false, authored.reason);
         store.reject({ cell, author: authorName, stage: "author", reason: authored.reason });
+        continue;
+      }
+      if (store.holdsSecret(authored.scenario)) {
+        rejected++;
+        giveUp.record(false, "leak");
+        store.reject({ cell, author: authorName, stage: "validate", reason: "leak: the bundle contains the API key" });
         continue;
       }
       const id = bundleId(cell, authored.scenario);
@@ -56,11 +67,13 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
       const gate = await gateScenario(episodeEnv, cell, authored.scenario, shell.gate_repeats);
       if (!gate.passed) {
         rejected++;
+        giveUp.record(false, gate.reason);
         store.reject({ cell, author: authorName, stage: "gate", reason: gate.reason ?? "gate failed", id });
         ctx.log.debug(`reject ${id}: ${gate.reason}`);
         continue;
       }
       store.write({ schema: BUNDLE_SCHEMA_VERSION, id, cell, author: authored.author, image, ...authored.scenario, gate });
+      giveUp.record(true);
       return true;
     }
     return false;
@@ -78,7 +91,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
     }
     return { ok };
   };
-  await runPool(cells.values(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent });
+  await runPool(cells.values(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent, more: () => !giveUp.verdict });
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();
 
@@ -87,6 +100,12 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
     `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`,
   );
   store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
+  if (giveUp.verdict) {
+    throw new WorkFailedError(
+      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${giveUp.topReasons()}`,
+      `See ${opts.out}/shell/rejects.jsonl for every reason.`,
+    );
+  }
   if (kept < opts.count) {
     throw new WorkFailedError(
       `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`,

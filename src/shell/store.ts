@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, Journal } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
+import { containsSecret, redactSecret } from "../llm/redact.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { writeManifest } from "../dataset/manifest.ts";
 import type { SandboxImage } from "../sandbox/image.ts";
 import type { Shard } from "../tracks.ts";
@@ -21,7 +23,11 @@ export class BundleStore implements Disposable {
   readonly dir: string;
   private readonly rejects: Journal<RejectRecord>;
   readonly root: string;
-  constructor(out: string) {
+  /** `secret`: the model API key, redacted from every reject written and refused inside any bundle. */
+  constructor(
+    out: string,
+    private readonly secret: string | null = null,
+  ) {
     this.root = join(out, "shell");
     this.dir = join(this.root, "bundles");
     mkdirSync(this.dir, { recursive: true });
@@ -36,7 +42,11 @@ export class BundleStore implements Disposable {
     writeFileAtomic(join(this.dir, `${bundle.id}.json`), `${JSON.stringify(bundle, null, 2)}\n`);
   }
   reject(record: RejectRecord): void {
-    this.rejects.append(record);
+    this.rejects.append({ ...record, reason: redactSecret(record.reason, this.secret) });
+  }
+  /** True when the scenario's content holds the API key (or a long piece of it): such a bundle is never admitted. */
+  holdsSecret(scenario: unknown): boolean {
+    return containsSecret(JSON.stringify(scenario), this.secret);
   }
   /** Writes OUT/shell/manifest.json over every bundle file and the rejects, last. */
   writeManifest(run: { config: unknown; seed: number; requested: number; shard: Shard; counts: Record<string, number>; image: SandboxImage }): void {
@@ -73,18 +83,27 @@ export function bundleFiles(dir: string): string[] {
     .map((f) => join(found, f));
 }
 
-/** Reads and validates one bundle file; an unreadable or invalid file is an InputError naming it. */
-export function readBundle(file: string): Bundle {
-  let raw: unknown;
+/** Reads one bundle file's JSON; an unreadable, oversize or non-JSON file is an InputError naming it. */
+export function readBundleJson(file: string, maxBytes: number = READ_LIMITS.bundle): unknown {
+  const text = readBoundedText(file, maxBytes, "bundle");
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(text);
   } catch (error) {
     throw new InputError(`${file}: not readable JSON (${(error as Error).message})`);
   }
+}
+
+/** Validates parsed JSON as a bundle, or says why it is not one. */
+export function parseBundle(raw: unknown): { ok: true; bundle: Bundle } | { ok: false; reason: string } {
   const parsed = BundleSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(`${file}: not a bundle: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
-  }
-  return parsed.data;
+  if (parsed.success) return { ok: true, bundle: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, reason: `not a bundle: ${issue.path.join(".") || "(top)"}: ${issue.message}` };
+}
+
+/** Reads and validates one bundle file; an unreadable, oversize or invalid file is an InputError naming it. */
+export function readBundle(file: string, maxBytes: number = READ_LIMITS.bundle): Bundle {
+  const parsed = parseBundle(readBundleJson(file, maxBytes));
+  if (!parsed.ok) throw new InputError(`${file}: ${parsed.reason}`);
+  return parsed.bundle;
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DependencyError } from "../errors.ts";
 import { describeFailure, runProcess } from "../proc/run.ts";
+import { makeOwnedTempDir } from "../proc/temp.ts";
 
 /** What the pinned witness binary says about its attestors: names, type URIs, run types. */
 export interface Catalog {
@@ -66,7 +66,7 @@ async function learnSbomType(
   exclude: Set<string>,
   signal?: AbortSignal,
 ): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "sekft-sbom-probe-"));
+  const dir = makeOwnedTempDir("sekft-sbom-probe");
   try {
     mkdirSync(join(dir, "ws"));
     writeFileSync(join(dir, "sbom.json"), SAMPLE_SBOM[kind]);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { Journal } from "../dataset/jsonl.ts";
+import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import type { GenOptions, GenSummary } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
@@ -69,6 +70,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
     }
   })();
 
+  const giveUp = new GiveUp({ after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share });
   const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000, signal: ctx.signal };
   await runPool(
     stream,
@@ -82,6 +84,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
         : { id: entry.id, index: entry.index, status: "rejected", spec: entry.spec, reason: proof.reason, stderrTail: proof.stderrTail };
       journal.append(record);
       done.set(entry.id, record);
+      giveUp.record(proof.ok, proof.ok ? "" : proof.reason);
       if (proof.ok) kept += 1;
       else {
         rejected += 1;
@@ -91,7 +94,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
       }
       return { ok: proof.ok };
     },
-    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent, more: (inFlight) => kept + inFlight < opts.count },
+    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent, more: (inFlight) => !giveUp.verdict && kept + inFlight < opts.count },
   );
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError(`interrupted: ${kept} examples kept so far are saved; run the same command again to resume`);
@@ -115,6 +118,12 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
     `witness: kept ${written.kept} (train ${written.train}, valid ${written.valid}), rejected ${written.rejected}${why ? ` (${why})` : ""}, ` +
       `${(written.kept / Math.max(seconds, 0.001)).toFixed(2)} examples/s, cpu tools ${toolCpu.toFixed(1)}s sekft ${summary.sekftCpuSeconds.toFixed(1)}s → ${dir}`,
   );
+  if (giveUp.verdict) {
+    throw new WorkFailedError(
+      `witness: gave up after ${giveUp.verdict}: kept ${written.kept} of ${opts.count}; top reasons: ${giveUp.topReasons()}`,
+      `See ${join(dir, "rejects.jsonl")} for every reason.`,
+    );
+  }
   if (written.kept < opts.count) {
     throw new WorkFailedError(`only ${written.kept} of ${opts.count} examples could be verified`, `See ${join(dir, "rejects.jsonl")} for the reasons.`);
   }

@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ConfigError } from "../errors.ts";
 
 /** The witness release sekft is built and tested against. */
 export const WITNESS_VERSION = "v0.11.0";
@@ -20,9 +21,32 @@ export function which(cmd: string, path: string | undefined): string | undefined
   return undefined;
 }
 
+/** Refuses a configured `witness.witness_bin` that is not an executable regular file, naming the key. */
+export function checkWitnessBin(configured: string): void {
+  if (!configured) return;
+  const bad = (why: string): ConfigError =>
+    new ConfigError(
+      `witness.witness_bin: ${configured} ${why}`,
+      "Point it at the witness binary, or leave it empty to use $SEKFT_WITNESS, the tools cache or PATH.",
+    );
+  let isFile: boolean;
+  try {
+    isFile = statSync(configured).isFile();
+  } catch {
+    throw bad("does not exist");
+  }
+  if (!isFile) throw bad("is not a regular file (a directory?)");
+  try {
+    accessSync(configured, constants.X_OK);
+  } catch {
+    throw bad("is not executable");
+  }
+}
+
 /** Resolves the witness binary: config, then $SEKFT_WITNESS, then the setup cache, then PATH. */
 export function locateWitness(env: Readonly<Record<string, string | undefined>>, configured = ""): string | undefined {
-  if (configured) return existsSync(configured) ? configured : undefined;
+  checkWitnessBin(configured);
+  if (configured) return configured;
   if (env.SEKFT_WITNESS) return existsSync(env.SEKFT_WITNESS) ? env.SEKFT_WITNESS : undefined;
   const cached = join(toolsDir(env), `witness-${WITNESS_VERSION}`, "witness");
   if (existsSync(cached)) return cached;

@@ -2,6 +2,7 @@ import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { RunContext } from "../context.ts";
 import { ConfigError, DependencyError } from "../errors.ts";
 import { runProcess } from "../proc/run.ts";
+import { removeStaleTempDirs } from "../proc/temp.ts";
 import { loadCatalog, type Catalog } from "./catalog.ts";
 import { locateWitness, WITNESS_VERSION, which } from "./locate.ts";
 import { scriptPath } from "./script.ts";
@@ -30,6 +31,8 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       "Run scripts/setup.sh (it builds witness into the tools cache), set SEKFT_WITNESS, or set witness.witness_bin.",
     );
   }
+  const stale = removeStaleTempDirs();
+  if (stale) ctx.log.info(`removed ${stale} temp dir(s) left by killed sekft runs`);
   requireTool("openssl", ctx.env.PATH);
   requireTool("git", ctx.env.PATH);
   checkHorizon(cfg, now);

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { plainRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { exitMeaning, lastLines } from "../proc/run.ts";
+import { makeOwnedTempDir } from "../proc/temp.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
 export function extractScript(markdown: string): string {
@@ -116,7 +116,7 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
   if (!script.trim()) return fail("no-script", "the answer has no ```sh, ```bash, ```shell or ```console blocks");
   if (!/^witness verify\b/.test(lastCommand(script)))
     return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
-  const dir = mkdtempSync(join(tmpdir(), "sekft-ex-"));
+  const dir = makeOwnedTempDir("sekft-ex");
   const work = join(dir, "work");
   try {
     writeFileSync(join(dir, "script.sh"), script);
