@@ -19,7 +19,9 @@ const refuse = (status: number, why: string) => new Response(why, { status, head
 /** The request handler of `sekft view` over one directory (exported for the benchmark). */
 export function createHandler(root: string, ctx: Pick<RunContext, "config">): (req: Request) => Promise<Response> {
   const catalog = new Catalog(root);
-  let overview: Promise<Overview> | undefined;
+  // Started at once, so the figures are ready (or nearly) by the time a browser asks for them.
+  const overview: Promise<Overview> = buildOverview(root, ctx.config);
+  overview.catch(() => undefined);
   const html = renderPage("server");
   return async (req) => {
     const url = new URL(req.url);
@@ -27,7 +29,7 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
     try {
       if (url.pathname === "/")
         return new Response(html, { headers: { ...SECURITY, "content-type": "text/html; charset=utf-8", "content-security-policy": policyOf("server") } });
-      if (url.pathname === "/api/overview") return json(await (overview ??= buildOverview(root, ctx.config)));
+      if (url.pathname === "/api/overview") return json(await overview);
       const kind = url.searchParams.get("kind") as Kind;
       if (url.pathname === "/api/items" || url.pathname === "/api/item") {
         if (!KINDS.includes(kind)) return refuse(400, `kind must be one of ${KINDS.join(", ")}`);
