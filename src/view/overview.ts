@@ -165,13 +165,19 @@ function rolloutOverview(root: string, dir: string, config: Config): TrackOvervi
   };
 }
 
+/** One overview builder per track name (a new track adds an entry). */
+const OVERVIEWS: Record<string, (root: string, dir: string, config: Config) => TrackOverview | Promise<TrackOverview>> = {
+  witness: (root, dir) => witnessOverview(root, dir),
+  shell: shellOverview,
+  rollout: rolloutOverview,
+};
+
 /** The overview of every track found under DIR: the figures `stats` prints, grids, splits, rejects, manifests. */
 export async function buildOverview(root: string, config: Config): Promise<Overview> {
   const tracks: TrackOverview[] = [];
   for (const part of detectTracks(root)) {
-    if (part.track === "witness") tracks.push(await witnessOverview(root, part.target));
-    else if (part.track === "shell") tracks.push(shellOverview(root, part.target, config));
-    else if (part.track === "rollout") tracks.push(rolloutOverview(root, part.target, config));
+    const build = Object.hasOwn(OVERVIEWS, part.track) ? OVERVIEWS[part.track] : undefined;
+    if (build) tracks.push(await build(root, part.target, config));
   }
   return { name: basename(root), tracks };
 }
