@@ -23,6 +23,8 @@ const main = defineCommand({
     rollout: () => import("./commands/rollout.ts").then((m) => m.default),
     merge: () => import("./commands/merge.ts").then((m) => m.default),
     k8s: () => import("./commands/k8s.ts").then((m) => m.default),
+    view: () => import("./commands/view.ts").then((m) => m.default),
+    report: () => import("./commands/report.ts").then((m) => m.default),
   },
 });
 

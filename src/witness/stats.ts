@@ -86,7 +86,7 @@ class HashSet64 {
 type MetaSpec = { step: string; command: string; attestors: string[]; rules: string[]; keys: Record<string, string>; question: number };
 
 /** Dimension counts from `meta.jsonl` beside the file (its records of this split), streamed; undefined without one. */
-async function metaDimensions(file: string): Promise<{ count: number; dimensions: DatasetStats["dimensions"] } | undefined> {
+export async function metaDimensions(file: string): Promise<{ count: number; dimensions: DatasetStats["dimensions"] } | undefined> {
   const metaFile = join(dirname(file), "meta.jsonl");
   if (!existsSync(metaFile)) return undefined;
   const split = basename(file, ".jsonl");

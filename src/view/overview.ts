@@ -1,0 +1,183 @@
+import { existsSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { readJsonl, streamJsonl } from "../dataset/jsonl.ts";
+import { type Manifest, readManifest } from "../dataset/manifest.ts";
+import { SIGNATURE_FILE } from "../dataset/sign.ts";
+import type { Trajectory } from "../rollout/record.ts";
+import { rolloutStats } from "../rollout/stats.ts";
+import { bundleStats } from "../shell/stats.ts";
+import { bundleFiles, readBundle } from "../shell/store.ts";
+import { detectTracks } from "../tracks.ts";
+import { datasetStats, metaDimensions } from "../witness/stats.ts";
+import { indexLines } from "./lines.ts";
+
+type Counts = Record<string, number>;
+
+/** A grid of counts: rows × cols, every pair shown (an absent pair is a visible empty cell). */
+export interface Grid {
+  title: string;
+  rowLabel: string;
+  colLabel: string;
+  rows: string[];
+  cols: string[];
+  /** Per `row\tcol`: one count (heatmap) or counts per outcome (outcome shares). */
+  cells: Record<string, Counts>;
+}
+
+export interface TrackOverview {
+  track: string;
+  /** The track's directory relative to the viewed one. */
+  dir: string;
+  /** Headline figures, the same numbers `sekft stats --json` prints. */
+  headline: Counts;
+  /** Counts per value of each dimension (summed over splits for witness; outcomes for rollouts). */
+  dimensions: Record<string, Counts>;
+  grids: Grid[];
+  splits: Counts;
+  rejects: Counts;
+  manifest: Manifest | null;
+  signature: "signed (manifest.dsse.json present)" | "unsigned";
+}
+
+export interface Overview {
+  name: string;
+  tracks: TrackOverview[];
+}
+
+const bump = (c: Counts, k: string, n = 1): void => {
+  c[k] = (c[k] ?? 0) + n;
+};
+const linesOf = (file: string): number => (existsSync(file) && statSync(file).size > 0 ? indexLines(file).starts.length : 0);
+
+/** Rejects grouped by their reason (long reasons cut, so one cause is one bar). */
+function rejectsByReason(file: string): Counts {
+  const out: Counts = {};
+  if (!existsSync(file)) return out;
+  for (const r of readJsonl<{ reason?: unknown }>(file)) bump(out, String(r.value?.reason ?? "(no reason)").slice(0, 100));
+  return out;
+}
+
+function common(root: string, dir: string, track: string): Pick<TrackOverview, "track" | "dir" | "manifest" | "signature"> {
+  return {
+    track,
+    dir: relative(root, dir) || ".",
+    manifest: readManifest(dir) ?? null,
+    signature: existsSync(join(dir, SIGNATURE_FILE)) ? "signed (manifest.dsse.json present)" : "unsigned",
+  };
+}
+
+async function witnessOverview(root: string, dir: string): Promise<TrackOverview> {
+  const headline: Counts = {};
+  const dimensions: Record<string, Counts> = {};
+  const splits: Counts = {};
+  for (const split of ["train", "valid"]) {
+    const file = join(dir, `${split}.jsonl`);
+    const n = linesOf(file);
+    splits[split] = n;
+    if (!n) continue;
+    headline[`${split}.examples`] = n;
+    // The metadata path is `stats`' own when meta.jsonl covers the split; otherwise stats reads the text.
+    const meta = await metaDimensions(file);
+    const dims = meta?.count === n ? meta.dimensions : (await datasetStats(file)).dimensions;
+    for (const [dim, counts] of Object.entries(dims)) for (const [v, c] of Object.entries(counts)) bump((dimensions[dim] ??= {}), v, c);
+  }
+  const cells: Grid["cells"] = {};
+  const rows = new Set<string>();
+  const cols = new Set<string>();
+  const metaFile = join(dir, "meta.jsonl");
+  if (existsSync(metaFile)) {
+    for await (const r of streamJsonl<{ spec?: { attestors?: string[]; command?: string } }>(metaFile)) {
+      const spec = r.value?.spec;
+      if (!spec?.command || !Array.isArray(spec.attestors)) continue;
+      cols.add(spec.command);
+      for (const a of spec.attestors) {
+        rows.add(a);
+        bump((cells[`${a}\t${spec.command}`] ??= {}), "n");
+      }
+    }
+  }
+  const grid: Grid = { title: "attestor × command", rowLabel: "attestor", colLabel: "command", rows: [...rows].sort(), cols: [...cols].sort(), cells };
+  return { ...common(root, dir, "witness"), headline, dimensions, grids: [grid], splits, rejects: rejectsByReason(join(dir, "rejects.jsonl")) };
+}
+
+function shellOverview(root: string, dir: string, config: Config): TrackOverview {
+  const stats = bundleStats(dir);
+  const cells: Grid["cells"] = {};
+  for (const b of bundleFiles(dir).map(readBundle)) bump((cells[`${b.cell.task}\t${b.cell.provider}`] ??= {}), "n");
+  const grid: Grid = {
+    title: "task × provider",
+    rowLabel: "task",
+    colLabel: "provider",
+    rows: Object.keys(config.shell.tasks),
+    cols: Object.keys(config.shell.providers),
+    cells,
+  };
+  const trackDir = existsSync(join(dir, "shell", "manifest.json")) ? join(dir, "shell") : dir;
+  return {
+    ...common(root, trackDir, "shell"),
+    headline: { bundles: stats.bundles, flaky: stats.flaky },
+    dimensions: stats.dimensions,
+    grids: [grid],
+    splits: { bundles: stats.bundles },
+    rejects: rejectsByReason(join(trackDir, "rejects.jsonl")),
+  };
+}
+
+function rolloutOverview(root: string, dir: string, config: Config): TrackOverview {
+  const panic = Object.entries(config.shell.difficulties)
+    .filter(([, d]) => d.terminal === "panic")
+    .map(([n]) => n);
+  const stats = rolloutStats(dir, config.shell.min_terminal_share, panic);
+  const dimensions: Record<string, Counts> = {};
+  const cells: Grid["cells"] = {};
+  const outcomes: Counts = {};
+  for (const { value: t } of readJsonl<Trajectory>(join(dir, "trajectories.jsonl"))) {
+    bump(outcomes, t.outcome);
+    bump((cells[`${t.cell.task}\t${t.cell.provider}`] ??= {}), t.outcome);
+  }
+  dimensions.outcome = outcomes;
+  for (const [axis, values] of Object.entries(stats.by))
+    for (const [v, o] of Object.entries(values))
+      bump(
+        (dimensions[axis] ??= {}),
+        v,
+        Object.values(o).reduce((s, n) => s + n, 0),
+      );
+  const splits: Counts = {};
+  for (const f of ["sft.jsonl", "sft-valid.jsonl", "dpo.jsonl", "kto.jsonl"]) splits[f.replace(".jsonl", "")] = linesOf(join(dir, f));
+  return {
+    ...common(root, dir, "rollout"),
+    headline: { samples: stats.samples, keepers: stats.keepers },
+    dimensions,
+    grids: [
+      {
+        title: "outcome shares per task × provider",
+        rowLabel: "task",
+        colLabel: "provider",
+        rows: Object.keys(config.shell.tasks),
+        cols: Object.keys(config.shell.providers),
+        cells,
+      },
+    ],
+    splits,
+    rejects: {},
+  };
+}
+
+/** One overview builder per track name (a new track adds an entry). */
+const OVERVIEWS: Record<string, (root: string, dir: string, config: Config) => TrackOverview | Promise<TrackOverview>> = {
+  witness: (root, dir) => witnessOverview(root, dir),
+  shell: shellOverview,
+  rollout: rolloutOverview,
+};
+
+/** The overview of every track found under DIR: the figures `stats` prints, grids, splits, rejects, manifests. */
+export async function buildOverview(root: string, config: Config): Promise<Overview> {
+  const tracks: TrackOverview[] = [];
+  for (const part of detectTracks(root)) {
+    const build = Object.hasOwn(OVERVIEWS, part.track) ? OVERVIEWS[part.track] : undefined;
+    if (build) tracks.push(await build(root, part.target, config));
+  }
+  return { name: basename(root), tracks };
+}

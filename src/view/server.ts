@@ -1,0 +1,76 @@
+import { statSync } from "node:fs";
+import type { RunContext } from "../context.ts";
+import { Catalog, type ItemQuery, KINDS, type Kind } from "./items.ts";
+import { buildOverview, type Overview } from "./overview.ts";
+import { policyOf, renderPage } from "./page.ts";
+import { resolveInside } from "./safe-path.ts";
+
+export interface ViewOptions {
+  root: string;
+  port: number;
+  /** Called with the URL once the server listens. */
+  onListening(url: string): void;
+}
+
+const SECURITY = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-store" };
+const json = (body: unknown, status = 200) => Response.json(body, { status, headers: SECURITY });
+const refuse = (status: number, why: string) => new Response(why, { status, headers: { ...SECURITY, "content-type": "text/plain; charset=utf-8" } });
+
+/** The request handler of `sekft view` over one directory (exported for the benchmark). */
+export function createHandler(root: string, ctx: Pick<RunContext, "config">): (req: Request) => Promise<Response> {
+  const catalog = new Catalog(root);
+  // Started at once, so the figures are ready (or nearly) by the time a browser asks for them.
+  const overview: Promise<Overview> = buildOverview(root, ctx.config);
+  overview.catch(() => undefined);
+  const html = renderPage("server");
+  return async (req) => {
+    const url = new URL(req.url);
+    if (req.method !== "GET") return refuse(405, "only GET");
+    try {
+      if (url.pathname === "/")
+        return new Response(html, { headers: { ...SECURITY, "content-type": "text/html; charset=utf-8", "content-security-policy": policyOf("server") } });
+      if (url.pathname === "/api/overview") return json(await overview);
+      const kind = url.searchParams.get("kind") as Kind;
+      if (url.pathname === "/api/items" || url.pathname === "/api/item") {
+        if (!KINDS.includes(kind)) return refuse(400, `kind must be one of ${KINDS.join(", ")}`);
+        if (url.pathname === "/api/item") {
+          const item = await catalog.get(kind, url.searchParams.get("id") ?? "");
+          return item ? json(item) : refuse(404, "no such item");
+        }
+        const p = url.searchParams;
+        const query: ItemQuery = {
+          offset: Math.max(0, Number(p.get("offset")) || 0),
+          limit: Math.min(500, Math.max(1, Number(p.get("limit")) || 50)),
+          q: p.get("q") || undefined,
+          split: p.get("split") || undefined,
+          outcome: p.get("outcome") || undefined,
+          dim: p.get("dim") || undefined,
+        };
+        return json(await catalog.list(kind, query));
+      }
+      if (url.pathname.startsWith("/raw/")) {
+        // The raw files of the directory (manifests, JSONL) as plain text; the path is checked after decoding.
+        const file = resolveInside(root, decodeURIComponent(url.pathname.slice("/raw/".length)));
+        if (!file || !statSync(file).isFile()) return refuse(403, "outside the viewed directory, or not a file");
+        return new Response(Bun.file(file), {
+          headers: { ...SECURITY, "content-type": "text/plain; charset=utf-8", "content-security-policy": "default-src 'none'" },
+        });
+      }
+      return refuse(404, "not found");
+    } catch (error) {
+      return refuse(500, (error as Error).message);
+    }
+  };
+}
+
+/** Serves DIR on loopback until the run's signal aborts (Ctrl-C). */
+export async function serveView(ctx: RunContext, opts: ViewOptions): Promise<void> {
+  const fetch = createHandler(opts.root, ctx);
+  const server = Bun.serve({ hostname: "127.0.0.1", port: opts.port, fetch });
+  opts.onListening(server.url.href);
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await server.stop(true);
+}
