@@ -10,7 +10,8 @@ export function makeOwnedTempDir(prefix: (typeof TEMP_PREFIXES)[number]): string
   return mkdtempSync(join(tmpdir(), `${prefix}-${process.pid}-`));
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it exists but is not ours). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { DependencyError, InterruptedError, SekftError } from "../errors.ts";
+import { isAlive } from "../proc/temp.ts";
 import { parseDockerHost } from "./docker-host.ts";
 
 export const LABEL = "sekft";
@@ -191,14 +192,5 @@ async function removeQuietly(container: Docker.Container): Promise<void> {
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== 404 && status !== 409) throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
   }
 }

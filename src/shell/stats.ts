@@ -1,4 +1,5 @@
 import { bundleFiles, readBundle } from "./store.ts";
+import { dimensionLines } from "../ui/format.ts";
 
 export interface BundleStats {
   dir: string;
@@ -39,11 +40,6 @@ export function formatBundleStats(s: BundleStats): string {
     `${s.dir}: ${s.bundles} bundles, ${s.flaky} flaky`,
     `reference commands: min ${s.reference_commands.min}, median ${s.reference_commands.median}, max ${s.reference_commands.max}`,
   ];
-  for (const [dim, counts] of Object.entries(s.dimensions)) {
-    const items = Object.entries(counts)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k}=${v}`);
-    out.push(`${dim} (${items.length}): ${items.join(" ")}`);
-  }
+  out.push(...dimensionLines(s.dimensions));
   return `${out.join("\n")}\n`;
 }

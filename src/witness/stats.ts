@@ -4,6 +4,7 @@ import { streamJsonl } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
 import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
+import { dimensionLines } from "../ui/format.ts";
 
 export interface DatasetStats {
   file: string;
@@ -159,11 +160,6 @@ export function formatStats(s: DatasetStats): string {
     `distinct answers ${s.distinct_answers}, distinct scripts ${s.distinct_scripts}, duplicate questions ${s.duplicate_questions}`,
     `answer length chars: min ${s.answer_chars.min}, median ${s.answer_chars.median}, mean ${s.answer_chars.mean}, max ${s.answer_chars.max}`,
   ];
-  for (const [dim, counts] of Object.entries(s.dimensions)) {
-    const items = Object.entries(counts)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k}=${v}`);
-    out.push(`${dim} (${items.length}): ${items.join(" ")}`);
-  }
+  out.push(...dimensionLines(s.dimensions));
   return `${out.join("\n")}\n`;
 }
