@@ -62,7 +62,7 @@ export function writeWitnessOutputs(
       witness_version: opts.tools.witness,
       generator: GENERATOR_VERSION,
       timings: { run_ms: r.proof.runMs, mutations_ms: r.proof.mutationsMs },
-      mutations: r.proof.mutations.map((m) => ({ rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message })),
+      mutations: r.proof.mutations.map((m) => ({ rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message, from: m.from })),
     });
   }
   const files = {
