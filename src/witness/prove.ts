@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { runScript, extractScript, type ScriptEnv } from "./script.ts";
 import type { Mutation, RenderedExample } from "./render.ts";
+import { maskDigests, witnessErrors } from "./troubleshoot.ts";
 
 export interface MutationProof extends Mutation {
   denied: boolean;
@@ -12,8 +13,17 @@ export interface MutationProof extends Mutation {
   from: "start" | CheckpointName;
 }
 
+/** troubleshoot: how the user's broken script really failed (the error is what the question quotes). */
+export interface BrokenProof {
+  cause: string;
+  failedAs: string;
+  failingCommand: string;
+  exitCode: number;
+  error: string;
+}
+
 export type Proof =
-  | { ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[] }
+  | { ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[]; broken?: BrokenProof }
   | { ok: false; reason: string; stderrTail: string; cpuSeconds: number };
 
 /** Applies a mutation to a script; the target must occur exactly once, or the proof is void. */
@@ -138,6 +148,55 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
  * prefix left in the kept run (see `Checkpoint`); the kept text itself always runs in full, as written.
  */
 export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
+  let broken: BrokenProof | undefined;
+  let brokenCpu = 0;
+  if (ex.broken) {
+    const b = await proveBroken(ex.broken, env);
+    if (!b.ok) return b;
+    broken = b.broken;
+    brokenCpu = b.cpuSeconds;
+  }
+  const proof = await proveAnswer(ex, env);
+  proof.cpuSeconds += brokenCpu;
+  return proof.ok && broken ? { ...proof, broken } : proof;
+}
+
+/**
+ * Runs a troubleshoot question's broken script: it must fail in a `witness` command, the way its cause says
+ * (`classify` of what witness printed). The error it quotes is the last error witness logged in that run.
+ */
+async function proveBroken(
+  b: NonNullable<RenderedExample["broken"]>,
+  env: ScriptEnv,
+): Promise<{ ok: true; broken: BrokenProof; cpuSeconds: number } | { ok: false; reason: string; stderrTail: string; cpuSeconds: number }> {
+  if (!b.script) return { ok: false, reason: `cause-target: ${b.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
+  const r = await runScript(b.script, { ...env, trace: true });
+  if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: r.cpuSeconds };
+  const failedAs = r.reason?.split(":")[0] ?? "";
+  const command = r.failingCommand ?? "";
+  if (r.ok || r.exitCode <= 0 || failedAs !== b.expect || !/^witness /.test(command) || !r.message) {
+    const what = r.ok ? "passed" : `failed as ${failedAs} in \`${command.slice(0, 80)}\``;
+    return {
+      ok: false,
+      reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`,
+      stderrTail: r.stderrTail,
+      cpuSeconds: r.cpuSeconds,
+    };
+  }
+  return {
+    ok: true,
+    cpuSeconds: r.cpuSeconds,
+    broken: { cause: b.cause, failedAs, failingCommand: command, exitCode: r.exitCode, error: maskDigests(quoted(r.stderrTail, r.message)) },
+  };
+}
+
+/** What the question quotes: every error witness logged at the end of the run, else the last error line. */
+function quoted(stderrTail: string, last: string): string {
+  const errors = witnessErrors(stderrTail);
+  return (errors.length ? errors.join("\n") : last).slice(0, 1200);
+}
+
+async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
   const script = extractScript(ex.answer);
   const points = env.runner ? [] : checkpoints(ex.answer);
   const run = await runScript(script, { ...env, keepDir: points.length > 0 });
