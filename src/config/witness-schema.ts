@@ -67,6 +67,15 @@ export const VerifySandboxSchema = z.strictObject({
   mounts: z.array(z.string().regex(/^\/[^:]*$/, "an absolute path without ':'")),
 });
 
+/** A family of questions: its share of the examples and, unless it uses `witness.questions`, its own templates. */
+export const FamiliesSchema = z.strictObject({
+  attest: z.strictObject({ weight: z.number().min(0).max(1_000).describe("relative share; its questions are witness.questions") }),
+  troubleshoot: z.strictObject({
+    weight: z.number().min(0).max(1_000),
+    questions: z.array(z.string().min(1)).min(1).describe("{script} (the broken script) and {error} (what witness printed) are filled in"),
+  }),
+});
+
 export const WitnessSchema = z
   .strictObject({
     count: z.number().int().min(1).max(1_000_000),
@@ -87,6 +96,7 @@ export const WitnessSchema = z
     system_prompt: z.string().min(1),
     steps: z.array(Name).min(1),
     questions: z.array(z.string().min(1)).min(1),
+    families: FamiliesSchema,
     attestors: z.array(AttestorSchema).min(1),
     projects: z.array(ProjectSchema).min(1),
     commands: z.array(CommandSchema).min(1),

@@ -9,8 +9,9 @@ import type { GenOptions, GenSummary } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
-import { renderExample, renderQuestion } from "./render.ts";
+import { ERROR_MARK, causeContext, renderExample, renderQuestion } from "./render.ts";
 import { sampleSpecs, type ExampleSpec } from "./spec.ts";
+import { CAUSES } from "./troubleshoot.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
 
 export interface WitnessGenSummary extends GenSummary {
@@ -44,7 +45,12 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   const shard = opts.shard;
   const specs = (function* () {
     // Every shard walks the same stream, so paraphrase caps and question uniqueness hold across shards.
-    for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, ctx.config.witness))) {
+    const w = ctx.config.witness;
+    const causesFor = (spec: ExampleSpec): string[] => {
+      const c = causeContext(spec, w);
+      return CAUSES.filter((k) => k.applies(c)).map((k) => k.name);
+    };
+    for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, w), causesFor)) {
       if (entry.index % shard.total === shard.index) yield entry;
     }
   })();
@@ -75,8 +81,10 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   await runPool(
     stream,
     async (entry): Promise<Tally> => {
-      const rendered = renderExample(entry.spec, ctx.config.witness, setup.catalog);
-      const proof = await proveExample(rendered, env);
+      const drafted = renderExample(entry.spec, ctx.config.witness, setup.catalog);
+      const proof = await proveExample(drafted, env);
+      // A troubleshoot question quotes the error its broken script really printed.
+      const rendered = proof.ok && proof.broken ? { ...drafted, question: drafted.question.replace(ERROR_MARK, () => proof.broken!.error) } : drafted;
       toolCpu += proof.cpuSeconds;
       if (ctx.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return undefined;
       const record: JournalRecord = proof.ok

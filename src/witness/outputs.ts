@@ -56,13 +56,21 @@ export function writeWitnessOutputs(
       index: r.index,
       split,
       spec: r.spec,
-      template: { index: r.spec.question, text: opts.config.witness.questions[r.spec.question] },
+      family: r.spec.family ?? "attest",
+      template: {
+        index: r.spec.question,
+        text:
+          r.spec.family === "troubleshoot"
+            ? opts.config.witness.families.troubleshoot.questions[r.spec.question]
+            : opts.config.witness.questions[r.spec.question],
+      },
+      ...(r.proof.broken ? { broken: r.proof.broken } : {}),
       answer_sha256: sha256(r.rendered.answer),
       script_sha256: scriptSha,
       witness_version: opts.tools.witness,
       generator: GENERATOR_VERSION,
       timings: { run_ms: r.proof.runMs, mutations_ms: r.proof.mutationsMs },
-      mutations: r.proof.mutations.map((m) => ({ rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message })),
+      mutations: r.proof.mutations.map((m) => ({ rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message, from: m.from })),
     });
   }
   const files = {

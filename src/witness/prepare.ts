@@ -103,6 +103,10 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       paraphrases: cfg.paraphrases_per_answer,
       chainShare: cfg.chain_share,
       chainSteps: cfg.chain_steps,
+      families: [
+        { name: "attest", weight: cfg.families.attest.weight, questions: cfg.questions.length },
+        { name: "troubleshoot", weight: cfg.families.troubleshoot.weight, questions: cfg.families.troubleshoot.questions.length },
+      ],
     },
   };
 }

@@ -1,13 +1,29 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fencedBlocks } from "../dataset/chat.ts";
+import { makeOwnedTempDir } from "../proc/temp.ts";
 import { runScript, extractScript, type ScriptEnv } from "./script.ts";
 import type { Mutation, RenderedExample } from "./render.ts";
+import { maskDigests, witnessErrors } from "./troubleshoot.ts";
 
 export interface MutationProof extends Mutation {
   denied: boolean;
   ms: number;
+  /** Where the mutant's run began: the empty directory, or a checkpoint of the kept run (see `checkpoints`). */
+  from: "start" | CheckpointName;
+}
+
+/** troubleshoot: how the user's broken script really failed (the error is what the question quotes). */
+export interface BrokenProof {
+  cause: string;
+  failedAs: string;
+  failingCommand: string;
+  exitCode: number;
+  error: string;
 }
 
 export type Proof =
-  | { ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[] }
+  | { ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[]; broken?: BrokenProof }
   | { ok: false; reason: string; stderrTail: string; cpuSeconds: number };
 
 /** Applies a mutation to a script; the target must occur exactly once, or the proof is void. */
@@ -17,30 +33,220 @@ export function applyMutation(script: string, m: Mutation): string | undefined {
   return script.slice(0, first) + m.replace + script.slice(first + m.find.length);
 }
 
+export type CheckpointName = "keys" | "keyids";
+
+/**
+ * A point between two `sh` blocks where a mutant may start instead of the empty directory. The text before
+ * `offset` (the prefix) is identical in the script and in every mutant whose edit lies after it, so a mutant
+ * run is: the prefix's state, then the mutant's own remaining commands. The state is rebuilt from the kept
+ * run's final directory, which is only sound when the text proves what the prefix left and what the suffix
+ * changed; `checkpoints` admits a point only when the text passes those checks.
+ */
+export interface Checkpoint {
+  name: CheckpointName;
+  offset: number;
+  /** Rebuilds, in `dir` (a copy of the kept run's final `work/`), the working directory the prefix left. */
+  rewind: (work: string) => void;
+  /** Shell state the prefix left that a child process can see: its top-level literal exports. */
+  preamble: string;
+}
+
+const KEYS_LINE = /^(mkdir -p keys att reports|openssl genpkey [-\w :.=]+ -out keys\/[\w.-]+|openssl pkey -in keys\/[\w.-]+ -pubout -out keys\/[\w.-]+)$/;
+const READS_KEY = /(?:-k|-in|-r) (?:\.\.\/)*keys\/[\w.-]+/g;
+const ASSIGN_FROM_FILE = /^(\w+)=\$\(openssl (?:dgst -sha256 -r keys\/[\w.-]+\.pub \| cut -d' ' -f1|base64 -A -in (?:keys|rego)\/[\w.-]+)\)$/;
+const POLICY_LINE =
+  /^(mkdir -p rego|witness policy check policy\.json|witness sign -k keys\/policy\.key -f policy\.json -o policy\.signed\.json|witness verify [-\w ./]+)$/;
+const HEREDOC = /^cat > (rego\/[\w.-]+\.rego|policy\.json) <<('EOF'|EOF)$/;
+const LITERAL_EXPORT = /^export [A-Za-z_]\w*=(?:'[^'\n]*'|[\w.:/@+-]*)$/;
+const SHELL_STATE = /^(cd|set|umask|trap|alias|unset|exec|readonly|\.|source|eval)\b/;
+
+/**
+ * The checkpoints of a script (in order), from its `sh` blocks:
+ * - `keys`: after the first block when it only makes directories and keys. It sets no variables and the rest
+ *   only reads `keys/` (`-k`, `-in`), so the prefix's state is the final `keys/` with empty `att/` and `reports/`.
+ * - `keyids`: before the block that computes key IDs, after the last `witness run`, when from there on the
+ *   script only computes variables from files, writes `rego/`, `policy.json`, `policy.signed.json` and runs
+ *   `witness policy check|sign|verify` (none writes elsewhere), and the prefix never touches those paths: the
+ *   prefix's state is the final directory without them, plus the prefix's literal exports.
+ */
+export function checkpoints(markdown: string): Checkpoint[] {
+  const blocks = fencedBlocks(markdown)
+    .filter((f) => f.lang === "sh")
+    .map((f) => f.body);
+  const script = extractScript(markdown);
+  if (blocks.join("\n") + "\n" !== script) return [];
+  const offsets = blocks.map((_, i) => blocks.slice(0, i).reduce((n, b) => n + b.length + 1, 0));
+  const out: Checkpoint[] = [];
+  const first = blocks[0]?.split("\n") ?? [];
+  const afterKeys = script.slice(offsets[1] ?? script.length);
+  if (blocks.length > 1 && first.every((l) => KEYS_LINE.test(l)) && !afterKeys.replace(READS_KEY, "").includes("keys/")) {
+    out.push({
+      name: "keys",
+      offset: offsets[1]!,
+      preamble: "",
+      rewind: (work) => {
+        for (const e of readdirSync(work)) if (e !== "keys") rmSync(join(work, e), { recursive: true, force: true });
+        mkdirSync(join(work, "att"));
+        mkdirSync(join(work, "reports"));
+      },
+    });
+  }
+  const lastRun = blocks.findLastIndex((b) => /\bwitness run\b/.test(b));
+  const ids = blocks.findIndex((b, i) => i > lastRun && /^\w+_keyid=\$\(openssl dgst/.test(b));
+  if (lastRun >= 0 && ids > lastRun) {
+    const prefix = script.slice(0, offsets[ids]);
+    const suffix = blocks.slice(ids).join("\n");
+    const exports = prefix.split("\n").filter((l) => /\bexport\b/.test(l));
+    const prefixOk =
+      !/rego\/|policy\.json|policy\.signed\.json/.test(prefix) &&
+      exports.every((l) => LITERAL_EXPORT.test(l)) &&
+      !prefix.split("\n").some((l) => SHELL_STATE.test(l));
+    if (prefixOk && suffixOnlyWritesPolicy(suffix)) {
+      out.push({
+        name: "keyids",
+        offset: offsets[ids]!,
+        preamble: exports.length ? `${exports.join("\n")}\n` : "",
+        rewind: (work) => {
+          for (const p of ["rego", "policy.json", "policy.signed.json"]) rmSync(join(work, p), { recursive: true, force: true });
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** Every line of the suffix is one the `keyids` checkpoint allows, and every variable it reads it assigned itself. */
+function suffixOnlyWritesPolicy(suffix: string): boolean {
+  const assigned = new Set<string>();
+  const lines = suffix.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const a = ASSIGN_FROM_FILE.exec(l);
+    if (a) {
+      assigned.add(a[1]!);
+      continue;
+    }
+    if (POLICY_LINE.test(l)) continue;
+    const h = HEREDOC.exec(l);
+    if (!h) return false;
+    const expands = h[2] === "EOF";
+    for (i++; i < lines.length && lines[i] !== "EOF"; i++) {
+      if (!expands) continue;
+      if (/`|\$\(/.test(lines[i]!)) return false;
+      for (const m of lines[i]!.matchAll(/\$\{?(\w+)/g)) if (!assigned.has(m[1]!)) return false;
+    }
+    if (i >= lines.length) return false;
+  }
+  return true;
+}
+
 /**
  * Proves an example: its script (extracted from the answer text, the same way `sekft verify` does)
  * passes, and each Rego rule's mutation makes `witness verify` fail with that rule's message.
+ *
+ * A mutant whose edit lies after a checkpoint runs only its remaining commands, in the state the identical
+ * prefix left in the kept run (see `Checkpoint`); the kept text itself always runs in full, as written.
  */
 export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
-  const script = extractScript(ex.answer);
-  const run = await runScript(script, env);
-  if (!run.ok) return { ok: false, reason: run.reason ?? "failed", stderrTail: run.stderrTail, cpuSeconds: run.cpuSeconds };
-  let cpu = run.cpuSeconds;
-  const proofs: MutationProof[] = [];
-  const started = performance.now();
-  for (const m of ex.mutations) {
-    const mutated = applyMutation(script, m);
-    if (!mutated)
-      return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
-    const t = performance.now();
-    const r = await runScript(mutated, { ...env, phrases: [m.message] });
-    cpu += r.cpuSeconds;
-    if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
-    if (r.ok || !r.found.includes(m.message)) {
-      const what = r.ok ? "still passed" : `failed for another reason (${r.reason})`;
-      return { ok: false, reason: `vacuous-rule: rule ${m.rule}: the mutated run ${what}, not with "${m.message}"`, stderrTail: r.stderrTail, cpuSeconds: cpu };
-    }
-    proofs.push({ ...m, denied: true, ms: Math.round(performance.now() - t) });
+  let broken: BrokenProof | undefined;
+  let brokenCpu = 0;
+  if (ex.broken) {
+    const b = await proveBroken(ex.broken, env);
+    if (!b.ok) return b;
+    broken = b.broken;
+    brokenCpu = b.cpuSeconds;
   }
-  return { ok: true, runMs: Math.round(run.durationMs), mutationsMs: Math.round(performance.now() - started), cpuSeconds: cpu, mutations: proofs };
+  const proof = await proveAnswer(ex, env);
+  proof.cpuSeconds += brokenCpu;
+  return proof.ok && broken ? { ...proof, broken } : proof;
+}
+
+/**
+ * Runs a troubleshoot question's broken script: it must fail in a `witness` command, the way its cause says
+ * (`classify` of what witness printed). The error it quotes is the last error witness logged in that run.
+ */
+async function proveBroken(
+  b: NonNullable<RenderedExample["broken"]>,
+  env: ScriptEnv,
+): Promise<{ ok: true; broken: BrokenProof; cpuSeconds: number } | { ok: false; reason: string; stderrTail: string; cpuSeconds: number }> {
+  if (!b.script) return { ok: false, reason: `cause-target: ${b.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
+  const r = await runScript(b.script, { ...env, trace: true });
+  if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: r.cpuSeconds };
+  const failedAs = r.reason?.split(":")[0] ?? "";
+  const command = r.failingCommand ?? "";
+  if (r.ok || r.exitCode <= 0 || failedAs !== b.expect || !/^witness /.test(command) || !r.message) {
+    const what = r.ok ? "passed" : `failed as ${failedAs} in \`${command.slice(0, 80)}\``;
+    return {
+      ok: false,
+      reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`,
+      stderrTail: r.stderrTail,
+      cpuSeconds: r.cpuSeconds,
+    };
+  }
+  return {
+    ok: true,
+    cpuSeconds: r.cpuSeconds,
+    broken: { cause: b.cause, failedAs, failingCommand: command, exitCode: r.exitCode, error: maskDigests(quoted(r.stderrTail, r.message)) },
+  };
+}
+
+/** What the question quotes: every error witness logged at the end of the run, else the last error line. */
+function quoted(stderrTail: string, last: string): string {
+  const errors = witnessErrors(stderrTail);
+  return (errors.length ? errors.join("\n") : last).slice(0, 1200);
+}
+
+async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
+  const script = extractScript(ex.answer);
+  const points = env.runner ? [] : checkpoints(ex.answer);
+  const run = await runScript(script, { ...env, keepDir: points.length > 0 });
+  const runDir = run.dir;
+  const states = new Map<CheckpointName, string>();
+  try {
+    if (!run.ok) return { ok: false, reason: run.reason ?? "failed", stderrTail: run.stderrTail, cpuSeconds: run.cpuSeconds };
+    // The rebuilt states assume the prefix left a private HOME empty; a run that wrote there starts mutants afresh.
+    // (A HOME given by the caller is outside the run's state, shared by every run as before.)
+    const home = runDir ? join(runDir, "home") : "";
+    const usable = runDir && (!existsSync(home) || readdirSync(home).length === 0) ? points : [];
+    let cpu = run.cpuSeconds;
+    const proofs: MutationProof[] = [];
+    const started = performance.now();
+    for (const m of ex.mutations) {
+      const mutated = applyMutation(script, m);
+      if (!mutated)
+        return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
+      const at = script.indexOf(m.find);
+      const point = usable.findLast((p) => p.offset <= at);
+      let state: string | undefined;
+      if (point && runDir) {
+        state = states.get(point.name);
+        if (!state) {
+          state = makeOwnedTempDir("sekft-cp");
+          cpSync(join(runDir, "work"), join(state, "work"), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+          mkdirSync(join(state, "home"));
+          point.rewind(join(state, "work"));
+          states.set(point.name, state);
+        }
+      }
+      const t = performance.now();
+      const text = point && state ? point.preamble + mutated.slice(point.offset) : mutated;
+      const r = await runScript(text, { ...env, phrases: [m.message], ...(state ? { startFrom: state } : {}) });
+      cpu += r.cpuSeconds;
+      if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
+      if (r.ok || !r.found.includes(m.message)) {
+        const what = r.ok ? "still passed" : `failed for another reason (${r.reason})`;
+        return {
+          ok: false,
+          reason: `vacuous-rule: rule ${m.rule}: the mutated run ${what}, not with "${m.message}"`,
+          stderrTail: r.stderrTail,
+          cpuSeconds: cpu,
+        };
+      }
+      proofs.push({ ...m, denied: true, ms: Math.round(performance.now() - t), from: point && state ? point.name : "start" });
+    }
+    return { ok: true, runMs: Math.round(run.durationMs), mutationsMs: Math.round(performance.now() - started), cpuSeconds: cpu, mutations: proofs };
+  } finally {
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+    for (const s of states.values()) rmSync(s, { recursive: true, force: true });
+  }
 }

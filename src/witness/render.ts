@@ -1,7 +1,9 @@
 import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
+import { extractScript } from "./script.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
+import { breakScript, causeOf, type CauseContext } from "./troubleshoot.ts";
 
 /** A script edit that must make `witness verify` deny with `message`. */
 export interface Mutation {
@@ -17,7 +19,12 @@ export interface RenderedExample {
   question: string;
   answer: string;
   mutations: Mutation[];
+  /** troubleshoot: the user's broken script, which must fail the way `expect` names (`classify`). */
+  broken?: { cause: string; expect: string; script: string };
 }
+
+/** Where a troubleshoot question quotes the error, until the broken script's real run supplies it. */
+export const ERROR_MARK = "\u0000error\u0000";
 
 const KEYGEN: Record<KeyType, string> = {
   ed25519: "-algorithm ed25519",
@@ -46,7 +53,7 @@ function heredoc(path: string, content: string, expand = false): string[] {
 }
 
 /** Everything an example's text is made of, looked up once from its spec. */
-function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
+export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const cmd = cfg.commands.find((c) => c.name === spec.command)!;
   const project = cfg.projects.find((p) => p.name === cmd.project)!;
   const attestors = spec.attestors.map((n) => cfg.attestors.find((a) => (a.id ?? a.name) === n)!);
@@ -282,5 +289,38 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     explain: r.mutation.explain,
     message: fill(r.message, vars),
   }));
-  return { system: cfg.system_prompt, question, answer: blocks.join("\n\n") + "\n", mutations };
+  const answer = blocks.join("\n\n") + "\n";
+  if (spec.family !== "troubleshoot" || !spec.cause) return { system: cfg.system_prompt, question, answer, mutations };
+  const cause = causeOf(spec.cause);
+  const c = causeContext(spec, cfg);
+  const broken = breakScript(extractScript(answer), cause, c) ?? "";
+  const template = cfg.families.troubleshoot.questions[spec.question % cfg.families.troubleshoot.questions.length]!;
+  const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
+  const troubleQuestion = asked.replace("{script}", () => broken);
+  const fixed =
+    `**What is wrong.** ${cause.explain(c)}\n\n` +
+    "**The corrected script.** Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.\n\n" +
+    answer.replace(/^This runs as written in an empty directory/, "It runs in an empty directory");
+  return {
+    system: cfg.system_prompt,
+    question: troubleQuestion,
+    answer: fixed,
+    mutations,
+    broken: { cause: cause.name, expect: cause.expect, script: broken },
+  };
+}
+
+/** What a troubleshoot cause needs to know about a spec's correct script. */
+export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContext {
+  const { cmd, attestorNames, rules, vars } = resolveExample(spec, cfg);
+  return {
+    step: spec.step,
+    chain: spec.chain,
+    keyVar: shellVar(spec.step),
+    attestorNames,
+    artifact: cmd.artifact,
+    source: vars.source!,
+    rules,
+    vars: { ...vars, expires: cfg.policy_expires },
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { plainRunner, type ScriptRunner } from "../proc/isolate.ts";
@@ -63,6 +63,8 @@ export interface ScriptOutcome {
   failingCommand?: string;
   /** The last error witness logged (or the last stderr line), when the script failed. */
   message?: string;
+  /** With `keepDir`: the run directory (`work/`, `home/`, `script.sh`), left for the caller to remove. */
+  dir?: string;
 }
 
 export interface ScriptEnv {
@@ -79,6 +81,10 @@ export interface ScriptEnv {
   trace?: boolean;
   /** Where the script runs; default: a plain host process. */
   runner?: ScriptRunner;
+  /** A run directory (its `work` and `home`) whose contents the script starts from instead of empty ones. */
+  startFrom?: string;
+  /** Keep the run directory after the run (the caller removes `ScriptOutcome.dir`). */
+  keepDir?: boolean;
 }
 
 /** The PATH a script sees: the witness directory first. */
@@ -118,10 +124,16 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
     return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
   const dir = makeOwnedTempDir("sekft-ex");
   const work = join(dir, "work");
+  let kept = false;
   try {
     writeFileSync(join(dir, "script.sh"), script);
     mkdirSync(work);
     if (env.home === undefined) mkdirSync(join(dir, "home"));
+    if (env.startFrom) {
+      const copy = { recursive: true, preserveTimestamps: true, verbatimSymlinks: true } as const;
+      cpSync(join(env.startFrom, "work"), work, copy);
+      if (env.home === undefined) cpSync(join(env.startFrom, "home"), join(dir, "home"), copy);
+    }
     const runner = env.runner ?? plainRunner;
     const r = await runner({
       dir,
@@ -136,7 +148,8 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
     const { commands, rest: stderr } = env.trace ? splitTrace(r.stderr) : { commands: [], rest: r.stderr };
     const tail = lastLines(stderr, 15);
     const found = (env.phrases ?? []).filter((p) => stderr.includes(p));
-    const base = { exitCode: r.exitCode, stderrTail: tail, durationMs: r.durationMs, cpuSeconds: r.cpuSeconds, found };
+    kept = Boolean(env.keepDir);
+    const base = { exitCode: r.exitCode, stderrTail: tail, durationMs: r.durationMs, cpuSeconds: r.cpuSeconds, found, ...(kept ? { dir } : {}) };
     const why = env.trace ? { failingCommand: commands.at(-1)?.slice(0, 400), message: lastError(stderr) } : {};
     if (r.timedOut) return { ...base, ...why, ok: false, reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
     if (r.aborted) return { ...base, ok: false, reason: "interrupted" };
@@ -144,7 +157,7 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
     if (!/Verification succeeded/.test(stderr)) return { ...base, ...why, ok: false, reason: "no-success: witness verify did not report success" };
     return { ...base, ok: true };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -14,10 +14,22 @@ export interface ExampleSpec {
   question: number;
   /** A second step that packs the first one's artifact, linked by artifactsFrom; null for one step. */
   chain: string | null;
+  /** The kind of question (`witness.families`); absent: `attest`. */
+  family?: FamilyName;
+  /** troubleshoot: the cause the user's broken script has (`troubleshoot.ts`). */
+  cause?: string;
+}
+
+export const FAMILIES = ["attest", "troubleshoot"] as const;
+export type FamilyName = (typeof FAMILIES)[number];
+
+/** An example's family. */
+export function familyOf(spec: ExampleSpec): FamilyName {
+  return spec.family ?? "attest";
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/5";
+export const GENERATOR_VERSION = "witness-gen/6";
 
 /** An example's id: its canonical spec and the generator version. */
 export function specId(spec: ExampleSpec): string {
@@ -45,6 +57,8 @@ export interface Dimensions {
   paraphrases: number;
   chainShare: number;
   chainSteps: string[];
+  /** Families and weights; absent: every example is `attest`. */
+  families?: { name: FamilyName; weight: number; questions: number }[];
 }
 
 /** Which rules an example may carry, given its attestors and command. */
@@ -78,7 +92,20 @@ export function* sampleSpecs(
   dims: Dimensions,
   seed: number,
   questionOf?: (spec: ExampleSpec) => string,
+  causesFor?: (spec: ExampleSpec) => string[],
 ): Generator<{ index: number; spec: ExampleSpec; id: string }> {
+  const families = (dims.families ?? [{ name: "attest", weight: 1, questions: dims.questions.length }]).filter(
+    (f) => f.weight > 0 && (f.name === "attest" || (f.name === "troubleshoot" && causesFor && f.questions > 0)),
+  );
+  const made = new Map<FamilyName, number>();
+  const totalWeight = families.reduce((n, f) => n + f.weight, 0);
+  // The family furthest behind its share of what was yielded so far comes next: proportions hold at any count.
+  const nextFamily = (): FamilyName =>
+    families.reduce((best, f) => {
+      const lag = (fam: typeof f): number => (fam.weight / totalWeight) * (index + 1) - (made.get(fam.name) ?? 0);
+      return lag(f) > lag(best) ? f : best;
+    }, families[0]!).name;
+  let causeTurn = 0;
   const askedBy = new Map<string, string>();
   const rng = new Rng(`${seed}:specs`);
   const order = <T>(label: string, items: readonly T[]): T[] => new Rng(`${seed}:${label}`).shuffle(items);
@@ -140,13 +167,25 @@ export function* sampleSpecs(
     if (wantChain && [...chosen].some((c) => byName.get(c)?.name === "git")) {
       spec.chain = dims.chainSteps.find((s) => s !== spec.step) ?? null;
     }
+    const family = families.length ? nextFamily() : "attest";
+    let causes: string[] = [];
+    if (family === "troubleshoot" && causesFor) {
+      causes = causesFor(spec);
+      if (!causes.length) {
+        misses += 1;
+        continue;
+      }
+      spec.family = family;
+      spec.cause = causes[causeTurn % causes.length]!;
+      spec.question = (made.get(family) ?? 0) % families.find((f) => f.name === family)!.questions;
+    }
     // A question that names the Rego rules only fits an answer that has some.
-    if (ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
+    if (family === "attest" && ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
       spec.question = questions.find((q) => !dims.questions[q]!.includes("{rules}")) ?? spec.question;
     }
     const group = answerGroup(spec);
     // One question text must not stand for two different answers: try the other templates, else skip.
-    if (questionOf && !pickQuestion(spec, group, questions, dims, questionOf, askedBy)) {
+    if (family === "attest" && questionOf && !pickQuestion(spec, group, questions, dims, questionOf, askedBy)) {
       misses += 1;
       continue;
     }
@@ -159,7 +198,9 @@ export function* sampleSpecs(
     misses = 0;
     seen.add(id);
     groups.set(group, used + 1);
-    if (questionOf) askedBy.set(questionOf(spec), group);
+    if (family === "attest" && questionOf) askedBy.set(questionOf(spec), group);
+    made.set(family, (made.get(family) ?? 0) + 1);
+    if (family === "troubleshoot") causeTurn += 1;
     yield { index: index++, spec, id };
   }
 }

@@ -84,7 +84,16 @@ class HashSet64 {
   }
 }
 
-type MetaSpec = { step: string; command: string; attestors: string[]; rules: string[]; keys: Record<string, string>; question: number };
+type MetaSpec = {
+  step: string;
+  command: string;
+  attestors: string[];
+  rules: string[];
+  keys: Record<string, string>;
+  question: number;
+  family?: string;
+  cause?: string;
+};
 
 /** Dimension counts from `meta.jsonl` beside the file (its records of this split), streamed; undefined without one. */
 export async function metaDimensions(file: string): Promise<{ count: number; dimensions: DatasetStats["dimensions"] } | undefined> {
@@ -105,7 +114,9 @@ export async function metaDimensions(file: string): Promise<{ count: number; dim
     for (const x of s.attestors) bump(dimensions, "attestor", x);
     for (const x of s.rules) bump(dimensions, "rego", x);
     for (const [role, k] of Object.entries(s.keys)) bump(dimensions, `key_type.${role}`, k);
-    bump(dimensions, "question_template", String(s.question));
+    bump(dimensions, "family", s.family ?? "attest");
+    if (s.cause) bump(dimensions, "troubleshoot_cause", s.cause);
+    bump(dimensions, "question_template", s.family && s.family !== "attest" ? `${s.family}:${s.question}` : String(s.question));
     bump(dimensions, "attestor_count", String(s.attestors.length));
   }
   return { count, dimensions };

@@ -1,0 +1,76 @@
+import { expect, test } from "bun:test";
+import { loadConfig } from "../../src/config/load.ts";
+import { applyMutation, checkpoints } from "../../src/witness/prove.ts";
+import { causeContext, renderExample } from "../../src/witness/render.ts";
+import { extractScript } from "../../src/witness/script.ts";
+import { familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { CAUSES, maskDigests } from "../../src/witness/troubleshoot.ts";
+import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
+
+const cfg = loadConfig(undefined).witness;
+const families = [
+  { name: "attest" as const, weight: cfg.families.attest.weight, questions: cfg.questions.length },
+  { name: "troubleshoot" as const, weight: cfg.families.troubleshoot.weight, questions: cfg.families.troubleshoot.questions.length },
+];
+const causesFor = (s: ExampleSpec): string[] => CAUSES.filter((k) => k.applies(causeContext(s, cfg))).map((k) => k.name);
+
+function take(n: number): ExampleSpec[] {
+  const out: ExampleSpec[] = [];
+  for (const { spec } of sampleSpecs({ ...dimsOf(cfg), families }, 7, undefined, causesFor)) {
+    out.push(spec);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+test("families come in proportion to their weights, and troubleshoot covers every cause", () => {
+  const specs = take(300);
+  const share = specs.filter((s) => familyOf(s) === "troubleshoot").length / specs.length;
+  const want = cfg.families.troubleshoot.weight / (cfg.families.troubleshoot.weight + cfg.families.attest.weight);
+  expect(Math.abs(share - want)).toBeLessThan(0.01);
+  expect(new Set(specs.map((s) => s.cause).filter(Boolean))).toEqual(new Set(CAUSES.map((c) => c.name)));
+  expect(CAUSES.length).toBeGreaterThanOrEqual(10);
+});
+
+test("every troubleshoot question shows its broken script, which differs from the answer's by its cause's edit", () => {
+  for (const spec of take(200).filter((s) => familyOf(s) === "troubleshoot")) {
+    const r = renderExample(spec, cfg, fixtureCatalog());
+    expect(r.broken?.script).toBeTruthy();
+    expect(r.question).toContain(r.broken!.script);
+    expect(r.broken!.script).not.toBe(extractScript(r.answer));
+    expect(r.answer).toStartWith("**What is wrong.**");
+  }
+});
+
+test("digests and key IDs in a quoted error are masked", () => {
+  expect(maskDigests(`keyids:   ${"ab12".repeat(16)}: verification failed`)).toBe("keyids:   <digest>: verification failed");
+});
+
+test("checkpoints: after keygen, and before the key IDs once the last witness run is done", () => {
+  let both = 0;
+  for (const spec of take(120)) {
+    const r = renderExample(spec, cfg, fixtureCatalog());
+    const script = extractScript(r.answer);
+    const points = checkpoints(r.answer);
+    expect(points.map((p) => p.name)[0]).toBe("keys");
+    for (const p of points) expect(script.slice(p.offset - 1, p.offset)).toBe("\n");
+    if (points.length === 2) both += 1;
+    // A mutant shares the text before its checkpoint with the kept script.
+    for (const m of r.mutations) {
+      const mutated = applyMutation(script, m)!;
+      const p = points.findLast((q) => q.offset <= script.indexOf(m.find));
+      if (p) expect(mutated.slice(0, p.offset)).toBe(script.slice(0, p.offset));
+    }
+  }
+  expect(both).toBeGreaterThan(60);
+});
+
+test("no checkpoint when the rest of the script writes keys/ or the prefix changes shell state", () => {
+  const base = "```sh\nmkdir -p keys att reports\nopenssl genpkey -algorithm ed25519 -out keys/a.key\n```\n\n```sh\n";
+  expect(checkpoints(`${base}echo x > keys/a.key\nwitness verify -p p\n\`\`\`\n`).map((p) => p.name)).toEqual([]);
+  expect(checkpoints(`${base}witness verify -p p -k keys/a.key\n\`\`\`\n`).map((p) => p.name)).toEqual(["keys"]);
+  const run = "```sh\ncd /tmp\n(cd repo/ws && witness run -s b -k ../../keys/a.key -o x -- true)\n```\n\n";
+  const ids = "```sh\nb_keyid=$(openssl dgst -sha256 -r keys/a.pub | cut -d' ' -f1)\nwitness verify -p p\n```\n";
+  expect(checkpoints(`${base}true\n\`\`\`\n\n${run}${ids}`).map((p) => p.name)).toEqual(["keys"]);
+  expect(checkpoints(`${base}true\n\`\`\`\n\n${run.replace("cd /tmp\n", "")}${ids}`).map((p) => p.name)).toEqual(["keys", "keyids"]);
+});
