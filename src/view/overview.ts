@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import type { Config } from "../config/schema.ts";
-import { readJsonl, streamJsonl } from "../dataset/jsonl.ts";
+import { readJsonl } from "../dataset/jsonl.ts";
 import { type Manifest, readManifest } from "../dataset/manifest.ts";
 import { SIGNATURE_FILE } from "../dataset/sign.ts";
 import type { Trajectory } from "../rollout/record.ts";
@@ -9,7 +9,7 @@ import { rolloutStats } from "../rollout/stats.ts";
 import { bundleStats } from "../shell/stats.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { detectTracks } from "../tracks.ts";
-import { datasetStats, metaDimensions } from "../witness/stats.ts";
+import { datasetStats, metaRecords, tallyMeta } from "../witness/stats.ts";
 import { indexLines } from "./lines.ts";
 
 type Counts = Record<string, number>;
@@ -71,6 +71,24 @@ async function witnessOverview(root: string, dir: string): Promise<TrackOverview
   const headline: Counts = {};
   const dimensions: Record<string, Counts> = {};
   const splits: Counts = {};
+  // One pass over meta.jsonl: the dimensions of each split and the attestor × command grid together.
+  const cells: Grid["cells"] = {};
+  const rows = new Set<string>();
+  const cols = new Set<string>();
+  const bySplit: Record<string, { count: number; dimensions: Record<string, Counts> }> = {};
+  const metaFile = join(dir, "meta.jsonl");
+  if (existsSync(metaFile)) {
+    for await (const { split, spec } of metaRecords(metaFile, 0)) {
+      const into = (bySplit[split ?? ""] ??= { count: 0, dimensions: {} });
+      into.count += 1;
+      tallyMeta(spec, into.dimensions);
+      cols.add(spec.command);
+      for (const a of spec.attestors) {
+        rows.add(a);
+        bump((cells[`${a}\t${spec.command}`] ??= {}), "n");
+      }
+    }
+  }
   for (const split of ["train", "valid"]) {
     const file = join(dir, `${split}.jsonl`);
     const n = linesOf(file);
@@ -78,24 +96,9 @@ async function witnessOverview(root: string, dir: string): Promise<TrackOverview
     if (!n) continue;
     headline[`${split}.examples`] = n;
     // The metadata path is `stats`' own when meta.jsonl covers the split; otherwise stats reads the text.
-    const meta = await metaDimensions(file);
+    const meta = bySplit[split];
     const dims = meta?.count === n ? meta.dimensions : (await datasetStats(file)).dimensions;
     for (const [dim, counts] of Object.entries(dims)) for (const [v, c] of Object.entries(counts)) bump((dimensions[dim] ??= {}), v, c);
-  }
-  const cells: Grid["cells"] = {};
-  const rows = new Set<string>();
-  const cols = new Set<string>();
-  const metaFile = join(dir, "meta.jsonl");
-  if (existsSync(metaFile)) {
-    for await (const r of streamJsonl<{ spec?: { attestors?: string[]; command?: string } }>(metaFile)) {
-      const spec = r.value?.spec;
-      if (!spec?.command || !Array.isArray(spec.attestors)) continue;
-      cols.add(spec.command);
-      for (const a of spec.attestors) {
-        rows.add(a);
-        bump((cells[`${a}\t${spec.command}`] ??= {}), "n");
-      }
-    }
   }
   const grid: Grid = { title: "attestor × command", rowLabel: "attestor", colLabel: "command", rows: [...rows].sort(), cols: [...cols].sort(), cells };
   return { ...common(root, dir, "witness"), headline, dimensions, grids: [grid], splits, rejects: rejectsByReason(join(dir, "rejects.jsonl")) };

@@ -84,7 +84,7 @@ class HashSet64 {
   }
 }
 
-type MetaSpec = {
+export type MetaSpec = {
   step: string;
   command: string;
   attestors: string[];
@@ -102,24 +102,35 @@ export async function metaDimensions(file: string): Promise<{ count: number; dim
   const split = basename(file, ".jsonl");
   const dimensions: DatasetStats["dimensions"] = {};
   let count = 0;
-  for await (const r of streamJsonl<{ split?: string; spec?: unknown }>(metaFile)) {
+  for await (const { split: s, spec } of metaRecords(metaFile)) {
+    if (s !== split) continue;
+    count += 1;
+    tallyMeta(spec, dimensions);
+  }
+  return { count, dimensions };
+}
+
+/** Every record of a meta.jsonl, checked: a record without a usable spec is an InputError naming the line. */
+export async function* metaRecords(metaFile: string, gcEvery?: number): AsyncGenerator<{ split: string | undefined; spec: MetaSpec }> {
+  for await (const r of streamJsonl<{ split?: string; spec?: unknown }>(metaFile, undefined, gcEvery)) {
     const spec = (r.value as { spec?: unknown } | null)?.spec as Record<string, unknown> | null | undefined;
     const ok = spec && typeof spec === "object" && Array.isArray(spec.attestors) && Array.isArray(spec.rules) && spec.keys && typeof spec.keys === "object";
     if (!ok) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
-    if (r.value.split !== split) continue;
-    const s = spec as unknown as MetaSpec;
-    count += 1;
-    bump(dimensions, "step", s.step);
-    bump(dimensions, "command", s.command);
-    for (const x of s.attestors) bump(dimensions, "attestor", x);
-    for (const x of s.rules) bump(dimensions, "rego", x);
-    for (const [role, k] of Object.entries(s.keys)) bump(dimensions, `key_type.${role}`, k);
-    bump(dimensions, "family", s.family ?? "attest");
-    if (s.cause) bump(dimensions, "troubleshoot_cause", s.cause);
-    bump(dimensions, "question_template", s.family && s.family !== "attest" ? `${s.family}:${s.question}` : String(s.question));
-    bump(dimensions, "attestor_count", String(s.attestors.length));
+    yield { split: r.value.split, spec: spec as unknown as MetaSpec };
   }
-  return { count, dimensions };
+}
+
+/** Adds one example's dimension values (from its meta spec) to the counts. */
+export function tallyMeta(s: MetaSpec, dimensions: DatasetStats["dimensions"]): void {
+  bump(dimensions, "step", s.step);
+  bump(dimensions, "command", s.command);
+  for (const x of s.attestors) bump(dimensions, "attestor", x);
+  for (const x of s.rules) bump(dimensions, "rego", x);
+  for (const [role, k] of Object.entries(s.keys)) bump(dimensions, `key_type.${role}`, k);
+  bump(dimensions, "family", s.family ?? "attest");
+  if (s.cause) bump(dimensions, "troubleshoot_cause", s.cause);
+  bump(dimensions, "question_template", s.family && s.family !== "attest" ? `${s.family}:${s.question}` : String(s.question));
+  bump(dimensions, "attestor_count", String(s.attestors.length));
 }
 
 /** Counts per dimension value, distinct answers, duplicate questions and answer lengths; reads the file as a stream. */
