@@ -13,7 +13,7 @@ export interface BundleStats {
 
 /** Counts of a bundle directory per taxonomy axis; every bundle is read and validated first. */
 export function bundleStats(dir: string): BundleStats {
-  const bundles = bundleFiles(dir).map(readBundle);
+  const bundles = bundleFiles(dir).map((f) => readBundle(f));
   const dimensions: BundleStats["dimensions"] = {};
   const bump = (dim: string, value: string): void => {
     dimensions[dim] ??= {};

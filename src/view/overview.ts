@@ -107,7 +107,7 @@ async function witnessOverview(root: string, dir: string): Promise<TrackOverview
 function shellOverview(root: string, dir: string, config: Config): TrackOverview {
   const stats = bundleStats(dir);
   const cells: Grid["cells"] = {};
-  for (const b of bundleFiles(dir).map(readBundle)) bump((cells[`${b.cell.task}\t${b.cell.provider}`] ??= {}), "n");
+  for (const b of bundleFiles(dir).map((f) => readBundle(f))) bump((cells[`${b.cell.task}\t${b.cell.provider}`] ??= {}), "n");
   const grid: Grid = {
     title: "task × provider",
     rowLabel: "task",

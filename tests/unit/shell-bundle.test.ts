@@ -1,7 +1,11 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { parseTerminal, wrapperScript } from "../../src/sandbox/session.ts";
-import { bundleId, parseScenario } from "../../src/shell/bundle.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUNDLE_SCHEMA_VERSION, bundleId, parseScenario } from "../../src/shell/bundle.ts";
+import { bundleStats } from "../../src/shell/stats.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 import { planCells } from "../../src/shell/plan.ts";
 
@@ -73,4 +77,25 @@ test("planned cells keep terminals balanced and cover every task and provider", 
 test("a config below the terminal share is refused, naming the key", () => {
   const difficulties = { single: { weight: 1, terminal: "exit" }, empty_queue: { weight: 0.01, terminal: "exit" }, blocked: { weight: 1, terminal: "panic" } };
   expect(() => loadConfig(undefined, { shell: { difficulties } })).toThrow(/shell\.difficulties: empty_queue cells are/);
+});
+
+test("stats of a bundle directory read every bundle (regression: map(readBundle) passed the index as the size cap)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sekft-bstats-"));
+  for (const [i, difficulty] of ["single", "blocked"].entries()) {
+    const c = { ...cell, difficulty };
+    const scenario = composeBuiltin(c, i);
+    const bundle = {
+      schema: BUNDLE_SCHEMA_VERSION,
+      id: bundleId(c, scenario),
+      cell: c,
+      author: { kind: "builtin", version: "builtin/1", seed: i },
+      image: { tag: "sekft-sandbox:latest", id: "sha256:x" },
+      ...scenario,
+      gate: { passed: true, repeats: 2, flaky: false, timings_ms: { untouched: 1, reference: [1, 1], mutant: 1, total: 3 }, mutant: "" },
+    };
+    writeFileSync(join(dir, `${bundle.id}.json`), JSON.stringify(bundle));
+  }
+  const stats = bundleStats(dir);
+  expect(stats.bundles).toBe(2);
+  expect(stats.dimensions.difficulty).toEqual({ single: 1, blocked: 1 });
 });
