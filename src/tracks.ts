@@ -103,9 +103,10 @@ export function detectTracks(target: string): { track: string; target: string }[
   }
   const own = readManifest(target);
   if (own) return [{ track: own.track, target }];
-  const found = Object.keys(TRACKS)
-    .filter((name) => existsSync(join(target, name)) && readManifest(join(target, name)))
-    .map((name) => ({ track: readManifest(join(target, name))!.track, target: join(target, name) }));
+  const found = Object.keys(TRACKS).flatMap((name) => {
+    const manifest = existsSync(join(target, name)) ? readManifest(join(target, name)) : undefined;
+    return manifest ? [{ track: manifest.track, target: join(target, name) }] : [];
+  });
   if (found.length) return found;
   const hasBundles = [join(target, "shell", "bundles"), join(target, "bundles"), target].some(
     (d) => existsSync(d) && statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith(".json") && f !== "manifest.json"),

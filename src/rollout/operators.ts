@@ -1,4 +1,5 @@
 import type { RunContext } from "../context.ts";
+import { fencedBlocks } from "../dataset/chat.ts";
 import { ChatClient, type ChatMessage } from "../llm/chat.ts";
 import { addUsage, type TokenLedger, type TokenUsage, zeroUsage } from "../llm/ledger.ts";
 import type { Limiter } from "../llm/limiter.ts";
@@ -122,8 +123,8 @@ export const perturbOperator: Operator = {
  * one, else the whole reply; trimmed, with a leading `$ ` prompt removed. Null when empty or oversize.
  */
 export function commandOf(reply: string, maxBytes: number): { cmd: string } | { invalid: string } {
-  const fence = /^(`{3,}|~{3,})[^\n]*\n([\s\S]*?)^\1[ \t]*$/m.exec(reply);
-  const text = (fence ? fence[2]! : reply).trim().replace(/^\$ +/, "");
+  const first = fencedBlocks(reply)[0];
+  const text = (first ? first.body : reply).trim().replace(/^\$ +/, "");
   if (!text) return { invalid: "the reply holds no command" };
   if (Buffer.byteLength(text) > maxBytes) return { invalid: `the command is longer than ${maxBytes} bytes` };
   return { cmd: text };

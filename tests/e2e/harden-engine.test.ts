@@ -5,6 +5,7 @@ import Docker from "dockerode";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { labelled } from "../helpers/docker.ts";
 import { testWith } from "../helpers/deps.ts";
 
 // An engine that accepts every connection and never answers (issue 14, item 4).
@@ -125,18 +126,16 @@ describe("a silent engine", () => {
     existsSync("/var/run/docker.sock"),
     "SIGTERM during a shell gen on a live engine exits 143 after removing every container of the run",
     async () => {
-      const docker = new Docker();
-      const mine = async (pid: number) => (await docker.listContainers({ all: true, filters: { label: [`sekft.pid=${pid}`] } })).length;
       const proc = Bun.spawn([...binCommand(), "gen", "--track", "shell", "--count", "40", "--workers", "2", "--out", join(dir, "live")], {
         cwd: ROOT,
         env: cleanEnv(),
         stdout: "ignore",
         stderr: "ignore",
       });
-      while ((await mine(proc.pid)) === 0) await Bun.sleep(25);
+      while ((await labelled(proc.pid)) === 0) await Bun.sleep(25);
       proc.kill("SIGTERM");
       expect(await proc.exited).toBe(143);
-      expect(await mine(proc.pid)).toBe(0);
+      expect(await labelled(proc.pid)).toBe(0);
     },
     120_000,
   );

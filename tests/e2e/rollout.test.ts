@@ -2,16 +2,12 @@ import { beforeAll, describe, expect } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { labelled } from "../helpers/docker.ts";
 import { testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
-const docker = new Docker();
-/** sekft's containers on the engine, or only those of one process (other runs may share the engine). */
-const labelled = async (pid?: number) =>
-  (await docker.listContainers({ all: true, filters: { label: pid ? ["sekft=1", `sekft.pid=${pid}`] : ["sekft=1"] } })).length;
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-${p}-`));
 const jsonl = (f: string): any[] =>
   readFileSync(f, "utf8")

@@ -2,15 +2,13 @@ import { expect } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { labelled } from "../helpers/docker.ts";
 import { testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
-const docker = new Docker();
-const labelled = async () => (await docker.listContainers({ all: true, filters: { label: ["sekft=1"] } })).length;
 const out = () => mkdtempSync(join(tmpdir(), "sekft-shell-"));
 
 testWith(
