@@ -67,6 +67,8 @@ export const VerifySandboxSchema = z.strictObject({
   mounts: z.array(z.string().regex(/^\/[^:]*$/, "an absolute path without ':'")),
 });
 
+const OwnQuestions = z.strictObject({ weight: z.number().min(0).max(1_000), questions: z.array(z.string().min(1)).min(1) });
+
 /** A family of questions: its share of the examples and, unless it uses `witness.questions`, its own templates. */
 export const FamiliesSchema = z.strictObject({
   attest: z.strictObject({ weight: z.number().min(0).max(1_000).describe("relative share; its questions are witness.questions") }),
@@ -74,6 +76,9 @@ export const FamiliesSchema = z.strictObject({
     weight: z.number().min(0).max(1_000),
     questions: z.array(z.string().min(1)).min(1).describe("{script} (the broken script) and {error} (what witness printed) are filled in"),
   }),
+  inspect: OwnQuestions.optional(),
+  policy: OwnQuestions.optional(),
+  pipeline: OwnQuestions.optional(),
 });
 
 export const WitnessSchema = z

@@ -9,9 +9,9 @@ import type { GenOptions, GenSummary } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
-import { ERROR_MARK, causeContext, renderExample, renderQuestion } from "./render.ts";
+import { familyShapers } from "./families.ts";
+import { ERROR_MARK, renderExample, renderQuestion } from "./render.ts";
 import { sampleSpecs, type ExampleSpec } from "./spec.ts";
-import { CAUSES } from "./troubleshoot.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
 
 export interface WitnessGenSummary extends GenSummary {
@@ -46,11 +46,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   const specs = (function* () {
     // Every shard walks the same stream, so paraphrase caps and question uniqueness hold across shards.
     const w = ctx.config.witness;
-    const causesFor = (spec: ExampleSpec): string[] => {
-      const c = causeContext(spec, w);
-      return CAUSES.filter((k) => k.applies(c)).map((k) => k.name);
-    };
-    for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, w), causesFor)) {
+    for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, w), familyShapers(w))) {
       if (entry.index % shard.total === shard.index) yield entry;
     }
   })();

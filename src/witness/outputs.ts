@@ -3,6 +3,7 @@ import type { Config } from "../config/schema.ts";
 import { writeJsonlAtomic } from "../dataset/jsonl.ts";
 import { writeManifest } from "../dataset/manifest.ts";
 import { splitOf } from "../dataset/split.ts";
+import { questionTemplates } from "./families.ts";
 import type { Proof } from "./prove.ts";
 import type { RenderedExample } from "./render.ts";
 import { extractScript } from "./script.ts";
@@ -59,12 +60,10 @@ export function writeWitnessOutputs(
       family: r.spec.family ?? "attest",
       template: {
         index: r.spec.question,
-        text:
-          r.spec.family === "troubleshoot"
-            ? opts.config.witness.families.troubleshoot.questions[r.spec.question]
-            : opts.config.witness.questions[r.spec.question],
+        text: questionTemplates(r.spec, opts.config.witness)[r.spec.question],
       },
       ...(r.proof.broken ? { broken: r.proof.broken } : {}),
+      ...(r.rendered.checks ? { checks: r.rendered.checks } : {}),
       answer_sha256: sha256(r.rendered.answer),
       script_sha256: scriptSha,
       witness_version: opts.tools.witness,

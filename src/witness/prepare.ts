@@ -6,7 +6,8 @@ import { removeStaleTempDirs } from "../proc/temp.ts";
 import { loadCatalog, type Catalog } from "./catalog.ts";
 import { locateWitness, WITNESS_VERSION, which } from "./locate.ts";
 import { scriptPath } from "./script.ts";
-import type { Dimensions } from "./spec.ts";
+import { familyPlugin } from "./families.ts";
+import { FAMILIES, type Dimensions } from "./spec.ts";
 
 /** Everything a witness run needs that comes from the machine rather than the config. */
 export interface WitnessSetup {
@@ -103,10 +104,11 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       paraphrases: cfg.paraphrases_per_answer,
       chainShare: cfg.chain_share,
       chainSteps: cfg.chain_steps,
-      families: [
-        { name: "attest", weight: cfg.families.attest.weight, questions: cfg.questions.length },
-        { name: "troubleshoot", weight: cfg.families.troubleshoot.weight, questions: cfg.families.troubleshoot.questions.length },
-      ],
+      families: FAMILIES.map((name) => ({
+        name,
+        weight: cfg.families[name]?.weight ?? 0,
+        questions: name === "attest" ? cfg.questions.length : (familyPlugin(name)?.questions(cfg).length ?? 0),
+      })),
     },
   };
 }

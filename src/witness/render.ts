@@ -1,9 +1,8 @@
 import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
-import { extractScript } from "./script.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
-import { breakScript, causeOf, type CauseContext } from "./troubleshoot.ts";
+import { familyPlugin } from "./families.ts";
 
 /** A script edit that must make `witness verify` deny with `message`. */
 export interface Mutation {
@@ -21,33 +20,35 @@ export interface RenderedExample {
   mutations: Mutation[];
   /** troubleshoot: the user's broken script, which must fail the way `expect` names (`classify`). */
   broken?: { cause: string; expect: string; script: string };
+  /** What the answer's script asserts beyond the final verify (recorded in meta as `checks`); a family's own. */
+  checks?: Record<string, unknown>;
 }
 
 /** Where a troubleshoot question quotes the error, until the broken script's real run supplies it. */
 export const ERROR_MARK = "\u0000error\u0000";
 
-const KEYGEN: Record<KeyType, string> = {
+export const KEYGEN: Record<KeyType, string> = {
   ed25519: "-algorithm ed25519",
   "ecdsa-p256": "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
   "ecdsa-p384": "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
   "rsa-3072": "-algorithm RSA -pkeyopt rsa_keygen_bits:3072",
 };
-const KEYNAME: Record<KeyType, string> = { ed25519: "Ed25519", "ecdsa-p256": "ECDSA P-256", "ecdsa-p384": "ECDSA P-384", "rsa-3072": "RSA-3072" };
+export const KEYNAME: Record<KeyType, string> = { ed25519: "Ed25519", "ecdsa-p256": "ECDSA P-256", "ecdsa-p384": "ECDSA P-384", "rsa-3072": "RSA-3072" };
 
-const sh = (lines: string[]): string => `\`\`\`sh\n${lines.join("\n")}\n\`\`\``;
-const shellVar = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "_");
+export const sh = (lines: string[]): string => `\`\`\`sh\n${lines.join("\n")}\n\`\`\``;
+export const shellVar = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "_");
 const needsShell = (cmd: string): boolean => /[<>|&;$*()`"\\]/.test(cmd);
 
-function fill(text: string, vars: Record<string, string>): string {
+export function fill(text: string, vars: Record<string, string>): string {
   return text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m);
 }
 
-function listWords(items: string[]): string {
+export function listWords(items: string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
-function heredoc(path: string, content: string, expand = false): string[] {
+export function heredoc(path: string, content: string, expand = false): string[] {
   const body = content.endsWith("\n") ? content.slice(0, -1) : content;
   return [`cat > ${path} <<${expand ? "EOF" : "'EOF'"}`, ...body.split("\n"), "EOF"];
 }
@@ -85,6 +86,13 @@ export function renderQuestion(spec: ExampleSpec, cfg: WitnessConfig): string {
 
 /** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
 export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
+  const attest = renderAttest(spec, cfg, catalog);
+  const family = spec.family && spec.family !== "attest" ? familyPlugin(spec.family) : undefined;
+  return family ? family.render(spec, cfg, catalog, attest) : attest;
+}
+
+/** The `attest` example of a spec: every other family builds on (or from the pieces of) this one. */
+export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
   const { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars } = resolveExample(spec, cfg);
   const step = spec.step;
   const chain = spec.chain;
@@ -290,37 +298,5 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
     message: fill(r.message, vars),
   }));
   const answer = blocks.join("\n\n") + "\n";
-  if (spec.family !== "troubleshoot" || !spec.cause) return { system: cfg.system_prompt, question, answer, mutations };
-  const cause = causeOf(spec.cause);
-  const c = causeContext(spec, cfg);
-  const broken = breakScript(extractScript(answer), cause, c) ?? "";
-  const template = cfg.families.troubleshoot.questions[spec.question % cfg.families.troubleshoot.questions.length]!;
-  const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
-  const troubleQuestion = asked.replace("{script}", () => broken);
-  const fixed =
-    `**What is wrong.** ${cause.explain(c)}\n\n` +
-    "**The corrected script.** Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.\n\n" +
-    answer.replace(/^This runs as written in an empty directory/, "It runs in an empty directory");
-  return {
-    system: cfg.system_prompt,
-    question: troubleQuestion,
-    answer: fixed,
-    mutations,
-    broken: { cause: cause.name, expect: cause.expect, script: broken },
-  };
-}
-
-/** What a troubleshoot cause needs to know about a spec's correct script. */
-export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContext {
-  const { cmd, attestorNames, rules, vars } = resolveExample(spec, cfg);
-  return {
-    step: spec.step,
-    chain: spec.chain,
-    keyVar: shellVar(spec.step),
-    attestorNames,
-    artifact: cmd.artifact,
-    source: vars.source!,
-    rules,
-    vars: { ...vars, expires: cfg.policy_expires },
-  };
+  return { system: cfg.system_prompt, question, answer, mutations };
 }

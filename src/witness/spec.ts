@@ -18,9 +18,11 @@ export interface ExampleSpec {
   family?: FamilyName;
   /** troubleshoot: the cause the user's broken script has (`troubleshoot.ts`). */
   cause?: string;
+  /** inspect, policy, pipeline: which of the family's variants (the field inspected, the requirement, the steps). */
+  variant?: string;
 }
 
-export const FAMILIES = ["attest", "troubleshoot"] as const;
+export const FAMILIES = ["attest", "troubleshoot", "inspect", "policy", "pipeline"] as const;
 export type FamilyName = (typeof FAMILIES)[number];
 
 /** An example's family. */
@@ -29,7 +31,7 @@ export function familyOf(spec: ExampleSpec): FamilyName {
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/6";
+export const GENERATOR_VERSION = "witness-gen/7";
 
 /** An example's id: its canonical spec and the generator version. */
 export function specId(spec: ExampleSpec): string {
@@ -92,10 +94,10 @@ export function* sampleSpecs(
   dims: Dimensions,
   seed: number,
   questionOf?: (spec: ExampleSpec) => string,
-  causesFor?: (spec: ExampleSpec) => string[],
+  shapers: Partial<Record<FamilyName, (spec: ExampleSpec, turn: number) => boolean>> = {},
 ): Generator<{ index: number; spec: ExampleSpec; id: string }> {
   const families = (dims.families ?? [{ name: "attest", weight: 1, questions: dims.questions.length }]).filter(
-    (f) => f.weight > 0 && (f.name === "attest" || (f.name === "troubleshoot" && causesFor && f.questions > 0)),
+    (f) => f.weight > 0 && (f.name === "attest" || (shapers[f.name] && f.questions > 0)),
   );
   const made = new Map<FamilyName, number>();
   const totalWeight = families.reduce((n, f) => n + f.weight, 0);
@@ -105,7 +107,6 @@ export function* sampleSpecs(
       const lag = (fam: typeof f): number => (fam.weight / totalWeight) * (index + 1) - (made.get(fam.name) ?? 0);
       return lag(f) > lag(best) ? f : best;
     }, families[0]!).name;
-  let causeTurn = 0;
   const askedBy = new Map<string, string>();
   const rng = new Rng(`${seed}:specs`);
   const order = <T>(label: string, items: readonly T[]): T[] => new Rng(`${seed}:${label}`).shuffle(items);
@@ -168,16 +169,12 @@ export function* sampleSpecs(
       spec.chain = dims.chainSteps.find((s) => s !== spec.step) ?? null;
     }
     const family = families.length ? nextFamily() : "attest";
-    let causes: string[] = [];
-    if (family === "troubleshoot" && causesFor) {
-      causes = causesFor(spec);
-      if (!causes.length) {
+    if (family !== "attest") {
+      spec.family = family;
+      if (!shapers[family]!(spec, made.get(family) ?? 0)) {
         misses += 1;
         continue;
       }
-      spec.family = family;
-      spec.cause = causes[causeTurn % causes.length]!;
-      spec.question = (made.get(family) ?? 0) % families.find((f) => f.name === family)!.questions;
     }
     // A question that names the Rego rules only fits an answer that has some.
     if (family === "attest" && ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
@@ -200,7 +197,6 @@ export function* sampleSpecs(
     groups.set(group, used + 1);
     if (family === "attest" && questionOf) askedBy.set(questionOf(spec), group);
     made.set(family, (made.get(family) ?? 0) + 1);
-    if (family === "troubleshoot") causeTurn += 1;
     yield { index: index++, spec, id };
   }
 }

@@ -93,6 +93,7 @@ export type MetaSpec = {
   question: number;
   family?: string;
   cause?: string;
+  variant?: string;
 };
 
 /** Dimension counts from `meta.jsonl` beside the file (its records of this split), streamed; undefined without one. */
@@ -129,6 +130,7 @@ export function tallyMeta(s: MetaSpec, dimensions: DatasetStats["dimensions"]): 
   for (const [role, k] of Object.entries(s.keys)) bump(dimensions, `key_type.${role}`, k);
   bump(dimensions, "family", s.family ?? "attest");
   if (s.cause) bump(dimensions, "troubleshoot_cause", s.cause);
+  if (s.variant) bump(dimensions, `${s.family}_variant`, s.variant);
   bump(dimensions, "question_template", s.family && s.family !== "attest" ? `${s.family}:${s.question}` : String(s.question));
   bump(dimensions, "attestor_count", String(s.attestors.length));
 }

@@ -1,4 +1,7 @@
-import type { RegoConfig } from "../config/witness-schema.ts";
+import type { RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
+import type { Family } from "./families.ts";
+import { ERROR_MARK, fill, resolveExample, shellVar, type RenderedExample } from "./render.ts";
+import { extractScript } from "./script.ts";
 import type { ExampleSpec } from "./spec.ts";
 
 /** What a cause needs to know about an example's correct script to break it. */
@@ -24,8 +27,6 @@ export interface Cause {
   /** The answer's diagnosis: what is wrong and what to change. */
   explain: (c: CauseContext) => string;
 }
-
-const fill = (text: string, vars: Record<string, string>): string => text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m);
 
 export const CAUSES: Cause[] = [
   {
@@ -154,4 +155,52 @@ export function maskDigests(text: string): string {
   return text.replace(/\b[0-9a-f]{40,}\b/g, "<digest>");
 }
 
-export type TroubleshootSpec = ExampleSpec & { family: "troubleshoot"; cause: string };
+/** What a troubleshoot cause needs to know about a spec's correct script. */
+export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContext {
+  const { cmd, attestorNames, rules, vars } = resolveExample(spec, cfg);
+  return {
+    step: spec.step,
+    chain: spec.chain,
+    keyVar: shellVar(spec.step),
+    attestorNames,
+    artifact: cmd.artifact,
+    source: vars.source!,
+    rules,
+    vars: { ...vars, expires: cfg.policy_expires },
+  };
+}
+
+/**
+ * `troubleshoot`: the user shows the correct script broken by one cause and the error witness printed (filled in
+ * from the broken script's real run, `ERROR_MARK`); the answer names the cause and gives the whole corrected script.
+ */
+export const troubleshoot: Family = {
+  questions: (cfg) => cfg.families.troubleshoot?.questions ?? [],
+  shape(spec, turn, cfg) {
+    const c = causeContext(spec, cfg);
+    const fits = CAUSES.filter((k) => k.applies(c));
+    if (!fits.length) return false;
+    spec.cause = fits[turn % fits.length]!.name;
+    spec.question = turn % this.questions(cfg).length;
+    return true;
+  },
+  render(spec, cfg, _catalog, attest): RenderedExample {
+    const cause = causeOf(spec.cause ?? "");
+    const c = causeContext(spec, cfg);
+    const { cmd, vars } = resolveExample(spec, cfg);
+    const broken = breakScript(extractScript(attest.answer), cause, c) ?? "";
+    const templates = this.questions(cfg);
+    const template = templates[spec.question % templates.length]!;
+    const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
+    const answer =
+      `**What is wrong.** ${cause.explain(c)}\n\n` +
+      "**The corrected script.** Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.\n\n" +
+      attest.answer.replace(/^This runs as written in an empty directory/, "It runs in an empty directory");
+    return {
+      ...attest,
+      question: asked.replace("{script}", () => broken),
+      answer,
+      broken: { cause: cause.name, expect: cause.expect, script: broken },
+    };
+  },
+};

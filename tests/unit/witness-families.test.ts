@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { applyMutation, checkpoints } from "../../src/witness/prove.ts";
-import { causeContext, renderExample } from "../../src/witness/render.ts";
+import { familyShapers } from "../../src/witness/families.ts";
+import { renderExample } from "../../src/witness/render.ts";
 import { extractScript } from "../../src/witness/script.ts";
 import { familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { CAUSES, maskDigests } from "../../src/witness/troubleshoot.ts";
@@ -12,11 +13,10 @@ const families = [
   { name: "attest" as const, weight: cfg.families.attest.weight, questions: cfg.questions.length },
   { name: "troubleshoot" as const, weight: cfg.families.troubleshoot.weight, questions: cfg.families.troubleshoot.questions.length },
 ];
-const causesFor = (s: ExampleSpec): string[] => CAUSES.filter((k) => k.applies(causeContext(s, cfg))).map((k) => k.name);
 
 function take(n: number): ExampleSpec[] {
   const out: ExampleSpec[] = [];
-  for (const { spec } of sampleSpecs({ ...dimsOf(cfg), families }, 7, undefined, causesFor)) {
+  for (const { spec } of sampleSpecs({ ...dimsOf(cfg), families }, 7, undefined, familyShapers(cfg))) {
     out.push(spec);
     if (out.length >= n) break;
   }
