@@ -13,6 +13,10 @@ export interface DatasetStats {
   dimensions: Record<string, Record<string, number>>;
   distinct_answers: number;
   distinct_scripts: number;
+  /** Answers with key material, step and artifact names and paths normalised (`answerSkeleton`). */
+  distinct_skeletons: number;
+  /** Share of examples whose question and answer skeleton each occur once in the file. */
+  unique_question_and_skeleton_share: number;
   duplicate_questions: number;
   answer_chars: { min: number; median: number; max: number; mean: number };
 }
@@ -23,6 +27,85 @@ export function normaliseKeyMaterial(text: string): string {
     .replace(/-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g, "<PEM>")
     .replace(/\b[0-9a-f]{64}\b/g, "<HEX64>")
     .replace(/[A-Za-z0-9+/]{40,}={0,2}/g, "<B64>");
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * An answer's skeleton: its text with key material, names (the steps it runs, the files it verifies, the project
+ * it commits) and paths replaced by placeholders. Two answers that differ only in those teach the same thing.
+ */
+export function answerSkeleton(answer: string): string {
+  let t = normaliseKeyMaterial(answer);
+  const names = new Set<string>();
+  for (const m of t.matchAll(/witness run (?:[^\n]*?\s)?-s ([\w.-]+)/g)) names.add(m[1]!);
+  for (const m of t.matchAll(/witness verify [^\n]*?-f (\S+)/g)) names.add(m[1]!.split("/").at(-1)!);
+  for (const m of t.matchAll(/git commit [^\n]*?-m "[\w ]*?: ([\w.-]+)/g)) names.add(m[1]!);
+  // A step's shell variables spell its name with underscores (`render.ts` `shellVar`).
+  for (const n of [...names]) names.add(n.replace(/[^A-Za-z0-9]/g, "_"));
+  for (const n of [...names].filter((x) => x.length > 1).sort((a, b) => b.length - a.length)) {
+    // Only where a name stands as one: quoted, in a path, a flag's value or a variable (not a word of prose or code).
+    const e = escapeRe(n);
+    t = t.replace(new RegExp(`(?<=[\`"'/$]|-[sf] )${e}(?=[\`"'.:_/\\s)]|$)|^${e}(?=_\\w*=)`, "gm"), "<name>");
+  }
+  return t.replace(/(?:\.{0,2}\/)?[\w.<>-]+(?:\/[\w.<>-]+)+\/?/g, "<path>");
+}
+
+/** Counts of 64-bit hashes in typed arrays (open addressing): a million entries cost 24 MB, not a string each. */
+class HashCount64 {
+  private table = new BigUint64Array(1 << 12);
+  private counts = new Uint32Array(1 << 12);
+  size = 0;
+  /** Counts one occurrence; returns the hash. */
+  add(text: string): bigint {
+    const h = BigInt.asUintN(64, BigInt(Bun.hash(text))) || 1n;
+    if ((this.size + 1) * 2 > this.table.length) this.grow();
+    const i = this.slot(this.table, h);
+    if (this.table[i] === 0n) {
+      this.table[i] = h;
+      this.size += 1;
+    }
+    this.counts[i]! += 1;
+    return h;
+  }
+  count(h: bigint): number {
+    const i = this.slot(this.table, h);
+    return this.table[i] === h ? this.counts[i]! : 0;
+  }
+  private slot(table: BigUint64Array, h: bigint): number {
+    const mask = table.length - 1;
+    let i = Number(h & BigInt(mask));
+    while (table[i] !== 0n && table[i] !== h) i = (i + 1) & mask;
+    return i;
+  }
+  private grow(): void {
+    const [table, counts] = [this.table, this.counts];
+    this.table = new BigUint64Array(table.length * 2);
+    this.counts = new Uint32Array(table.length * 2);
+    for (let i = 0; i < table.length; i++) {
+      if (table[i] === 0n) continue;
+      const j = this.slot(this.table, table[i]!);
+      this.table[j] = table[i]!;
+      this.counts[j] = counts[i]!;
+    }
+  }
+}
+
+/** A growable array of 64-bit values. */
+class U64List {
+  private data = new BigUint64Array(1 << 12);
+  length = 0;
+  push(v: bigint): void {
+    if (this.length === this.data.length) {
+      const grown = new BigUint64Array(this.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+  at(i: number): bigint {
+    return this.data[i]!;
+  }
 }
 
 type Dims = Record<string, string[]>;
@@ -140,7 +223,9 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
   const textDims: DatasetStats["dimensions"] = {};
   const answers = new HashSet64();
   const scripts = new HashSet64();
-  const questions = new HashSet64();
+  const questions = new HashCount64();
+  const skeletons = new HashCount64();
+  const pairs = { q: new U64List(), s: new U64List() };
   let lengths = new Uint32Array(1 << 12);
   let n = 0;
   let total = 0;
@@ -152,7 +237,8 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
     bump(textDims, "attestor_count", String(d.attestor!.length));
     answers.add(normaliseKeyMaterial(a));
     scripts.add(normaliseKeyMaterial(extractScript(a)));
-    questions.add(q);
+    pairs.q.push(questions.add(q));
+    pairs.s.push(skeletons.add(answerSkeleton(a)));
     if (n === lengths.length) {
       const grown = new Uint32Array(n * 2);
       grown.set(lengths);
@@ -165,6 +251,8 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
   const meta = await metaDimensions(file);
   const useMeta = meta?.count === n;
   const sorted = lengths.subarray(0, n).sort();
+  let uniquePairs = 0;
+  for (let i = 0; i < n; i++) if (questions.count(pairs.q.at(i)) === 1 && skeletons.count(pairs.s.at(i)) === 1) uniquePairs += 1;
   return {
     file,
     examples: n,
@@ -172,6 +260,8 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
     dimensions: useMeta ? meta!.dimensions : textDims,
     distinct_answers: answers.size,
     distinct_scripts: scripts.size,
+    distinct_skeletons: skeletons.size,
+    unique_question_and_skeleton_share: Math.round((uniquePairs / n) * 1e4) / 1e4,
     duplicate_questions: n - questions.size,
     answer_chars: { min: sorted[0]!, median: sorted[Math.floor(n / 2)]!, max: sorted[n - 1]!, mean: Math.round(total / n) },
   };
@@ -182,6 +272,8 @@ export function formatStats(s: DatasetStats): string {
   const out = [
     `${s.file}: ${s.examples} examples (dimensions from ${s.source})`,
     `distinct answers ${s.distinct_answers}, distinct scripts ${s.distinct_scripts}, duplicate questions ${s.duplicate_questions}`,
+    `distinct answer skeletons ${s.distinct_skeletons} (1 per ${(s.examples / Math.max(s.distinct_skeletons, 1)).toFixed(2)} examples), ` +
+      `question and skeleton both unique ${(s.unique_question_and_skeleton_share * 100).toFixed(1)}%`,
     `answer length chars: min ${s.answer_chars.min}, median ${s.answer_chars.median}, mean ${s.answer_chars.mean}, max ${s.answer_chars.max}`,
   ];
   out.push(...dimensionLines(s.dimensions));
