@@ -36,7 +36,13 @@ test("stats counts distinct skeletons and the share of examples whose question a
     const a = spec();
     const b = { ...a, step: a.step === "compile" ? "assemble" : "compile" };
     const row = (q: string, s: ExampleSpec): string =>
-      JSON.stringify({ messages: [{ role: "system", content: cfg.system_prompt }, { role: "user", content: q }, { role: "assistant", content: answer(s) }] });
+      JSON.stringify({
+        messages: [
+          { role: "system", content: cfg.system_prompt },
+          { role: "user", content: q },
+          { role: "assistant", content: answer(s) },
+        ],
+      });
     const other = sampleSpecs(dimsOf(cfg), 11).next().value!.spec;
     // Rows 1 and 2 share a skeleton; rows 2 and 3 share a question.
     const file = join(dir, "train.jsonl");
