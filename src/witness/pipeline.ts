@@ -11,6 +11,7 @@ import {
   joinBlocks,
   KEYNAME,
   keyIdLines,
+  listWords,
   keyPairLines,
   policyLines,
   policyStepLines,
@@ -294,6 +295,9 @@ export const pipeline: Family = {
       final: last.product,
       project_kind: project.kind,
       build: build.name,
+      attestors: listWords(attestors.map((a) => `\`${a.name}\``)),
+      key_type: KEYNAME[spec.keys.step],
+      rego: rules.length ? ` The build must also pass the Rego checks ${listWords(rules.map((r) => `"${fill(r.message, resolved.vars)}"`))}.` : "",
     });
     return {
       ...attest,
