@@ -280,7 +280,7 @@ export const pipeline: Family = {
     blocks.push({
       text:
         `**Verify.** \`witness verify\` finds the \`${last.name}\` attestation by \`${last.product}\`, follows the shared commit to the other ${steps.length - 1}, ` +
-        "and checks every step: its signer, its attestation types, the Rego rules of the build, and each `artifactsFrom` link. " +
+        `and checks every step: its signer, its attestation types, ${rules.length ? `the Rego ${rules.length > 1 ? "rules" : "rule"} of \`${build.name}\`, ` : ""}and each \`artifactsFrom\` link. ` +
         "A missing step, a step signed with another step's key, or a file swapped between two steps makes it fail; here it prints `Verification succeeded` and exits 0.",
       lines: [`witness verify -p policy.signed.json -k keys/policy.pub ${steps.map((s) => `-a att/${s.name}.json`).join(" ")} -f repo/ws/${last.product}`],
     });
@@ -297,7 +297,9 @@ export const pipeline: Family = {
       build: build.name,
       attestors: listWords(attestors.map((a) => `\`${a.name}\``)),
       key_type: KEYNAME[spec.keys.step],
-      rego: rules.length ? ` The build must also pass the Rego checks ${listWords(rules.map((r) => `"${fill(r.message, resolved.vars)}"`))}.` : "",
+      rego: rules.length
+        ? ` The build must also pass the Rego ${rules.length > 1 ? "checks" : "check"} ${listWords(rules.map((r) => `"${fill(r.message, resolved.vars)}"`))}.`
+        : "",
     });
     return {
       ...attest,
