@@ -91,41 +91,32 @@ export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Ca
   return family ? family.render(spec, cfg, catalog, attest) : attest;
 }
 
-/** The `attest` example of a spec: every other family builds on (or from the pieces of) this one. */
-export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
-  const { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars } = resolveExample(spec, cfg);
-  const step = spec.step;
-  const chain = spec.chain;
-  const finalArtifact = chain ? `${chain}.tar.gz` : cmd.artifact;
-  const useGit = setups.has("git");
+/** Paragraph and `sh` lines of one part of an answer; `lines` absent: prose only. */
+export interface Block {
+  text: string;
+  lines?: string[];
+}
 
-  const blocks: string[] = [];
-  const say = (text: string, lines?: string[]): void => {
-    blocks.push(text);
-    if (lines) blocks.push(sh(lines));
-  };
+/** Joins an answer's blocks: each paragraph, then its `sh` fence. */
+export function joinBlocks(blocks: Block[]): string {
+  return blocks.flatMap((b) => (b.lines ? [b.text, sh(b.lines)] : [b.text])).join("\n\n") + "\n";
+}
 
-  const attNames = attestors.map((a) => `\`${a.name}\``);
-  say(
-    `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. It attests \`${cmd.run}\` as the \`${step}\` step, ` +
-      `${chain ? `packs its result in a second step, \`${chain}\`, ` : ""}writes a policy signed by a separate key, and ends with \`witness verify\` on \`${finalArtifact}\`.`,
-  );
+/** The two lines that make one signer's key pair under keys/. */
+export function keyPairLines(name: string, type: KeyType): string[] {
+  return [`openssl genpkey ${KEYGEN[type]} -out keys/${name}.key`, `openssl pkey -in keys/${name}.key -pubout -out keys/${name}.pub`];
+}
 
-  say(
-    `**Keys.** ${chain ? `Each step signs its attestation with its own ${KEYNAME[spec.keys.step]} key` : `The step signs its attestation with its own ${KEYNAME[spec.keys.step]} key`}; the policy is signed by a separate, ${KEYNAME[spec.keys.policy]} key, ` +
-      `so whoever can run builds cannot also rewrite the rules.`,
-    [
-      "mkdir -p keys att reports",
-      `openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${step}.key`,
-      `openssl pkey -in keys/${step}.key -pubout -out keys/${step}.pub`,
-      ...(chain
-        ? [`openssl genpkey ${KEYGEN[spec.keys.step]} -out keys/${chain}.key`, `openssl pkey -in keys/${chain}.key -pubout -out keys/${chain}.pub`]
-        : []),
-      `openssl genpkey ${KEYGEN[spec.keys.policy]} -out keys/policy.key`,
-      "openssl pkey -in keys/policy.key -pubout -out keys/policy.pub",
-    ],
-  );
+/** The two lines that compute a key's witness ID and its base64 PEM into `<var>_keyid` / `<var>_key`. */
+export function keyIdLines(name: string): string[] {
+  const v = shellVar(name);
+  return [`${v}_keyid=$(openssl dgst -sha256 -r keys/${name}.pub | cut -d' ' -f1)`, `${v}_key=$(openssl base64 -A -in keys/${name}.pub)`];
+}
 
+type Resolved = ReturnType<typeof resolveExample>;
+
+/** The project's files written into `repo/ws` (plus a pom.xml for maven). */
+export function projectBlock({ project, setups }: Resolved): Block {
   const files: string[] = ["mkdir -p repo/ws"];
   const dirs = [
     ...new Set(
@@ -140,53 +131,184 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     else files.push(...heredoc(`repo/ws/${path}`, content));
   }
   if (setups.has("maven")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
-  say(
-    `**The project.** A small ${project.kind} in \`repo/ws\`${setups.has("maven") ? ", with a `pom.xml` for the maven attestor" : ""}. ` +
+  return {
+    text:
+      `**The project.** A small ${project.kind} in \`repo/ws\`${setups.has("maven") ? ", with a `pom.xml` for the maven attestor" : ""}. ` +
       `Keys, attestations and policy stay outside that directory, so they never show up as materials or products.`,
-    files,
-  );
+    lines: files,
+  };
+}
 
-  if (staged.length) {
-    const lines: string[] = [];
-    for (const f of staged) {
-      if (f.compute) lines.push(...f.compute);
-      if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content, Boolean(f.compute)));
-    }
-    say(
-      `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
-      lines,
-    );
+/** The reports an attestor needs staged under reports/ (copied in by the step); undefined when none. */
+export function reportsBlock({ staged }: Resolved): Block | undefined {
+  if (!staged.length) return undefined;
+  const lines: string[] = [];
+  for (const f of staged) {
+    if (f.compute) lines.push(...f.compute);
+    if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content, Boolean(f.compute)));
   }
+  return {
+    text: `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
+    lines,
+  };
+}
 
-  if (useGit) {
-    say(
-      "**Git.** The git attestor records the commit the step ran on, so the project is committed first (the repository's own identity, not your global config).",
-      [
-        "(",
-        "  cd repo",
-        "  git init -q -b main",
-        '  git config user.name "Release Bot"',
-        '  git config user.email "release@example.com"',
-        "  git add -A",
-        `  git commit -q -m "release: ${project.name} 1.0.0"`,
-        ")",
-      ],
-    );
-  }
+/** The lines that make `repo` a git repository with one release commit of the project. */
+export function gitLines({ project }: Resolved): string[] {
+  return [
+    "(",
+    "  cd repo",
+    "  git init -q -b main",
+    '  git config user.name "Release Bot"',
+    '  git config user.email "release@example.com"',
+    "  git add -A",
+    `  git commit -q -m "release: ${project.name} 1.0.0"`,
+    ")",
+  ];
+}
 
+/** The spec's own step: its exports (CI mocks, Rego preludes) and its `witness run` line. */
+export function attestStepLines(
+  step: string,
+  cfg: WitnessConfig,
+  { attestors, attestorNames, rules, wrapped, vars }: Resolved,
+): { pre: string[]; run: string } {
   const pre: string[] = [];
   for (const a of attestors) {
     if (a.ci) for (const [k, v] of Object.entries(cfg.ci_mocks[a.ci] ?? {})) pre.push(`export ${k}='${v}'`);
   }
   for (const r of rules) pre.push(...r.prelude.map((l) => fill(l, vars)));
   const flags = attestors.flatMap((a) => a.flags);
-  const runLine = `(cd repo/ws && witness run -s ${step} -k ../../keys/${step}.key -o ../../att/${step}.json -a ${attestorNames.join(",")}${flags.length ? ` ${flags.join(" ")}` : ""} -- ${wrapped})`;
+  const run = `(cd repo/ws && witness run -s ${step} -k ../../keys/${step}.key -o ../../att/${step}.json -a ${attestorNames.join(",")}${flags.length ? ` ${flags.join(" ")}` : ""} -- ${wrapped})`;
+  return { pre, run };
+}
+
+/** The Rego modules written under rego/, each read into a `rego_<name>` variable; undefined when none. */
+export function regoBlock({ rules, vars }: Resolved): Block | undefined {
+  if (!rules.length) return undefined;
+  const lines = ["mkdir -p rego"];
+  for (const r of rules) {
+    lines.push(...heredoc(`rego/${r.name}.rego`, fill(r.module, vars)));
+    lines.push(`${regoVar(r.name)}=$(openssl base64 -A -in rego/${r.name}.rego)`);
+  }
+  const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
+  return {
+    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`,
+    lines,
+  };
+}
+
+const regoVar = (rule: string): string => `rego_${shellVar(rule)}`;
+
+/** An attestor's type URI as witness names it (sbom: the document format the step produced). */
+export function attestorType(name: string, catalog: Catalog, setups: Set<string | undefined>): string {
+  if (name !== "sbom") return catalog.types[name]!.type;
+  return setups.has("sbom-cyclonedx") ? catalog.sbomTypes.cyclonedx : catalog.sbomTypes.spdx;
+}
+
+/** A policy step's `attestations` entries (indented for the policy heredoc): each type, with its Rego modules. */
+export function attestationEntries(names: string[], typeOf: (name: string) => string, rules: RegoConfig[] = []): string[] {
+  return names.map((name, i) => {
+    const own = rules.filter((r) => r.attestor === name);
+    const comma = i < names.length - 1 ? "," : "";
+    if (!own.length) return `        { "type": "${typeOf(name)}" }${comma}`;
+    const pols = own.map((r) => `{ "name": "${r.name}", "module": "$${regoVar(r.name)}" }`).join(", ");
+    return `        { "type": "${typeOf(name)}", "regopolicies": [ ${pols} ] }${comma}`;
+  });
+}
+
+/** One step of the policy heredoc: its functionary key, attestation entries and `artifactsFrom`; `last` drops the comma. */
+export function policyStepLines(step: string, entries: string[], artifactsFrom: string[], last: boolean): string[] {
+  return [
+    `    "${step}": {`,
+    `      "name": "${step}",`,
+    `      "functionaries": [ { "type": "publickey", "publickeyid": "$${shellVar(step)}_keyid" } ],`,
+    '      "attestations": [',
+    ...entries,
+    artifactsFrom.length ? "      ]," : "      ]",
+    ...(artifactsFrom.length ? [`      "artifactsFrom": [ ${artifactsFrom.map((s) => `"${s}"`).join(", ")} ]`] : []),
+    last ? "    }" : "    },",
+  ];
+}
+
+/** The policy's `publickeys` lines, one per signer. */
+export function publicKeyLines(steps: string[]): string[] {
+  return steps.map((s, i) => {
+    const v = shellVar(s);
+    return `    "$${v}_keyid": { "keyid": "$${v}_keyid", "key": "$${v}_key" }${i < steps.length - 1 ? "," : ""}`;
+  });
+}
+
+/** The lines that write, check and sign a policy whose `publickeys` and `steps` lines are given. */
+export function policyLines(cfg: WitnessConfig, keys: string[], steps: string[]): string[] {
+  const policy = ["{", `  "expires": "${cfg.policy_expires}",`, '  "publickeys": {', ...keys, "  },", '  "steps": {', ...steps, "  }", "}"];
+  return [
+    ...heredoc("policy.json", policy.join("\n") + "\n", true),
+    "witness policy check policy.json",
+    "witness sign -k keys/policy.key -f policy.json -o policy.signed.json",
+  ];
+}
+
+/** The Rego mutations of a spec's rules: each must make its verify deny with the rule's message. */
+export function mutationsOf({ rules, vars }: Resolved): Mutation[] {
+  return rules.map((r: RegoConfig) => ({
+    rule: r.name,
+    find: fill(r.mutation.find, vars),
+    replace: fill(r.mutation.replace, vars),
+    explain: r.mutation.explain,
+    message: fill(r.message, vars),
+  }));
+}
+
+/** The `attest` example of a spec: every other family builds on (or from the pieces of) this one. */
+export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
+  const resolved = resolveExample(spec, cfg);
+  const { cmd, attestors, attestorNames, rules, setups } = resolved;
+  const step = spec.step;
+  const chain = spec.chain;
+  const finalArtifact = chain ? `${chain}.tar.gz` : cmd.artifact;
+  const useGit = setups.has("git");
+
+  const blocks: Block[] = [];
+  const say = (text: string, lines?: string[]): void => {
+    blocks.push(lines ? { text, lines } : { text });
+  };
+
+  const attNames = attestors.map((a) => `\`${a.name}\``);
+  say(
+    `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. It attests \`${cmd.run}\` as the \`${step}\` step, ` +
+      `${chain ? `packs its result in a second step, \`${chain}\`, ` : ""}writes a policy signed by a separate key, and ends with \`witness verify\` on \`${finalArtifact}\`.`,
+  );
+
+  say(
+    `**Keys.** ${chain ? `Each step signs its attestation with its own ${KEYNAME[spec.keys.step]} key` : `The step signs its attestation with its own ${KEYNAME[spec.keys.step]} key`}; the policy is signed by a separate, ${KEYNAME[spec.keys.policy]} key, ` +
+      `so whoever can run builds cannot also rewrite the rules.`,
+    [
+      "mkdir -p keys att reports",
+      ...keyPairLines(step, spec.keys.step),
+      ...(chain ? keyPairLines(chain, spec.keys.step) : []),
+      ...keyPairLines("policy", spec.keys.policy),
+    ],
+  );
+
+  blocks.push(projectBlock(resolved));
+  const reports = reportsBlock(resolved);
+  if (reports) blocks.push(reports);
+
+  if (useGit) {
+    say(
+      "**Git.** The git attestor records the commit the step ran on, so the project is committed first (the repository's own identity, not your global config).",
+      gitLines(resolved),
+    );
+  }
+
+  const { pre, run } = attestStepLines(step, cfg, resolved);
   const explained = attestors.map((a) => `\`${a.name}\` ${a.explain}`).join("; ");
   say(
     `**Attest the step.** \`witness run\` executes the command in \`repo/ws\` and always records its materials, the command itself and its products; ` +
       `\`-a\` adds ${attNames.length > 1 ? "these attestors" : "one attestor"}: ${explained}.` +
       (pre.length ? " The exported variables are what the run records (CI values are mocked here)." : ""),
-    [...pre, runLine],
+    [...pre, run],
   );
 
   if (chain) {
@@ -197,89 +319,26 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     );
   }
 
-  const keyVar = shellVar(step);
-  const chainVar = chain ? shellVar(chain) : "";
-  const policyLines = [
-    `${keyVar}_keyid=$(openssl dgst -sha256 -r keys/${step}.pub | cut -d' ' -f1)`,
-    `${keyVar}_key=$(openssl base64 -A -in keys/${step}.pub)`,
-    ...(chain
-      ? [`${chainVar}_keyid=$(openssl dgst -sha256 -r keys/${chain}.pub | cut -d' ' -f1)`, `${chainVar}_key=$(openssl base64 -A -in keys/${chain}.pub)`]
-      : []),
-  ];
   say(
     `**Key ID${chain ? "s" : ""}.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
-    policyLines,
+    [...keyIdLines(step), ...(chain ? keyIdLines(chain) : [])],
   );
 
-  const regoVars = new Map<string, string>();
-  if (rules.length) {
-    const lines = ["mkdir -p rego"];
-    for (const r of rules) {
-      lines.push(...heredoc(`rego/${r.name}.rego`, fill(r.module, vars)));
-      const v = `rego_${shellVar(r.name)}`;
-      regoVars.set(r.name, v);
-      lines.push(`${v}=$(openssl base64 -A -in rego/${r.name}.rego)`);
-    }
-    const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
-    say(
-      `**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`,
-      lines,
-    );
-  }
+  const rego = regoBlock(resolved);
+  if (rego) blocks.push(rego);
 
-  const typeOf = (name: string): string => {
-    if (name !== "sbom") return catalog.types[name]!.type;
-    return setups.has("sbom-cyclonedx") ? catalog.sbomTypes.cyclonedx : catalog.sbomTypes.spdx;
-  };
-  const required = ["material", "command-run", "product", ...attestorNames];
-  const entries = required.map((name, i) => {
-    const own = rules.filter((r) => r.attestor === name);
-    const comma = i < required.length - 1 ? "," : "";
-    if (!own.length) return `        { "type": "${typeOf(name)}" }${comma}`;
-    const pols = own.map((r) => `{ "name": "${r.name}", "module": "$${regoVars.get(r.name)}" }`).join(", ");
-    return `        { "type": "${typeOf(name)}", "regopolicies": [ ${pols} ] }${comma}`;
-  });
-  const chainSteps = chain
-    ? [
-        "    },",
-        `    "${chain}": {`,
-        `      "name": "${chain}",`,
-        `      "functionaries": [ { "type": "publickey", "publickeyid": "$${chainVar}_keyid" } ],`,
-        '      "attestations": [',
-        ...["material", "command-run", "product", "git"].map((n, i) => `        { "type": "${typeOf(n)}" }${i < 3 ? "," : ""}`),
-        "      ],",
-        `      "artifactsFrom": [ "${step}" ]`,
-        "    }",
-      ]
-    : ["    }"];
-  const policy = [
-    "{",
-    `  "expires": "${cfg.policy_expires}",`,
-    '  "publickeys": {',
-    `    "$${keyVar}_keyid": { "keyid": "$${keyVar}_keyid", "key": "$${keyVar}_key" }${chain ? "," : ""}`,
-    ...(chain ? [`    "$${chainVar}_keyid": { "keyid": "$${chainVar}_keyid", "key": "$${chainVar}_key" }`] : []),
-    "  },",
-    '  "steps": {',
-    `    "${step}": {`,
-    `      "name": "${step}",`,
-    `      "functionaries": [ { "type": "publickey", "publickeyid": "$${keyVar}_keyid" } ],`,
-    '      "attestations": [',
-    ...entries,
-    "      ]",
-    ...chainSteps,
-    "  }",
-    "}",
+  const typeOf = (name: string): string => attestorType(name, catalog, setups);
+  const entries = attestationEntries(["material", "command-run", "product", ...attestorNames], typeOf, rules);
+  const steps = [
+    ...policyStepLines(step, entries, [], !chain),
+    ...(chain ? policyStepLines(chain, attestationEntries(["material", "command-run", "product", "git"], typeOf), [step], true) : []),
   ];
   say(
     `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step${chain ? ` and only the \`${chain}\` key the \`${chain}\` step` : ""}, every listed attestation type must be present, ` +
       (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
       `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
       "`witness policy check` validates it (JSON, expiry, key IDs, Rego syntax) before it is signed with the policy key.",
-    [
-      ...heredoc("policy.json", policy.join("\n") + "\n", true),
-      "witness policy check policy.json",
-      "witness sign -k keys/policy.key -f policy.json -o policy.signed.json",
-    ],
+    policyLines(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
   );
 
   say(
@@ -290,13 +349,5 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
   );
 
   const question = renderQuestion(spec, cfg);
-  const mutations = rules.map((r: RegoConfig) => ({
-    rule: r.name,
-    find: fill(r.mutation.find, vars),
-    replace: fill(r.mutation.replace, vars),
-    explain: r.mutation.explain,
-    message: fill(r.message, vars),
-  }));
-  const answer = blocks.join("\n\n") + "\n";
-  return { system: cfg.system_prompt, question, answer, mutations };
+  return { system: cfg.system_prompt, question, answer: joinBlocks(blocks), mutations: mutationsOf(resolved) };
 }
