@@ -10,7 +10,7 @@ import { createLogger } from "../src/ui/logger.ts";
 import { familyShapers } from "../src/witness/families.ts";
 import { prepareWitness } from "../src/witness/prepare.ts";
 import { renderExample, renderQuestion } from "../src/witness/render.ts";
-import { sampleSpecs } from "../src/witness/spec.ts";
+import { sampleSpecs, type ExampleSpec } from "../src/witness/spec.ts";
 import { datasetStats } from "../src/witness/stats.ts";
 
 const n = Number(process.argv[2] ?? 1000);
@@ -22,7 +22,8 @@ const w = config.witness;
 const rows: string[] = [];
 const families: Record<string, number> = {};
 const t = performance.now();
-for (const { spec } of sampleSpecs(setup.dims, seed, (s) => renderQuestion(s, w), familyShapers(w))) {
+const questionOf = (s: ExampleSpec): string => (s.family && s.family !== "attest" ? renderExample(s, w, setup.catalog).question : renderQuestion(s, w));
+for (const { spec } of sampleSpecs(setup.dims, seed, questionOf, familyShapers(w))) {
   const r = renderExample(spec, w, setup.catalog);
   families[spec.family ?? "attest"] = (families[spec.family ?? "attest"] ?? 0) + 1;
   const messages = [

@@ -46,7 +46,9 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   const specs = (function* () {
     // Every shard walks the same stream, so paraphrase caps and question uniqueness hold across shards.
     const w = ctx.config.witness;
-    for (const entry of sampleSpecs(setup.dims, opts.seed, (spec) => renderQuestion(spec, w), familyShapers(w))) {
+    const questionOf = (spec: ExampleSpec): string =>
+      spec.family && spec.family !== "attest" ? renderExample(spec, w, setup.catalog).question : renderQuestion(spec, w);
+    for (const entry of sampleSpecs(setup.dims, opts.seed, questionOf, familyShapers(w))) {
       if (entry.index % shard.total === shard.index) yield entry;
     }
   })();

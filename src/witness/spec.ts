@@ -186,6 +186,12 @@ export function* sampleSpecs(
       misses += 1;
       continue;
     }
+    // A family's question comes from its own render: the same rule holds, without other templates to try.
+    const asked = family !== "attest" && questionOf ? questionOf(spec) : undefined;
+    if (asked !== undefined && (askedBy.get(asked) ?? group) !== group) {
+      misses += 1;
+      continue;
+    }
     const id = specId(spec);
     const used = groups.get(group) ?? 0;
     if (seen.has(id) || used >= dims.paraphrases) {
@@ -195,7 +201,7 @@ export function* sampleSpecs(
     misses = 0;
     seen.add(id);
     groups.set(group, used + 1);
-    if (family === "attest" && questionOf) askedBy.set(questionOf(spec), group);
+    if (questionOf) askedBy.set(asked ?? questionOf(spec), group);
     made.set(family, (made.get(family) ?? 0) + 1);
     yield { index: index++, spec, id };
   }

@@ -1,10 +1,10 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { applyMutation, checkpoints } from "../../src/witness/prove.ts";
-import { familyShapers } from "../../src/witness/families.ts";
+import { familyShapers, questionTemplates } from "../../src/witness/families.ts";
 import { renderExample } from "../../src/witness/render.ts";
 import { extractScript } from "../../src/witness/script.ts";
-import { familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { CAUSES, maskDigests } from "../../src/witness/troubleshoot.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
@@ -74,3 +74,33 @@ test("no checkpoint when the rest of the script writes keys/ or the prefix chang
   expect(checkpoints(`${base}true\n\`\`\`\n\n${run}${ids}`).map((p) => p.name)).toEqual(["keys"]);
   expect(checkpoints(`${base}true\n\`\`\`\n\n${run.replace("cd /tmp\n", "")}${ids}`).map((p) => p.name)).toEqual(["keys", "keyids"]);
 });
+
+test("no question text stands for two different answers, in any family", () => {
+  const w = loadConfig(undefined).witness;
+  const catalog = fixtureCatalog();
+  const clashes = (c: typeof w, guarded: boolean, count: number): number => {
+    const fams = FAMILIES.map((name) => ({
+      name,
+      weight: c.families[name]?.weight ?? 0,
+      questions: questionTemplates({ step: "", family: name } as ExampleSpec, c).length,
+    }));
+    const questionOf = (s: ExampleSpec): string => renderExample(s, c, catalog).question;
+    const answerOf = new Map<string, string>();
+    let n = 0;
+    let clash = 0;
+    for (const { spec } of sampleSpecs({ ...dimsOf(c), families: fams }, 5, guarded ? questionOf : undefined, familyShapers(c))) {
+      const r = renderExample(spec, c, catalog);
+      const prior = answerOf.get(r.question);
+      if (prior !== undefined && prior !== r.answer) clash += 1;
+      answerOf.set(r.question, r.answer);
+      if (++n >= count) break;
+    }
+    return clash;
+  };
+  expect(clashes(w, true, 2500)).toBe(0);
+  // A family whose one template names little would repeat its question for other answers; the guard skips those.
+  const pipeline = { weight: 0.5, questions: ["How do I attest the {steps} pipeline with witness?"] };
+  const vague = { ...w, families: { ...w.families, pipeline } };
+  expect(clashes(vague, false, 200)).toBeGreaterThan(0);
+  expect(clashes(vague, true, 200)).toBe(0);
+}, 120_000);
