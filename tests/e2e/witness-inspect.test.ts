@@ -2,7 +2,7 @@ import { describe, expect } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { loadCatalog, type Catalog } from "../../src/witness/catalog.ts";
 import { familyShapers } from "../../src/witness/families.ts";
-import { VARIANTS } from "../../src/witness/inspect.ts";
+import { VARIANTS, variantFits, variantOf } from "../../src/witness/inspect.ts";
 import { proveExample } from "../../src/witness/prove.ts";
 import { renderExample, type RenderedExample } from "../../src/witness/render.ts";
 import { extractScript, runScript, scriptPath } from "../../src/witness/script.ts";
@@ -82,5 +82,28 @@ describe("inspect family (real witness)", () => {
       }
     },
     300_000,
+  );
+
+  testWith(
+    Boolean(WITNESS),
+    "a Rego mutant whose edit lies before the inspect block runs through it and is still denied by its rule",
+    async () => {
+      const catalog: Catalog = await loadCatalog(WITNESS!, { PATH: env().path, HOME: process.env.HOME ?? "/tmp" });
+      const specs = onePerVariant();
+      const pairs: [string, string][] = [
+        ["git-commit", "git-release-commit"],
+        ["env-var", "env-release-profile"],
+      ];
+      const cases = pairs.map(([variant, rule]) => ({ ...specs.find((s) => s.variant === variant)!, rules: [rule] }));
+      for (const spec of cases) expect(variantFits(variantOf(spec.variant!), spec, cfg)).toBe(true);
+      const proofs = await eachTwoAtATime(cases, (spec) => proveExample(renderExample(spec, cfg, catalog), env()));
+      proofs.forEach((proof, i) => {
+        expect(proof.ok, proof.ok ? "" : `${cases[i]!.variant}: ${proof.reason}\n${proof.stderrTail}`).toBe(true);
+        if (!proof.ok) return;
+        expect(proof.mutations).toHaveLength(1);
+        expect(proof.mutations[0]!.from).toBe("keys");
+      });
+    },
+    120_000,
   );
 });
