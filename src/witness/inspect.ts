@@ -46,6 +46,8 @@ export interface InspectVariant {
   options: (c: InspectContext) => string;
   /** The value shown: a literal, or a command whose output it must equal (digests and hashes are never written out). */
   value: (c: InspectContext) => { literal: string } | { command: string; says: string };
+  /** What the `test` line catches, when not "<what> is not <value>". */
+  stops?: (c: InspectContext) => string;
   /** What the answer says about where it is and what it means. */
   explain: (c: InspectContext) => string;
 }
@@ -118,6 +120,7 @@ export const VARIANTS: InspectVariant[] = [
     name: "subject-digest",
     attestor: () => "statement",
     what: (c) => `the subject that names \`${c.artifact}\``,
+    stops: (c) => `the digest of that subject is not the SHA-256 of \`repo/ws/${c.artifact}\``,
     applies: () => true,
     filter: () => ".subject[] | select(.name == $n) | .digest.sha256",
     options: () => "-r --arg n PRODUCT_SUBJECT",
@@ -129,7 +132,7 @@ export const VARIANTS: InspectVariant[] = [
   {
     name: "payload-type",
     attestor: () => "envelope",
-    what: () => "the DSSE payload type",
+    what: () => "the payload type",
     applies: () => true,
     filter: () => ".payloadType",
     options: () => "-r",
@@ -141,15 +144,16 @@ export const VARIANTS: InspectVariant[] = [
   {
     name: "attestor-type",
     attestor: (c) => c.attestorNames.at(-1)!,
-    what: (c) => `the \`${c.attestorNames.at(-1)}\` attestation`,
+    what: (c) => `the type URI of the \`${c.attestorNames.at(-1)}\` attestation`,
     where: "the attestation collection",
     applies: (c) => c.attestorNames.length > 0,
     filter: () => "any(.predicate.attestations[]; .type == $t)",
     options: () => "-r --arg t ATTESTOR_TYPE",
     value: () => ({ literal: "true" }),
+    stops: (c) => `the collection has no \`${c.attestorNames.at(-1)}\` entry of that type`,
     explain: (c) =>
-      `Every entry of \`.predicate.attestations\` has a \`type\` URI naming the attestor and an \`attestation\` object with what it recorded. ` +
-      `The \`${c.attestorNames.at(-1)}\` attestor's entry is the one whose type is \`ATTESTOR_TYPE\`; \`any(...)\` prints \`true\` because the collection has it, and the policy requires that same URI.`,
+      `The \`${c.attestorNames.at(-1)}\` attestor's entry is the one whose \`type\` is \`ATTESTOR_TYPE\`, the same URI the policy requires for it; ` +
+      "`any(...)` prints `true` when the collection has an entry of that type.",
   },
   {
     name: "git-commit",
@@ -323,7 +327,7 @@ export const inspect: Family = {
       `and \`signatures\` hold the \`${c.step}\` key's signature over both. Decoded, the statement has \`subject\` (what it is about, by digest), \`predicateType\`, and \`predicate\`: ` +
       "witness's attestation collection, with the step in `.predicate.name` and one entry per attestor in `.predicate.attestations[]` " +
       '(select one with `select(.type == "…")`; what it recorded is under `.attestation`). ' +
-      `${x.explain}\n\nThe \`test\` line makes the script stop if ${what} is not ${shown}, so the statement above is checked by running it:\n\n` +
+      `${x.explain}\n\nThe \`test\` line makes the script stop if ${v.stops?.(c) ?? `${what} is not ${shown}`}, so the statement above is checked by running it:\n\n` +
       sh([`jq -r .payload att/${c.step}.json | openssl base64 -d -A > ${STATEMENT}`, `test "$(${x.jq})" = ${x.expected}`]);
     const opening = "with `witness`, `openssl` and `git` on the PATH. It attests";
     const policyMention = "writes a policy signed by a separate key";
