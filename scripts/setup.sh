@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine with Node.js, npm and Go (as root):
-# npm dependencies from the lockfile, witness v0.11.0 (cached outside the checkout), dash/openssl/git/busybox,
+# npm dependencies from the lockfile, witness v0.11.0 (cached outside the checkout), dash/openssl/git/jq/busybox,
 # Docker's engine (started when none answers), and dist/sekft. Safe to re-run, and after an interrupted run.
 set -euo pipefail
 
@@ -24,7 +24,7 @@ need go "install Go >= 1.26.1 (witness $WITNESS_VERSION needs it)"
 
 # --- Debian packages -------------------------------------------------------------------------
 missing=()
-for pkg in dash openssl git busybox-static docker.io ca-certificates chromium; do
+for pkg in dash openssl git jq busybox-static docker.io ca-certificates chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

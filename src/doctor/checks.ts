@@ -29,7 +29,7 @@ async function tool(name: string, argv: string[], env: Env, fix: string, bin?: s
 /** Finds every external piece the default config needs and says how to fix what is missing. */
 export async function runChecks(env: Env, witnessBin = ""): Promise<Check[]> {
   const setup = "run scripts/setup.sh";
-  const [witness, openssl, git, dash, docker] = await Promise.all([
+  const [witness, openssl, git, jq, dash, docker] = await Promise.all([
     tool(
       "witness",
       ["version"],
@@ -39,6 +39,7 @@ export async function runChecks(env: Env, witnessBin = ""): Promise<Check[]> {
     ),
     tool("openssl", ["version"], env, "apt-get install openssl"),
     tool("git", ["--version"], env, "apt-get install git"),
+    tool("jq", ["--version"], env, "apt-get install jq (inspect examples decode attestations with it)"),
     (async (): Promise<Check> => {
       const path = which("dash", env.PATH);
       return path
@@ -52,5 +53,5 @@ export async function runChecks(env: Env, witnessBin = ""): Promise<Check[]> {
         : { name: "docker", ok: false, required: true, fix: `${ping.reason}; ${setup} installs docker.io and starts dockerd` };
     })(),
   ]);
-  return [witness, openssl, git, dash, docker];
+  return [witness, openssl, git, jq, dash, docker];
 }

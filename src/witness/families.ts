@@ -2,6 +2,7 @@ import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { RenderedExample } from "./render.ts";
 import type { ExampleSpec, FamilyName } from "./spec.ts";
+import { inspect } from "./inspect.ts";
 import { pipeline } from "./pipeline.ts";
 import { troubleshoot } from "./troubleshoot.ts";
 
@@ -26,6 +27,8 @@ export function familyPlugin(name: FamilyName): Family | undefined {
   switch (name) {
     case "troubleshoot":
       return troubleshoot;
+    case "inspect":
+      return inspect;
     case "pipeline":
       return pipeline;
     default:

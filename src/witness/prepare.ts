@@ -18,8 +18,8 @@ export interface WitnessSetup {
   tools: Record<string, string>;
 }
 
-function requireTool(name: string, path: string | undefined): void {
-  if (!which(name, path)) throw new DependencyError(`${name} is not on PATH`, `Install it (apt-get install ${name}); every witness example uses it.`);
+function requireTool(name: string, path: string | undefined, who = "every witness example uses it"): void {
+  if (!which(name, path)) throw new DependencyError(`${name} is not on PATH`, `Install it (apt-get install ${name}); ${who}.`);
 }
 
 /** Finds witness, asks it for its attestors, probes each command's tool, and builds the sampler's dimensions. */
@@ -36,6 +36,8 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   if (stale) ctx.log.info(`removed ${stale} temp dir(s) left by killed sekft runs`);
   requireTool("openssl", ctx.env.PATH);
   requireTool("git", ctx.env.PATH);
+  const inspecting = (cfg.families.inspect?.weight ?? 0) > 0;
+  if (inspecting) requireTool("jq", ctx.env.PATH, "inspect examples (witness.families.inspect) decode attestations with it");
   checkHorizon(cfg, now);
   const scriptEnv = { path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), home: ctx.env.HOME ?? "/tmp" };
   const env = { PATH: scriptEnv.path, HOME: scriptEnv.home };
@@ -78,10 +80,12 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   if (!commands.length) throw new DependencyError("no witness command can run on this machine", "Install at least one of the configured build tools.");
 
   const tools: Record<string, string> = { witness: catalog.version };
-  for (const [name, argv] of [
+  const versions: [string, string[]][] = [
     ["openssl", ["openssl", "version"]],
     ["git", ["git", "--version"]],
-  ] as const) {
+  ];
+  if (inspecting) versions.push(["jq", ["jq", "--version"]]);
+  for (const [name, argv] of versions) {
     const r = await runProcess([...argv], { env, timeoutMs: 10_000 });
     tools[name] = r.stdout.trim();
   }
