@@ -2,6 +2,7 @@ import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { RenderedExample } from "./render.ts";
 import type { ExampleSpec, FamilyName } from "./spec.ts";
+import { policy } from "./policy.ts";
 import { troubleshoot } from "./troubleshoot.ts";
 
 /**
@@ -25,6 +26,8 @@ export function familyPlugin(name: FamilyName): Family | undefined {
   switch (name) {
     case "troubleshoot":
       return troubleshoot;
+    case "policy":
+      return policy;
     default:
       return undefined;
   }
