@@ -31,7 +31,11 @@ test("the policy family is enabled by the embedded config, with its own template
   expect(qs.length).toBeGreaterThanOrEqual(4);
   for (const q of qs) expect(q).toContain("{requirement}");
   expect(REQUIREMENTS.length).toBeGreaterThanOrEqual(7);
-  for (const r of REQUIREMENTS) expect(cfg.rego.map((x) => x.name), r.name).toContain(r.rule);
+  for (const r of REQUIREMENTS)
+    expect(
+      cfg.rego.map((x) => x.name),
+      r.name,
+    ).toContain(r.rule);
 });
 
 test("shaping covers every requirement over a few hundred samples, each with its rule and attestor in the spec", () => {
@@ -86,7 +90,8 @@ const tail = (refusal: string): string => `\`\`\`sh\n${refusal}witness verify -p
 const names = (md: string): string[] => checkpoints(md).map((p) => p.name);
 
 test("keyids checkpoint: a refusal that writes only refused.log and a grep of it are allowed after the key IDs", () => {
-  const ok = "! witness verify -p p -k keys/policy.pub -a att/b-noncompliant.json -f bad/repo/ws/x 2> refused.log\ngrep -F 'the step must run on the main branch' refused.log\n";
+  const ok =
+    "! witness verify -p p -k keys/policy.pub -a att/b-noncompliant.json -f bad/repo/ws/x 2> refused.log\ngrep -F 'the step must run on the main branch' refused.log\n";
   expect(names(`${base}${run}${ids}${tail("")}`)).toEqual(["keys", "keyids"]);
   expect(names(`${base}${run}${ids}${tail(ok)}`)).toEqual(["keys", "keyids"]);
   // Writing anywhere else, reading with anything but grep -F, or a prefix that touches refused.log: no keyids.
