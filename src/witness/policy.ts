@@ -89,7 +89,7 @@ export const REQUIREMENTS: Requirement[] = [
   {
     name: "allowed-command",
     rule: "command-program",
-    words: "the step runs `{{argv0}}` itself, not through a wrapper",
+    words: "the recorded command starts with `{{argv0}}` (no wrapper such as `env` in front of it)",
     attestor: null,
     applies: () => true,
     violate: (c) => ({
@@ -203,6 +203,12 @@ export function fitRequirement(spec: ExampleSpec, req: Requirement, cfg: Witness
   return true;
 }
 
+/** The violation of a policy spec, with what the compliant run does instead (its command and subject). */
+export function violationOf(spec: ExampleSpec, cfg: WitnessConfig): { violation: Violation; compliant: BreakContext } {
+  const c = breakContext(spec, cfg);
+  return { violation: requirementOf(spec.variant ?? "").violate(c), compliant: c };
+}
+
 /** The requirement in words, as questions and the answer name it. */
 export function requirementWords(spec: ExampleSpec, cfg: WitnessConfig): string {
   const { vars } = resolveExample(spec, cfg);
@@ -232,8 +238,7 @@ export const policy: Family = {
     const rule = rules.find((r) => r.name === req.rule)!;
     const message = fill(rule.message, vars);
     const words = fill(req.words, vars);
-    const c = breakContext(spec, cfg);
-    const v = req.violate(c);
+    const v = violationOf(spec, cfg).violation;
     const step = spec.step;
     const flags = attestors.flatMap((a) => a.flags);
     const badAtt = `att/${step}-noncompliant.json`;
