@@ -72,6 +72,28 @@ describe("policy family (real witness)", () => {
 
   testWith(
     Boolean(WITNESS),
+    "the rules added for the family (git-branch-main, sbom-license) deny on their mutation in attest examples too",
+    async () => {
+      const dims = { ...dimsOf(cfg), commands: cfg.commands.filter((c) => FAST.has(c.name)) };
+      for (const rule of ["git-branch-main", "sbom-license"]) {
+        let spec: ExampleSpec | undefined;
+        for (const { spec: s } of sampleSpecs(dims, 5)) {
+          if (s.rules.includes(rule)) {
+            spec = s;
+            break;
+          }
+        }
+        expect(spec, rule).toBeDefined();
+        const proof = await proveExample(renderExample(spec!, cfg, fixtureCatalog()), env());
+        expect(proof.ok, proof.ok ? rule : `${rule}: ${proof.reason}\n${proof.stderrTail}`).toBe(true);
+        if (proof.ok) expect(proof.mutations.find((m) => m.rule === rule)?.denied).toBe(true);
+      }
+    },
+    240_000,
+  );
+
+  testWith(
+    Boolean(WITNESS),
     "a non-compliant copy made compliant is not refused, so the script fails at the grep of the rule's message",
     async () => {
       for (const [i, ex] of rendered.entries()) {
