@@ -209,12 +209,6 @@ export function violationOf(spec: ExampleSpec, cfg: WitnessConfig): { violation:
   return { violation: requirementOf(spec.variant ?? "").violate(c), compliant: c };
 }
 
-/** The requirement in words, as questions and the answer name it. */
-export function requirementWords(spec: ExampleSpec, cfg: WitnessConfig): string {
-  const { vars } = resolveExample(spec, cfg);
-  return fill(requirementOf(spec.variant ?? "").words, vars);
-}
-
 /**
  * `policy`: the user states a requirement; the answer writes it as a Rego rule in the policy and proves it both
  * ways in one script: a copy of the project made to break only that requirement is attested, `witness verify`
@@ -234,7 +228,7 @@ export const policy: Family = {
   },
   render(spec, cfg, _catalog, attest): RenderedExample {
     const req = requirementOf(spec.variant ?? "");
-    const { cmd, attestors, attestorNames, rules, vars } = resolveExample(spec, cfg);
+    const { cmd, attestors, attestorNames, rules, staged, vars } = resolveExample(spec, cfg);
     const rule = rules.find((r) => r.name === req.rule)!;
     const message = fill(rule.message, vars);
     const words = fill(req.words, vars);
@@ -244,7 +238,7 @@ export const policy: Family = {
     const badAtt = `att/${step}-noncompliant.json`;
 
     const copy = [
-      "**A copy to break later.** Before the real run, the committed project (and the reports it publishes) is copied to `bad/`; " +
+      `**A copy to break later.** Before the real run, the committed project${staged.length ? " and the reports it publishes are" : " is"} copied to \`bad/\`; ` +
         "that copy will be made to break the requirement, and nothing else, to show the policy refusing it.",
       sh(["mkdir -p bad", "cp -R repo reports bad/"]),
     ].join("\n\n");
@@ -254,7 +248,9 @@ export const policy: Family = {
       sh([...v.before, runBad]),
     ].join("\n\n");
     const refuse = [
-      `**The non-compliant run is refused.** \`witness verify\` must fail on it: \`!\` expects the failure, its log goes to \`refused.log\`, and \`grep\` checks that the reason is the rule's message, "${message}" (under \`sh -e\`, a failing \`grep\` stops the script).`,
+      `**The non-compliant run is refused.** \`witness verify\` must fail on it: \`!\` expects the failure and its log goes to \`refused.log\`. ` +
+        `witness logs \`Verification failed\` and, for the step, \`collection rejected: ${step}, Reason: collection validation failed: … policy was denied due to: ${message}\` ` +
+        `(once per search depth); \`grep\` checks that this is the reason, so a refusal for anything else stops the script (\`sh -e\` does not stop at a \`!\` command, but it does at a failing \`grep\`).`,
       sh([`! witness verify -p policy.signed.json -k keys/policy.pub -a ${badAtt} -f ${BAD}/${v.subject} 2> refused.log`, `grep -F '${message}' refused.log`]),
     ].join("\n\n");
 
@@ -263,10 +259,12 @@ export const policy: Family = {
     const keyIdAt = answer.indexOf("**Key ID");
     const verifyAt = answer.indexOf("**Verify.**");
     const introEnd = answer.indexOf("\n\n");
+    // The attest rendering of a one-step spec always has these sections; the family splices its own between them.
+    if ([attestAt, keyIdAt, verifyAt, introEnd].some((i) => i < 0)) throw new Error(`policy: the attest answer of ${spec.step} lacks a section`);
     const intro =
       `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. The requirement, that ${words}, becomes the Rego rule \`${rule.name}\` ` +
       `on the \`${rule.attestor}\` attestation of the \`${step}\` step (\`${cmd.run}\`). The script shows it both ways: a run that breaks it is refused with the rule's message, ` +
-      `and the compliant run of \`${cmd.artifact}\` verifies.`;
+      `and the compliant run's \`${cmd.artifact}\` verifies.`;
     const verify = answer.slice(verifyAt).replace("**Verify.**", "**The compliant run verifies.**");
     const text = [
       intro,
@@ -282,8 +280,8 @@ export const policy: Family = {
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
     const question = fill(template.replace(/\{(step|artifact)\}/g, "{{$1}}"), vars)
-      .replace("{command}", () => cmd.run)
-      .replace("{requirement}", () => words);
+      .replaceAll("{command}", () => cmd.run)
+      .replaceAll("{requirement}", () => words);
     return {
       ...attest,
       question,
