@@ -4,6 +4,7 @@ import type { RenderedExample } from "./render.ts";
 import type { ExampleSpec, FamilyName } from "./spec.ts";
 import { inspect } from "./inspect.ts";
 import { pipeline } from "./pipeline.ts";
+import { policy } from "./policy.ts";
 import { troubleshoot } from "./troubleshoot.ts";
 
 /**
@@ -31,6 +32,8 @@ export function familyPlugin(name: FamilyName): Family | undefined {
       return inspect;
     case "pipeline":
       return pipeline;
+    case "policy":
+      return policy;
     default:
       return undefined;
   }

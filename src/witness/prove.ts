@@ -56,6 +56,8 @@ const READS_KEY = /(?:-k|-in|-r) (?:\.\.\/)*keys\/[\w.-]+/g;
 const ASSIGN_FROM_FILE = /^(\w+)=\$\(openssl (?:dgst -sha256 -r keys\/[\w.-]+\.pub \| cut -d' ' -f1|base64 -A -in (?:keys|rego)\/[\w.-]+)\)$/;
 const POLICY_LINE =
   /^(mkdir -p rego|witness policy check policy\.json|witness sign -k keys\/policy\.key -f policy\.json -o policy\.signed\.json|witness verify [-\w ./]+)$/;
+// A refusal expected on the way (policy family): the failing verify writes only refused.log, grep only reads it.
+const REFUSAL_LINE = /^(! witness verify [-\w ./]+ 2> refused\.log|grep -F '[^'\n]*' refused\.log)$/;
 const HEREDOC = /^cat > (rego\/[\w.-]+\.rego|policy\.json) <<('EOF'|EOF)$/;
 const LITERAL_EXPORT = /^export [A-Za-z_]\w*=(?:'[^'\n]*'|[\w.:/@+-]*)$/;
 const SHELL_STATE = /^(cd|set|umask|trap|alias|unset|exec|readonly|\.|source|eval)\b/;
@@ -66,7 +68,8 @@ const SHELL_STATE = /^(cd|set|umask|trap|alias|unset|exec|readonly|\.|source|eva
  *   only reads `keys/` (`-k`, `-in`), so the prefix's state is the final `keys/` with empty `att/` and `reports/`.
  * - `keyids`: before the block that computes key IDs, after the last `witness run`, when from there on the
  *   script only computes variables from files, writes `rego/`, `policy.json`, `policy.signed.json` and runs
- *   `witness policy check|sign|verify` (none writes elsewhere), and the prefix never touches those paths: the
+ *   `witness policy check|sign|verify` (none writes elsewhere) — a verify expected to fail may write `refused.log`,
+ *   which `grep -F` reads — and the prefix never touches those paths: the
  *   prefix's state is the final directory without them, plus the prefix's literal exports.
  */
 export function checkpoints(markdown: string): Checkpoint[] {
@@ -98,7 +101,7 @@ export function checkpoints(markdown: string): Checkpoint[] {
     const suffix = blocks.slice(ids).join("\n");
     const exports = prefix.split("\n").filter((l) => /\bexport\b/.test(l));
     const prefixOk =
-      !/rego\/|policy\.json|policy\.signed\.json/.test(prefix) &&
+      !/rego\/|policy\.json|policy\.signed\.json|refused\.log/.test(prefix) &&
       exports.every((l) => LITERAL_EXPORT.test(l)) &&
       !prefix.split("\n").some((l) => SHELL_STATE.test(l));
     if (prefixOk && suffixOnlyWritesPolicy(suffix)) {
@@ -107,7 +110,7 @@ export function checkpoints(markdown: string): Checkpoint[] {
         offset: offsets[ids]!,
         preamble: exports.length ? `${exports.join("\n")}\n` : "",
         rewind: (work) => {
-          for (const p of ["rego", "policy.json", "policy.signed.json"]) rmSync(join(work, p), { recursive: true, force: true });
+          for (const p of ["rego", "policy.json", "policy.signed.json", "refused.log"]) rmSync(join(work, p), { recursive: true, force: true });
         },
       });
     }
@@ -126,7 +129,7 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
       assigned.add(a[1]!);
       continue;
     }
-    if (POLICY_LINE.test(l)) continue;
+    if (POLICY_LINE.test(l) || REFUSAL_LINE.test(l)) continue;
     const h = HEREDOC.exec(l);
     if (!h) return false;
     const expands = h[2] === "EOF";

@@ -30,7 +30,7 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
   "documentNamespace": "https://example.com/spdx/${project}-1.0.0",
   "creationInfo": { "created": "2024-01-01T00:00:00Z", "creators": ["Tool: example-sbom-1.0"] },
   "packages": [
-    { "name": "${project}-bin", "SPDXID": "SPDXRef-Package", "versionInfo": "1.0.0", "downloadLocation": "NOASSERTION" }
+    { "name": "${project}-bin", "SPDXID": "SPDXRef-Package", "versionInfo": "1.0.0", "downloadLocation": "NOASSERTION", "licenseDeclared": "MIT" }
   ]
 }
 `,
