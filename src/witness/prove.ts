@@ -99,11 +99,13 @@ export function checkpoints(markdown: string): Checkpoint[] {
   if (lastRun >= 0 && ids > lastRun) {
     const prefix = script.slice(0, offsets[ids]);
     const suffix = blocks.slice(ids).join("\n");
-    const exports = prefix.split("\n").filter((l) => /\bexport\b/.test(l));
+    // A here-document's body is data (a build script's own `set -eu` changes nothing here): only the shell's lines count.
+    const lines = shellLines(prefix);
+    const exports = lines.filter((l) => /\bexport\b/.test(l));
     const prefixOk =
       !/rego\/|policy\.json|policy\.signed\.json|refused\.log/.test(prefix) &&
       exports.every((l) => LITERAL_EXPORT.test(l)) &&
-      !prefix.split("\n").some((l) => SHELL_STATE.test(l));
+      !lines.some((l) => SHELL_STATE.test(l));
     if (prefixOk && suffixOnlyWritesPolicy(suffix)) {
       out.push({
         name: "keyids",
@@ -114,6 +116,22 @@ export function checkpoints(markdown: string): Checkpoint[] {
         },
       });
     }
+  }
+  return out;
+}
+
+/** The lines a shell reads as commands: every line but the bodies of here-documents (`<<EOF` … `EOF`). */
+export function shellLines(text: string): string[] {
+  const out: string[] = [];
+  let end: { word: string; tabs: boolean } | undefined;
+  for (const line of text.split("\n")) {
+    if (end !== undefined) {
+      if ((end.tabs ? line.replace(/^\t+/, "") : line) === end.word) end = undefined;
+      continue;
+    }
+    out.push(line);
+    const m = /<<(-?)\s*(['"]?)(\w+)\2\s*$/.exec(line);
+    end = m ? { word: m[3]!, tabs: m[1] === "-" } : undefined;
   }
   return out;
 }

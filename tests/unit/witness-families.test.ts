@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { applyMutation, checkpoints } from "../../src/witness/prove.ts";
+import { applyMutation, checkpoints, shellLines } from "../../src/witness/prove.ts";
 import { familyShapers, questionTemplates } from "../../src/witness/families.ts";
 import { renderExample } from "../../src/witness/render.ts";
 import { extractScript } from "../../src/witness/script.ts";
@@ -73,6 +73,12 @@ test("no checkpoint when the rest of the script writes keys/ or the prefix chang
   const ids = "```sh\nb_keyid=$(openssl dgst -sha256 -r keys/a.pub | cut -d' ' -f1)\nwitness verify -p p\n```\n";
   expect(checkpoints(`${base}true\n\`\`\`\n\n${run}${ids}`).map((p) => p.name)).toEqual(["keys"]);
   expect(checkpoints(`${base}true\n\`\`\`\n\n${run.replace("cd /tmp\n", "")}${ids}`).map((p) => p.name)).toEqual(["keys", "keyids"]);
+  // A `set -eu` inside a here-document is a file's text, not the shell's state; on a line of its own it is state.
+  const doc = "```sh\ncat > repo/build.sh <<'EOF'\nset -eu\nexport X=$(date)\nEOF\n```\n\n";
+  const runNoCd = run.replace("cd /tmp\n", "");
+  expect(checkpoints(`${base}true\n\`\`\`\n\n${doc}${runNoCd}${ids}`).map((p) => p.name)).toEqual(["keys", "keyids"]);
+  expect(checkpoints(`${base}true\n\`\`\`\n\n${doc.replace("EOF\n```", "EOF\nset -eu\n```")}${runNoCd}${ids}`).map((p) => p.name)).toEqual(["keys"]);
+  expect(shellLines("a <<-'E'\nset -x\n\tE\nb <<E\nc\nE\nd")).toEqual(["a <<-'E'", "b <<E", "d"]);
 });
 
 test("no question text stands for two different answers, in any family", () => {
