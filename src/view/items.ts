@@ -100,17 +100,23 @@ async function pairEntries(dir: string, scans: Scans): Promise<Entry[]> {
   const out: Entry[] = [];
   let k = 0;
   const metas = meta ? streamJsonl<Record<string, unknown>>(metaFile) : undefined;
-  for (const start of idx.starts) {
-    const m = metas ? (await metas.next()).value?.value : undefined;
-    const outcome = typeof m?.reject_outcome === "string" ? m.reject_outcome : undefined;
-    out.push({
-      summary: { id: String(k), outcome, dims: { bundle: String(m?.bundle_id ?? "") } },
-      file,
-      start,
-      end: idx.ends[k]!,
-      extra: meta?.starts[k] !== undefined ? lineOf(metaFile, { start: meta.starts[k]!, end: meta.ends[k]! }) : undefined,
-    });
-    k += 1;
+  try {
+    for (const start of idx.starts) {
+      const m = metas ? (await metas.next()).value?.value : undefined;
+      const outcome = typeof m?.reject_outcome === "string" ? m.reject_outcome : undefined;
+      out.push({
+        summary: { id: String(k), outcome, dims: { bundle: String(m?.bundle_id ?? "") } },
+        file,
+        start,
+        end: idx.ends[k]!,
+        extra: meta?.starts[k] !== undefined ? lineOf(metaFile, { start: meta.starts[k]!, end: meta.ends[k]! }) : undefined,
+      });
+      k += 1;
+    }
+  } finally {
+    // The generator is left suspended at its last line: closing it closes its file (Bun kills the process over a
+    // file handle left to the garbage collector).
+    await metas?.return(undefined);
   }
   return out;
 }
