@@ -22,8 +22,9 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
   // The overview and the browsers share their reads: the line index that counts a split is the one pages are cut from.
   const scans = new Scans();
   const catalog = new Catalog(root, scans);
-  // Started at once, so the figures are ready (or nearly) by the time a browser asks for them.
-  const overview: Promise<Overview> = buildOverview(root, ctx.config, scans);
+  // Started at once, so the figures are ready (or nearly) by the time a browser asks for them — on the next turn
+  // of the event loop, so the server listens (and prints its URL) before the first chunks are read.
+  const overview: Promise<Overview> = new Promise((resolve) => setImmediate(resolve)).then(() => buildOverview(root, ctx.config, scans));
   // The browsers' rows are read once the figures are out, so they never delay the overview; a page asked for
   // sooner awaits the same reads.
   overview.then(
