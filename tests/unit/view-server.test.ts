@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
+import { indexLines } from "../../src/view/lines.ts";
+import { indexInWorker } from "../../src/view/scans.ts";
 import { createHandler } from "../../src/view/server.ts";
 import { datasetStats } from "../../src/witness/stats.ts";
 
@@ -114,5 +116,14 @@ describe("sekft view server", () => {
     // Line 12: two blank lines come before it.
     expect(overview.body).toContain("meta.jsonl:12: not valid JSON");
     expect((await get(handler, "/api/items?kind=witness")).body).toContain("meta.jsonl:12: not valid JSON");
+  });
+
+  test("a big file's index made in a worker thread is the one made in this thread", async () => {
+    const { root } = witnessDir(300);
+    const file = join(root, "witness", "train.jsonl");
+    const inWorker = await indexInWorker(file);
+    expect(inWorker).toBeDefined();
+    expect(inWorker).toEqual(await indexLines(file));
+    expect(inWorker!.starts.length).toBe(240);
   });
 });
