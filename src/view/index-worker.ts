@@ -1,5 +1,5 @@
 // A worker thread of `Scans.lineIndex`: indexes one big file's lines off the main thread, which meanwhile parses
-// meta.jsonl. In the compiled binary it is an entry point of its own (package.json's build script, scripts/setup.sh).
+// meta.jsonl. In the compiled binary it is an entry point of its own (package.json's build script, scripts/setup.sh, scripts/release.sh).
 import { indexLines } from "./lines.ts";
 
 declare const self: Worker;
