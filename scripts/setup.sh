@@ -68,7 +68,7 @@ fi
 # --- the binary ------------------------------------------------------------------------------
 step "building dist/sekft"
 mkdir -p dist
-node_modules/.bin/bun build src/cli.ts --compile --minify --sourcemap --bytecode --format=esm \
+node_modules/.bin/bun build src/cli.ts src/view/index-worker.ts --compile --minify --sourcemap --bytecode --format=esm \
   --no-compile-autoload-bunfig --no-compile-autoload-dotenv --outfile dist/sekft.partial >/dev/null \
   || die "bun build failed"
 mv -f dist/sekft.partial dist/sekft

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { streamJsonl } from "../dataset/jsonl.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { detectTracks } from "../tracks.ts";
-import { indexLines, readLineAt } from "./lines.ts";
+import { readLineAt } from "./lines.ts";
+import { Scans } from "./scans.ts";
+import type { MetaRow } from "./witness-meta.ts";
 
 /** What a list row shows and filters on; the item itself stays on disk until opened. */
 export interface ItemSummary {
@@ -40,24 +42,15 @@ export interface ItemQuery {
 const nonEmpty = (f: string): boolean => existsSync(f) && statSync(f).size > 0;
 const lineOf = (file: string, e: { start: number; end: number }) => ({ file, start: e.start, end: e.end });
 
-async function witnessEntries(dir: string): Promise<Entry[]> {
+async function witnessEntries(dir: string, scans: Scans): Promise<Entry[]> {
   const out: Entry[] = [];
   const metaFile = join(dir, "meta.jsonl");
-  const meta = nonEmpty(metaFile) ? indexLines(metaFile) : undefined;
   // meta.jsonl lists every kept example in stream order; each split file holds that split's examples in the same order.
-  const bySplit: Record<string, { id: string; dims: Record<string, string>; at: number }[]> = {};
-  if (meta) {
-    let i = 0;
-    for await (const r of streamJsonl<{ id: string; split: string; spec: Record<string, unknown> }>(metaFile)) {
-      const s = r.value.spec ?? {};
-      const dims = { step: String(s.step), command: String(s.command), attestors: ((s.attestors as string[]) ?? []).join(",") };
-      (bySplit[r.value.split] ??= []).push({ id: String(r.value.id), dims, at: i++ });
-    }
-  }
+  const bySplit: Record<string, MetaRow[]> = {};
+  if (nonEmpty(metaFile)) for (const row of await scans.witnessRows(metaFile)) (bySplit[String(row.split)] ??= []).push(row);
   for (const split of ["train", "valid"]) {
     const file = join(dir, `${split}.jsonl`);
-    if (!nonEmpty(file)) continue;
-    const idx = indexLines(file);
+    const idx = await scans.lineIndex(file);
     const metas = bySplit[split] ?? [];
     const aligned = metas.length === idx.starts.length;
     idx.starts.forEach((start, k) => {
@@ -67,7 +60,7 @@ async function witnessEntries(dir: string): Promise<Entry[]> {
         file,
         start,
         end: idx.ends[k]!,
-        extra: m && meta ? lineOf(metaFile, { start: meta.starts[m.at]!, end: meta.ends[m.at]! }) : undefined,
+        extra: m ? lineOf(metaFile, m) : undefined,
       });
     });
   }
@@ -81,10 +74,10 @@ function bundleEntries(dir: string): Entry[] {
   });
 }
 
-async function trajectoryEntries(dir: string): Promise<Entry[]> {
+async function trajectoryEntries(dir: string, scans: Scans): Promise<Entry[]> {
   const file = join(dir, "trajectories.jsonl");
   if (!nonEmpty(file)) return [];
-  const idx = indexLines(file);
+  const idx = await scans.lineIndex(file);
   const out: Entry[] = [];
   let k = 0;
   for await (const r of streamJsonl<{ key: string; cell: Record<string, string>; outcome: string; operator: string; variant: string }>(file)) {
@@ -98,36 +91,48 @@ async function trajectoryEntries(dir: string): Promise<Entry[]> {
   return out;
 }
 
-async function pairEntries(dir: string): Promise<Entry[]> {
+async function pairEntries(dir: string, scans: Scans): Promise<Entry[]> {
   const file = join(dir, "dpo.jsonl");
   const metaFile = join(dir, "dpo.meta.jsonl");
   if (!nonEmpty(file)) return [];
-  const idx = indexLines(file);
-  const meta = nonEmpty(metaFile) ? indexLines(metaFile) : undefined;
+  const idx = await scans.lineIndex(file);
+  const meta = nonEmpty(metaFile) ? await scans.lineIndex(metaFile) : undefined;
   const out: Entry[] = [];
   let k = 0;
   const metas = meta ? streamJsonl<Record<string, unknown>>(metaFile) : undefined;
-  for (const start of idx.starts) {
-    const m = metas ? (await metas.next()).value?.value : undefined;
-    const outcome = typeof m?.reject_outcome === "string" ? m.reject_outcome : undefined;
-    out.push({
-      summary: { id: String(k), outcome, dims: { bundle: String(m?.bundle_id ?? "") } },
-      file,
-      start,
-      end: idx.ends[k]!,
-      extra: meta?.starts[k] !== undefined ? lineOf(metaFile, { start: meta.starts[k]!, end: meta.ends[k]! }) : undefined,
-    });
-    k += 1;
+  try {
+    for (const start of idx.starts) {
+      const m = metas ? (await metas.next()).value?.value : undefined;
+      const outcome = typeof m?.reject_outcome === "string" ? m.reject_outcome : undefined;
+      out.push({
+        summary: { id: String(k), outcome, dims: { bundle: String(m?.bundle_id ?? "") } },
+        file,
+        start,
+        end: idx.ends[k]!,
+        extra: meta?.starts[k] !== undefined ? lineOf(metaFile, { start: meta.starts[k]!, end: meta.ends[k]! }) : undefined,
+      });
+      k += 1;
+    }
+  } finally {
+    // The generator is left suspended at its last line: closing it closes its file (Bun kills the process over a
+    // file handle left to the garbage collector).
+    await metas?.return(undefined);
   }
   return out;
 }
 
-/** Readers of the items of one viewed directory, indexed on first use (line offsets, never the whole text). */
+/**
+ * Readers of the items of one viewed directory, indexed on first use (line offsets, never the whole text);
+ * the reads are shared with the overview through `scans`.
+ */
 export class Catalog {
   private cache = new Map<Kind, Promise<Entry[]>>();
   private readonly parts: { track: string; target: string }[];
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly scans = new Scans(),
+  ) {
     this.parts = detectTracks(root);
   }
 
@@ -136,15 +141,20 @@ export class Catalog {
     if (!p) {
       const dir = (track: string) => this.parts.find((x) => x.track === track)?.target;
       const load: Record<Kind, () => Promise<Entry[]>> = {
-        witness: async () => (dir("witness") ? witnessEntries(dir("witness")!) : []),
+        witness: async () => (dir("witness") ? witnessEntries(dir("witness")!, this.scans) : []),
         bundle: async () => (dir("shell") ? bundleEntries(dir("shell")!) : []),
-        trajectory: async () => (dir("rollout") ? trajectoryEntries(dir("rollout")!) : []),
-        pair: async () => (dir("rollout") ? pairEntries(dir("rollout")!) : []),
+        trajectory: async () => (dir("rollout") ? trajectoryEntries(dir("rollout")!, this.scans) : []),
+        pair: async () => (dir("rollout") ? pairEntries(dir("rollout")!, this.scans) : []),
       };
       p = load[kind]();
       this.cache.set(kind, p);
     }
     return p;
+  }
+
+  /** Reads every kind's rows now (failures surface when that kind is asked for). */
+  prefetch(): void {
+    for (const kind of KINDS) this.entries(kind).catch(() => undefined);
   }
 
   /** One page of summaries matching the filters; a text search reads only the candidates' own lines. */

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { readJsonl } from "../dataset/jsonl.ts";
@@ -9,8 +9,8 @@ import { rolloutStats } from "../rollout/stats.ts";
 import { bundleStats } from "../shell/stats.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { detectTracks } from "../tracks.ts";
-import { datasetStats, metaRecords, tallyMeta } from "../witness/stats.ts";
-import { indexLines } from "./lines.ts";
+import { datasetStats } from "../witness/stats.ts";
+import { Scans } from "./scans.ts";
 
 type Counts = Record<string, number>;
 
@@ -48,7 +48,6 @@ export interface Overview {
 const bump = (c: Counts, k: string, n = 1): void => {
   c[k] = (c[k] ?? 0) + n;
 };
-const linesOf = (file: string): number => (existsSync(file) && statSync(file).size > 0 ? indexLines(file).starts.length : 0);
 
 /** Rejects grouped by their reason (long reasons cut, so one cause is one bar). */
 function rejectsByReason(file: string): Counts {
@@ -67,40 +66,36 @@ function common(root: string, dir: string, track: string): Pick<TrackOverview, "
   };
 }
 
-async function witnessOverview(root: string, dir: string): Promise<TrackOverview> {
+async function witnessOverview(root: string, dir: string, scans: Scans): Promise<TrackOverview> {
   const headline: Counts = {};
   const dimensions: Record<string, Counts> = {};
   const splits: Counts = {};
-  // One pass over meta.jsonl: the dimensions of each split and the attestor × command grid together.
-  const cells: Grid["cells"] = {};
-  const rows = new Set<string>();
-  const cols = new Set<string>();
-  const bySplit: Record<string, { count: number; dimensions: Record<string, Counts> }> = {};
+  // One pass over meta.jsonl (the dimensions of each split and the attestor × command grid together) and one over
+  // each split file (its line index: the count shown here, the offsets the example browser pages by).
   const metaFile = join(dir, "meta.jsonl");
-  if (existsSync(metaFile)) {
-    for await (const { split, spec } of metaRecords(metaFile, 0)) {
-      const into = (bySplit[split ?? ""] ??= { count: 0, dimensions: {} });
-      into.count += 1;
-      tallyMeta(spec, into.dimensions);
-      cols.add(spec.command);
-      for (const a of spec.attestors) {
-        rows.add(a);
-        bump((cells[`${a}\t${spec.command}`] ??= {}), "n");
-      }
-    }
-  }
-  for (const split of ["train", "valid"]) {
+  const [meta, ...indexes] = await Promise.all([
+    existsSync(metaFile) ? scans.witnessMeta(metaFile) : undefined,
+    ...["train", "valid"].map((split) => scans.lineIndex(join(dir, `${split}.jsonl`))),
+  ]);
+  for (const [k, split] of ["train", "valid"].entries()) {
     const file = join(dir, `${split}.jsonl`);
-    const n = linesOf(file);
+    const n = indexes[k]!.starts.length;
     splits[split] = n;
     if (!n) continue;
     headline[`${split}.examples`] = n;
     // The metadata path is `stats`' own when meta.jsonl covers the split; otherwise stats reads the text.
-    const meta = bySplit[split];
-    const dims = meta?.count === n ? meta.dimensions : (await datasetStats(file)).dimensions;
+    const covered = meta?.splits[split];
+    const dims = covered?.count === n ? covered.dimensions : (await datasetStats(file)).dimensions;
     for (const [dim, counts] of Object.entries(dims)) for (const [v, c] of Object.entries(counts)) bump((dimensions[dim] ??= {}), v, c);
   }
-  const grid: Grid = { title: "attestor × command", rowLabel: "attestor", colLabel: "command", rows: [...rows].sort(), cols: [...cols].sort(), cells };
+  const grid: Grid = {
+    title: "attestor × command",
+    rowLabel: "attestor",
+    colLabel: "command",
+    rows: [...(meta?.attestors ?? [])].sort(),
+    cols: [...(meta?.commands ?? [])].sort(),
+    cells: meta?.cells ?? {},
+  };
   return { ...common(root, dir, "witness"), headline, dimensions, grids: [grid], splits, rejects: rejectsByReason(join(dir, "rejects.jsonl")) };
 }
 
@@ -127,7 +122,7 @@ function shellOverview(root: string, dir: string, config: Config): TrackOverview
   };
 }
 
-function rolloutOverview(root: string, dir: string, config: Config): TrackOverview {
+async function rolloutOverview(root: string, dir: string, config: Config, scans: Scans): Promise<TrackOverview> {
   const panic = Object.entries(config.shell.difficulties)
     .filter(([, d]) => d.terminal === "panic")
     .map(([n]) => n);
@@ -148,7 +143,8 @@ function rolloutOverview(root: string, dir: string, config: Config): TrackOvervi
         Object.values(o).reduce((s, n) => s + n, 0),
       );
   const splits: Counts = {};
-  for (const f of ["sft.jsonl", "sft-valid.jsonl", "dpo.jsonl", "kto.jsonl"]) splits[f.replace(".jsonl", "")] = linesOf(join(dir, f));
+  for (const f of ["sft.jsonl", "sft-valid.jsonl", "dpo.jsonl", "kto.jsonl"])
+    splits[f.replace(".jsonl", "")] = (await scans.lineIndex(join(dir, f))).starts.length;
   return {
     ...common(root, dir, "rollout"),
     headline: { samples: stats.samples, keepers: stats.keepers },
@@ -169,18 +165,21 @@ function rolloutOverview(root: string, dir: string, config: Config): TrackOvervi
 }
 
 /** One overview builder per track name (a new track adds an entry). */
-const OVERVIEWS: Record<string, (root: string, dir: string, config: Config) => TrackOverview | Promise<TrackOverview>> = {
-  witness: (root, dir) => witnessOverview(root, dir),
+const OVERVIEWS: Record<string, (root: string, dir: string, config: Config, scans: Scans) => TrackOverview | Promise<TrackOverview>> = {
+  witness: (root, dir, _config, scans) => witnessOverview(root, dir, scans),
   shell: shellOverview,
   rollout: rolloutOverview,
 };
 
-/** The overview of every track found under DIR: the figures `stats` prints, grids, splits, rejects, manifests. */
-export async function buildOverview(root: string, config: Config): Promise<Overview> {
+/**
+ * The overview of every track found under DIR: the figures `stats` prints, grids, splits, rejects, manifests.
+ * `scans` holds the reads it makes, for the browsers to reuse.
+ */
+export async function buildOverview(root: string, config: Config, scans = new Scans()): Promise<Overview> {
   const tracks: TrackOverview[] = [];
   for (const part of detectTracks(root)) {
     const build = Object.hasOwn(OVERVIEWS, part.track) ? OVERVIEWS[part.track] : undefined;
-    if (build) tracks.push(await build(root, part.target, config));
+    if (build) tracks.push(await build(root, part.target, config, scans));
   }
   return { name: basename(root), tracks };
 }

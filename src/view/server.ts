@@ -4,6 +4,7 @@ import { Catalog, type ItemQuery, KINDS, type Kind } from "./items.ts";
 import { buildOverview, type Overview } from "./overview.ts";
 import { policyOf, renderPage } from "./page.ts";
 import { resolveInside } from "./safe-path.ts";
+import { Scans } from "./scans.ts";
 
 export interface ViewOptions {
   root: string;
@@ -18,10 +19,18 @@ const refuse = (status: number, why: string) => new Response(why, { status, head
 
 /** The request handler of `sekft view` over one directory (exported for the benchmark). */
 export function createHandler(root: string, ctx: Pick<RunContext, "config">): (req: Request) => Promise<Response> {
-  const catalog = new Catalog(root);
-  // Started at once, so the figures are ready (or nearly) by the time a browser asks for them.
-  const overview: Promise<Overview> = buildOverview(root, ctx.config);
-  overview.catch(() => undefined);
+  // The overview and the browsers share their reads: the line index that counts a split is the one pages are cut from.
+  const scans = new Scans();
+  const catalog = new Catalog(root, scans);
+  // Started at once, so the figures are ready (or nearly) by the time a browser asks for them — on the next turn
+  // of the event loop, so the server listens (and prints its URL) before the first chunks are read.
+  const overview: Promise<Overview> = new Promise((resolve) => setImmediate(resolve)).then(() => buildOverview(root, ctx.config, scans));
+  // The browsers' rows are read once the figures are out, so they never delay the overview; a page asked for
+  // sooner awaits the same reads.
+  overview.then(
+    () => catalog.prefetch(),
+    () => undefined,
+  );
   const html = renderPage("server");
   return async (req) => {
     const url = new URL(req.url);
