@@ -1,5 +1,5 @@
 import { InputError } from "../errors.ts";
-import { type DatasetStats, type MetaSpec, tallyMeta } from "../witness/stats.ts";
+import { type DatasetStats, isMetaSpec, tallyMeta } from "../witness/stats.ts";
 import { eachLine } from "./lines.ts";
 
 type Counts = Record<string, number>;
@@ -32,12 +32,6 @@ class MetaLineError extends Error {
   ) {
     super(reason);
   }
-}
-
-/** The rule `metaRecords` (witness/stats.ts) applies, so the view refuses the records `stats` refuses. */
-function isMetaSpec(spec: unknown): spec is MetaSpec {
-  const s = spec as Record<string, unknown> | null | undefined;
-  return Boolean(s && typeof s === "object" && Array.isArray(s.attestors) && Array.isArray(s.rules) && s.keys && typeof s.keys === "object");
 }
 
 const add = (c: Counts, k: string, n: number): void => {

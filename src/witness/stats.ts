@@ -194,13 +194,18 @@ export async function metaDimensions(file: string): Promise<{ count: number; dim
   return { count, dimensions };
 }
 
+/** A meta record's spec as `stats` and `view` read it: an object with attestors, rules and keys. */
+export function isMetaSpec(spec: unknown): spec is MetaSpec {
+  const s = spec as Record<string, unknown> | null | undefined;
+  return Boolean(s && typeof s === "object" && Array.isArray(s.attestors) && Array.isArray(s.rules) && s.keys && typeof s.keys === "object");
+}
+
 /** Every record of a meta.jsonl, checked: a record without a usable spec is an InputError naming the line. */
 export async function* metaRecords(metaFile: string, gcEvery?: number): AsyncGenerator<{ split: string | undefined; spec: MetaSpec }> {
   for await (const r of streamJsonl<{ split?: string; spec?: unknown }>(metaFile, undefined, gcEvery)) {
-    const spec = (r.value as { spec?: unknown } | null)?.spec as Record<string, unknown> | null | undefined;
-    const ok = spec && typeof spec === "object" && Array.isArray(spec.attestors) && Array.isArray(spec.rules) && spec.keys && typeof spec.keys === "object";
-    if (!ok) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
-    yield { split: r.value.split, spec: spec as unknown as MetaSpec };
+    const spec = (r.value as { spec?: unknown } | null)?.spec;
+    if (!isMetaSpec(spec)) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
+    yield { split: r.value.split, spec };
   }
 }
 

@@ -25,13 +25,13 @@ describe("witness track (real witness)", () => {
     "gen keeps examples that sekft verify accepts, in the documented layout",
     async () => {
       out = tmp("gen");
-      const r = await runCli(["gen", "--config", FAST, "--count", "6", "--workers", "2", "--seed", "3", "--out", out], { env: env() });
+      const r = await runCli(["gen", "--config", FAST, "--count", "10", "--workers", "2", "--seed", "3", "--out", out], { env: env() });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/witness: kept 6 .* examples\/s/);
+      expect(r.stderr).toMatch(/witness: kept 10 .* examples\/s/);
       const dir = join(out, "witness");
       for (const f of ["train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl", "manifest.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
       const all = [...lines(join(dir, "train.jsonl")), ...lines(join(dir, "valid.jsonl"))];
-      expect(all).toHaveLength(6);
+      expect(all).toHaveLength(10);
       for (const l of all) {
         expect(Object.keys(l)).toEqual(["messages"]);
         expect(l.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
@@ -41,13 +41,19 @@ describe("witness track (real witness)", () => {
         tools: { witness: string };
         files: Record<string, string>;
       };
-      expect(manifest.counts.kept).toBe(6);
+      expect(manifest.counts.kept).toBe(10);
       expect(Object.keys(manifest.files)).toContain("train.jsonl");
       const meta = readFileSync(join(dir, "meta.jsonl"), "utf8")
         .split("\n")
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { mutations: unknown[]; split: string });
-      expect(meta).toHaveLength(6);
+        .map((l) => JSON.parse(l) as { mutations: unknown[]; split: string; family: string; checks?: unknown; broken?: unknown });
+      expect(meta).toHaveLength(10);
+      // Ten examples hold every family of the default weights, each with what it proved besides the verify.
+      expect(new Set(meta.map((m) => m.family))).toEqual(new Set(["attest", "troubleshoot", "inspect", "policy", "pipeline"]));
+      for (const m of meta) {
+        if (["inspect", "policy", "pipeline"].includes(m.family)) expect(m.checks, m.family).toBeTruthy();
+        if (m.family === "troubleshoot") expect(m.broken).toBeTruthy();
+      }
       const v = await runCli(["verify", join(dir, "train.jsonl"), "--workers", "2"], { env: env() });
       expect(v.code, v.stderr).toBe(0);
       expect(v.stderr).toMatch(new RegExp(`^${lines(join(dir, "train.jsonl")).length} passed, 0 failed$`, "m"));
@@ -57,11 +63,21 @@ describe("witness track (real witness)", () => {
       expect(stats.examples).toBe(lines(join(dir, "train.jsonl")).length);
       expect(stats.distinct_answers).toBe(stats.examples);
       expect(Object.keys(stats.dimensions)).toContain("attestor");
+      // Families and diversity come from the dataset itself: stats counts them.
+      const full = JSON.parse(s.stdout) as {
+        dimensions: Record<string, Record<string, number>>;
+        distinct_skeletons: number;
+        unique_question_and_skeleton_share: number;
+      };
+      const famCounts = full.dimensions.family!;
+      expect(Object.values(famCounts).reduce((a, b) => a + b, 0)).toBe(stats.examples);
+      expect(full.distinct_skeletons).toBe(stats.examples);
+      expect(full.unique_question_and_skeleton_share).toBe(1);
       // The output directory itself: verify and stats find the track through its manifest.
       expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).track).toBe("witness");
       const vd = await runCli(["verify", out, "--workers", "2"], { env: env() });
       expect(vd.code, vd.stderr).toBe(0);
-      expect(vd.stderr).toMatch(/^6 passed, 0 failed$/m);
+      expect(vd.stderr).toMatch(/^10 passed, 0 failed$/m);
       const sd = await runCli(["stats", out, "--json"], { env: env() });
       expect(sd.code, sd.stderr).toBe(0);
       expect(sd.stdout).toContain('"examples"');
