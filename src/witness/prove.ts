@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { makeOwnedTempDir } from "../proc/temp.ts";
-import { runScript, extractScript, type ScriptEnv } from "./script.ts";
+import { runScript, extractScript, type ScriptEnv, type ScriptOutcome } from "./script.ts";
 import type { Mutation, RenderedExample } from "./render.ts";
 import { maskDigests, witnessErrors } from "./troubleshoot.ts";
 
@@ -169,52 +169,47 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
  * prefix left in the kept run (see `Checkpoint`); the kept text itself always runs in full, as written.
  */
 export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
-  let broken: BrokenProof | undefined;
-  let brokenCpu = 0;
-  if (ex.broken) {
-    const b = await proveBroken(ex.broken, env);
-    if (!b.ok) return b;
-    broken = b.broken;
-    brokenCpu = b.cpuSeconds;
+  if (ex.broken && !ex.broken.script) {
+    return { ok: false, reason: `cause-target: ${ex.broken.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
   }
-  const proof = await proveAnswer(ex, env);
-  proof.cpuSeconds += brokenCpu;
-  return proof.ok && broken ? { ...proof, broken } : proof;
+  return proveAnswer(ex, env);
 }
 
 /**
- * Runs a troubleshoot question's broken script: it must fail in a `witness` command, the way its cause says
- * (`classify` of what witness printed). The error it quotes is the last error witness logged in that run.
+ * Judges a troubleshoot question's broken script run: it must fail in a `witness` command, the way its cause says
+ * (`classify` of what witness printed). The error it quotes is every error witness logged at the end of that run.
  */
-async function proveBroken(
+export function judgeBroken(
   b: NonNullable<RenderedExample["broken"]>,
-  env: ScriptEnv,
-): Promise<{ ok: true; broken: BrokenProof; cpuSeconds: number } | { ok: false; reason: string; stderrTail: string; cpuSeconds: number }> {
-  if (!b.script) return { ok: false, reason: `cause-target: ${b.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
-  const r = await runScript(b.script, { ...env, trace: true });
-  if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: r.cpuSeconds };
+  r: ScriptOutcome,
+): { ok: true; broken: BrokenProof } | { ok: false; reason: string; stderrTail: string } {
   const failedAs = r.reason?.split(":")[0] ?? "";
   const command = r.failingCommand ?? "";
   if (r.ok || r.exitCode <= 0 || failedAs !== b.expect || !/^witness /.test(command) || !r.message) {
     const what = r.ok ? "passed" : `failed as ${failedAs} in \`${command.slice(0, 80)}\``;
-    return {
-      ok: false,
-      reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`,
-      stderrTail: r.stderrTail,
-      cpuSeconds: r.cpuSeconds,
-    };
+    return { ok: false, reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`, stderrTail: r.stderrTail };
   }
   return {
     ok: true,
-    cpuSeconds: r.cpuSeconds,
     broken: { cause: b.cause, failedAs, failingCommand: command, exitCode: r.exitCode, error: maskDigests(quoted(r.stderrTail, r.message)) },
   };
+}
+
+/** Where two texts first differ (the length of their common prefix). */
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** What the question quotes: every error witness logged at the end of the run, else the last error line. */
 function quoted(stderrTail: string, last: string): string {
   const errors = witnessErrors(stderrTail);
-  return (errors.length ? errors.join("\n") : last).slice(0, 1200);
+  const text = errors.length ? errors.join("\n") : last;
+  if (text.length <= 1200) return text;
+  // Cut at a line's end: a question quotes whole lines of what witness printed.
+  const cut = text.lastIndexOf("\n", 1200);
+  return `${text.slice(0, cut > 0 ? cut : 1200)}\n…`;
 }
 
 async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
@@ -229,6 +224,21 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
     // (A HOME given by the caller is outside the run's state, shared by every run as before.)
     const home = runDir ? join(runDir, "home") : "";
     const usable = runDir && (!existsSync(home) || readdirSync(home).length === 0) ? points : [];
+    /** A variant of the script (its text identical to the script's before `at`), run from the last checkpoint before `at`. */
+    const runVariant = async (variant: string, at: number, extra: Partial<ScriptEnv>): Promise<{ r: ScriptOutcome; from: MutationProof["from"] }> => {
+      const point = runDir ? usable.findLast((p) => p.offset <= at) : undefined;
+      let state = point ? states.get(point.name) : undefined;
+      if (point && runDir && !state) {
+        state = makeOwnedTempDir("sekft-cp");
+        cpSync(join(runDir, "work"), join(state, "work"), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        mkdirSync(join(state, "home"));
+        point.rewind(join(state, "work"));
+        states.set(point.name, state);
+      }
+      const text = point && state ? point.preamble + variant.slice(point.offset) : variant;
+      const r = await runScript(text, { ...env, ...extra, ...(state ? { startFrom: state } : {}) });
+      return { r, from: point && state ? point.name : "start" };
+    };
     let cpu = run.cpuSeconds;
     const proofs: MutationProof[] = [];
     const started = performance.now();
@@ -236,22 +246,8 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
       const mutated = applyMutation(script, m);
       if (!mutated)
         return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
-      const at = script.indexOf(m.find);
-      const point = usable.findLast((p) => p.offset <= at);
-      let state: string | undefined;
-      if (point && runDir) {
-        state = states.get(point.name);
-        if (!state) {
-          state = makeOwnedTempDir("sekft-cp");
-          cpSync(join(runDir, "work"), join(state, "work"), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-          mkdirSync(join(state, "home"));
-          point.rewind(join(state, "work"));
-          states.set(point.name, state);
-        }
-      }
       const t = performance.now();
-      const text = point && state ? point.preamble + mutated.slice(point.offset) : mutated;
-      const r = await runScript(text, { ...env, phrases: [m.message], ...(state ? { startFrom: state } : {}) });
+      const { r, from } = await runVariant(mutated, script.indexOf(m.find), { phrases: [m.message] });
       cpu += r.cpuSeconds;
       if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
       if (r.ok || !r.found.includes(m.message)) {
@@ -263,9 +259,20 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
           cpuSeconds: cpu,
         };
       }
-      proofs.push({ ...m, denied: true, ms: Math.round(performance.now() - t), from: point && state ? point.name : "start" });
+      proofs.push({ ...m, denied: true, ms: Math.round(performance.now() - t), from });
     }
-    return { ok: true, runMs: Math.round(run.durationMs), mutationsMs: Math.round(performance.now() - started), cpuSeconds: cpu, mutations: proofs };
+    const mutationsMs = Math.round(performance.now() - started);
+    // troubleshoot: the user's broken script is the answer's with one edit, so it too starts at the last checkpoint before it.
+    let broken: BrokenProof | undefined;
+    if (ex.broken) {
+      const { r } = await runVariant(ex.broken.script, firstDifference(script, ex.broken.script), { trace: true });
+      cpu += r.cpuSeconds;
+      if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
+      const judged = judgeBroken(ex.broken, r);
+      if (!judged.ok) return { ...judged, cpuSeconds: cpu };
+      broken = judged.broken;
+    }
+    return { ok: true, runMs: Math.round(run.durationMs), mutationsMs, cpuSeconds: cpu, mutations: proofs, ...(broken ? { broken } : {}) };
   } finally {
     if (runDir) rmSync(runDir, { recursive: true, force: true });
     for (const s of states.values()) rmSync(s, { recursive: true, force: true });

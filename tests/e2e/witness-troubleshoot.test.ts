@@ -1,0 +1,73 @@
+import { describe, expect } from "bun:test";
+import { loadConfig } from "../../src/config/load.ts";
+import { familyShapers } from "../../src/witness/families.ts";
+import { checkpoints, judgeBroken, proveExample } from "../../src/witness/prove.ts";
+import { renderExample } from "../../src/witness/render.ts";
+import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
+import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { CAUSES, maskDigests, witnessErrors } from "../../src/witness/troubleshoot.ts";
+import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
+
+const WITNESS = witnessBin();
+const cfg = loadConfig(undefined).witness;
+const FAST = new Set(["node-build", "cc", "make", "tarball", "checksums", "sh-build"]);
+
+/** The first troubleshoot spec of each cause, over quick commands and quick keys. */
+function onePerCause(): ExampleSpec[] {
+  const dims = {
+    ...dimsOf(cfg),
+    keyTypes: ["ed25519", "ecdsa-p256"] as ExampleSpec["keys"]["step"][],
+    commands: cfg.commands.filter((c) => FAST.has(c.name)),
+    families: [{ name: "troubleshoot" as const, weight: 1, questions: cfg.families.troubleshoot.questions.length }],
+  };
+  const byCause = new Map<string, ExampleSpec>();
+  for (const { spec } of sampleSpecs(dims, 4, undefined, familyShapers(cfg))) {
+    if (!byCause.has(spec.cause!)) byCause.set(spec.cause!, spec);
+    if (byCause.size === CAUSES.length) break;
+  }
+  return [...byCause.values()];
+}
+
+describe("troubleshoot family (real witness)", () => {
+  const env = (): ScriptEnv => ({ path: scriptPath(WITNESS ?? "witness", process.env.PATH ?? ""), timeoutMs: 120_000 });
+
+  testWith(
+    Boolean(WITNESS),
+    "every cause: the broken script fails as its cause says, quoting only lines a run from an empty directory prints",
+    async () => {
+      const specs = onePerCause();
+      expect(new Set(specs.map((s) => s.cause))).toEqual(new Set(CAUSES.map((c) => c.name)));
+      const fromCheckpoint = new Set<string>();
+      for (const spec of specs) {
+        const ex = renderExample(spec, cfg, fixtureCatalog());
+        const proof = await proveExample(ex, env());
+        expect(proof.ok, `${spec.cause}: ${proof.ok ? "" : `${proof.reason}\n${proof.stderrTail}`}`).toBe(true);
+        if (!proof.ok) continue;
+        expect(proof.broken!.failedAs).toBe(CAUSES.find((c) => c.name === spec.cause)!.expect);
+        // The proof ran the broken script from the last checkpoint before its edit; a reader runs it whole.
+        const script = extractScript(ex.answer);
+        const diff = [...script].findIndex((ch, i) => ch !== ex.broken!.script[i]);
+        if (checkpoints(ex.answer).some((p) => p.offset <= diff)) fromCheckpoint.add(spec.cause!);
+        const r = await runScript(ex.broken!.script, { ...env(), trace: true });
+        const whole = judgeBroken(ex.broken!, r);
+        expect(whole.ok, spec.cause).toBe(true);
+        if (whole.ok) {
+          // witness lists a failed verify's steps in map order (and a long quote is cut after whole lines), so every
+          // line quoted must be one a whole run printed.
+          const printed = new Set(witnessErrors(r.stderrTail).flatMap((e) => e.split("\n").map((l) => l.trim())));
+          const quotedLines = proof
+            .broken!.error.split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l !== "…");
+          for (const l of quotedLines)
+            expect(printed.has(l) || printed.has(maskDigests(l)) || [...printed].some((p) => maskDigests(p) === l), `${spec.cause}: ${l}`).toBe(true);
+          expect(whole.broken.failingCommand, spec.cause).toBe(proof.broken!.failingCommand);
+        }
+      }
+      // Most causes edit after the keys, so most broken runs started at a checkpoint.
+      expect(fromCheckpoint.size).toBeGreaterThanOrEqual(CAUSES.length - 1);
+    },
+    600_000,
+  );
+});
