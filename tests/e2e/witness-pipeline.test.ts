@@ -112,7 +112,7 @@ describe("pipeline family (real witness)", () => {
       const config = join(dir, "pipeline.toml");
       writeFileSync(
         config,
-        `${readFileSync(FAST, "utf8")}\n[witness.families.attest]\nweight = 0\n\n[witness.families.troubleshoot]\nweight = 0\n\n[witness.families.pipeline]\nweight = 1\n`,
+        `${readFileSync(FAST, "utf8")}\n[witness.families.attest]\nweight = 0\n\n[witness.families.troubleshoot]\nweight = 0\n\n[witness.families.inspect]\nweight = 0\n\n[witness.families.policy]\nweight = 0\n\n[witness.families.pipeline]\nweight = 1\n`,
       );
       const out = join(dir, "out");
       const e = cleanEnv({ HOME: process.env.HOME ?? "/root" });
