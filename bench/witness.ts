@@ -1,4 +1,6 @@
 // Runs `dist/sekft gen --track witness` at 1 and 2 workers with CPU-recording shims for witness, openssl and git.
+// Run: bun bench/witness.ts [COUNT=200] [gen flags...]; SEKFT_BIN=path runs another build (e.g. an older one, for a
+// before/after in one sitting), WORKERS=2 runs only that pool size.
 import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,14 +24,22 @@ for (const [name, path] of Object.entries(real)) {
   if (cc.exitCode !== 0) throw new Error(`cc failed: ${cc.stderr}`);
 }
 
-function toolCpu(): Record<string, number> {
+/** CPU seconds per tool, and per tool subcommand (`witness run`, `openssl genpkey`, ...) with call counts. */
+function toolCpu(): { sums: Record<string, number>; subs: Record<string, { cpu: number; calls: number }> } {
   const sums: Record<string, number> = { witness: 0, openssl: 0, git: 0 };
-  if (!existsSync(log)) return sums;
+  const subs: Record<string, { cpu: number; calls: number }> = {};
+  if (!existsSync(log)) return { sums, subs };
   for (const line of readFileSync(log, "utf8").split("\n")) {
-    const [name, user, sys] = line.split(" ");
-    if (name) sums[name] = (sums[name] ?? 0) + Number(user) + Number(sys);
+    const [name, sub, user, sys] = line.split(" ");
+    if (!name) continue;
+    const cpu = Number(user) + Number(sys);
+    sums[name] = (sums[name] ?? 0) + cpu;
+    const key = `${name} ${sub}`;
+    subs[key] ??= { cpu: 0, calls: 0 };
+    subs[key].cpu += cpu;
+    subs[key].calls += 1;
   }
-  return sums;
+  return { sums, subs };
 }
 
 async function run(workers: number): Promise<{ rate: number; perExample: Record<string, number> }> {
@@ -37,11 +47,26 @@ async function run(workers: number): Promise<{ rate: number; perExample: Record<
   const out = join(work, `out-w${workers}`);
   const env = { PATH: `${shims}:${process.env.PATH}`, HOME: home, SEKFT_WITNESS: join(shims, "witness"), NO_COLOR: "1" };
   const t = performance.now();
-  const p = Bun.spawn([join(root, "dist/sekft"), "gen", "--track", "witness", "--count", String(count), "--workers", String(workers), "--out", out, ...extra], {
-    env,
-    stdout: "inherit",
-    stderr: "pipe",
-  });
+  const p = Bun.spawn(
+    [
+      process.env.SEKFT_BIN ?? join(root, "dist/sekft"),
+      "gen",
+      "--track",
+      "witness",
+      "--count",
+      String(count),
+      "--workers",
+      String(workers),
+      "--out",
+      out,
+      ...extra,
+    ],
+    {
+      env,
+      stdout: "inherit",
+      stderr: "pipe",
+    },
+  );
   const stderr = await new Response(p.stderr).text();
   const code = await p.exited;
   const seconds = (performance.now() - t) / 1000;
@@ -49,7 +74,12 @@ async function run(workers: number): Promise<{ rate: number; perExample: Record<
   if (code !== 0) throw new Error(`gen exited ${code}\n${stderr.slice(-2000)}`);
   const m = /cpu tools ([\d.]+)s sekft ([\d.]+)s/.exec(summary)!;
   const kept = Number(/kept (\d+)/.exec(summary)![1]);
-  const tools = toolCpu();
+  const { sums: tools, subs } = toolCpu();
+  const top = Object.entries(subs)
+    .sort((a, b) => b[1].cpu - a[1].cpu)
+    .slice(0, 8)
+    .map(([k, v]) => `${k} ${(v.cpu / kept).toFixed(3)}s (${(v.calls / kept).toFixed(1)} calls)`);
+  console.log(`  per example, by subcommand: ${top.join(", ")}`);
   const total = Number(m[1]);
   const sekft = Number(m[2]);
   const per = (x: number): number => x / kept;
@@ -66,12 +96,10 @@ async function run(workers: number): Promise<{ rate: number; perExample: Record<
   };
 }
 
-const one = await run(1);
-const two = await run(2);
-for (const [label, r] of [
-  ["1 worker ", one],
-  ["2 workers", two],
-] as const) {
+const sizes = process.env.WORKERS ? [Number(process.env.WORKERS)] : [1, 2];
+const results: [string, Awaited<ReturnType<typeof run>>][] = [];
+for (const w of sizes) results.push([`${w} worker${w > 1 ? "s" : " "}`, await run(w)]);
+for (const [label, r] of results) {
   const total = Object.values(r.perExample).reduce((a, b) => a + b, 0);
   const split = Object.entries(r.perExample)
     .map(([k, v]) => `${k} ${v.toFixed(3)}s`)
@@ -80,4 +108,4 @@ for (const [label, r] of [
     `${label}: ${r.rate.toFixed(3)} examples/s; CPU per example ${total.toFixed(3)}s = ${split}; sekft share ${((r.perExample.sekft! / total) * 100).toFixed(2)}%`,
   );
 }
-console.log(`scaling 1→2 workers: ${(two.rate / one.rate).toFixed(2)}×  (count ${count}, outputs in ${work})`);
+if (results.length === 2) console.log(`scaling 1→2 workers: ${(results[1]![1].rate / results[0]![1].rate).toFixed(2)}×  (count ${count}, outputs in ${work})`);
