@@ -22,6 +22,16 @@ function requireTool(name: string, path: string | undefined, who = "every witnes
   if (!which(name, path)) throw new DependencyError(`${name} is not on PATH`, `Install it (apt-get install ${name}); ${who}.`);
 }
 
+/** PATH without its entries under HOME (none dropped when HOME is unset or `/`). */
+export function pathOutsideHome(path: string, home: string | undefined): string {
+  if (!home || home === "/") return path;
+  const root = home.replace(/\/+$/, "");
+  return path
+    .split(":")
+    .filter((d) => d && d !== root && !d.startsWith(`${root}/`))
+    .join(":");
+}
+
 /** Finds witness, asks it for its attestors, probes each command's tool, and builds the sampler's dimensions. */
 export async function prepareWitness(ctx: RunContext, now = new Date()): Promise<WitnessSetup> {
   const cfg = ctx.config.witness;
@@ -34,12 +44,15 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   }
   const stale = removeStaleTempDirs();
   if (stale) ctx.log.info(`removed ${stale} temp dir(s) left by killed sekft runs`);
-  requireTool("openssl", ctx.env.PATH);
-  requireTool("git", ctx.env.PATH);
+  // Scripts see only the tools `sekft verify` will see: it hides HOME, so PATH entries under it are left out here too.
+  const hostPath = ctx.env.PATH ?? "/usr/bin:/bin";
+  const visiblePath = pathOutsideHome(hostPath, ctx.env.HOME);
+  requireTool("openssl", visiblePath);
+  requireTool("git", visiblePath);
   const inspecting = (cfg.families.inspect?.weight ?? 0) > 0;
-  if (inspecting) requireTool("jq", ctx.env.PATH, "inspect examples (witness.families.inspect) decode attestations with it");
+  if (inspecting) requireTool("jq", visiblePath, "inspect examples (witness.families.inspect) decode attestations with it");
   checkHorizon(cfg, now);
-  const scriptEnv = { path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), home: ctx.env.HOME ?? "/tmp" };
+  const scriptEnv = { path: scriptPath(witness, visiblePath), home: ctx.env.HOME ?? "/tmp" };
   const env = { PATH: scriptEnv.path, HOME: scriptEnv.home };
   const catalog = await loadCatalog(witness, env, ctx.signal);
 
@@ -74,7 +87,10 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   );
   const commands = cfg.commands.filter((c) => {
     if (probes.get(c.probe)) return true;
-    ctx.log.warn(`skipping command ${c.name}: ${c.tool} does not work here (\`${c.probe}\` failed)`);
+    const hidden = !which(c.tool, visiblePath) && which(c.tool, hostPath);
+    if (hidden)
+      ctx.log.warn(`skipping command ${c.name}: ${c.tool} is only under HOME (${hidden}), which \`sekft verify\` hides; install it system-wide to use it`);
+    else ctx.log.warn(`skipping command ${c.name}: ${c.tool} does not work here (\`${c.probe}\` failed)`);
     return false;
   });
   if (!commands.length) throw new DependencyError("no witness command can run on this machine", "Install at least one of the configured build tools.");

@@ -1,5 +1,5 @@
 import { describe, expect } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
@@ -257,11 +257,16 @@ describe("witness track (real witness)", () => {
     HAVE,
     "a command whose tool is missing is skipped with a warning, not a failure",
     async () => {
-      const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-missing-tool.toml"), "--count", "2", "--out", tmp("ghost")], {
-        env: env(),
-      });
+      // A tool that works on the host but lives under HOME, which `sekft verify` hides.
+      const home = tmp("ghost-home");
+      mkdirSync(join(home, "bin"));
+      writeFileSync(join(home, "bin", "sekft-home-only-tool"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      const base = env();
+      const e = { ...base, HOME: home, PATH: `${join(home, "bin")}:${base.PATH}` };
+      const r = await runCli(["gen", "--config", join(ROOT, "fixtures/configs/witness-missing-tool.toml"), "--count", "2", "--out", tmp("ghost")], { env: e });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain("skipping command ghost-build: ghost-compiler does not work here");
+      expect(r.stderr).toContain("skipping command home-build: sekft-home-only-tool is only under HOME");
       expect(r.stderr).toMatch(/witness: kept 2 /);
     },
     600_000,

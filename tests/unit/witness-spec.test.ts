@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { pathOutsideHome } from "../../src/witness/prepare.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { answerGroup, attestorId, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { dimsOf } from "../helpers/witness.ts";
@@ -77,4 +78,10 @@ test("with question rendering, no question text stands for two different answers
     if (++n >= 400) break;
   }
   expect(n).toBe(400);
+});
+
+test("scripts see PATH without the entries under HOME, which sekft verify hides", () => {
+  expect(pathOutsideHome("/root/.cargo/bin:/usr/bin:/root:/rootless/bin:/bin", "/root/")).toBe("/usr/bin:/rootless/bin:/bin");
+  expect(pathOutsideHome("/home/u/bin:/usr/bin", "/")).toBe("/home/u/bin:/usr/bin");
+  expect(pathOutsideHome("/home/u/bin:/usr/bin", undefined)).toBe("/home/u/bin:/usr/bin");
 });
