@@ -19,7 +19,9 @@ if (!source) {
   if (r.exitCode !== 0) throw new Error(`gen failed: ${r.stderr.toString().slice(-400)}`);
 }
 const src = join(source, "witness");
-const chat = JSON.parse(readFileSync(join(src, "train.jsonl"), "utf8").split("\n")[0]!);
+// The first example, wherever the split put it (one example may land in valid.jsonl).
+const firstLine = ["train.jsonl", "valid.jsonl"].map((f) => readFileSync(join(src, f), "utf8").split("\n")[0]!).find((l) => l !== "")!;
+const chat = JSON.parse(firstLine);
 const meta = JSON.parse(readFileSync(join(src, "meta.jsonl"), "utf8").split("\n")[0]!);
 const user = chat.messages.find((m: { role: string }) => m.role === "user");
 const question = user.content as string;
