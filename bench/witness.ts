@@ -1,6 +1,9 @@
 // Runs `dist/sekft gen --track witness` at 1 and 2 workers with CPU-recording shims for witness, openssl and git.
-// Run: bun bench/witness.ts [COUNT=200] [gen flags...]; SEKFT_BIN=path runs another build (e.g. an older one, for a
-// before/after in one sitting), WORKERS=2 runs only that pool size.
+// Run: bun bench/witness.ts [COUNT=200] [gen flags...]; SEKFT_BIN=path runs another build instead, WORKERS=2 runs
+// only that pool size, SEKFT_BASE=path also runs that build (e.g. an older one) with the same count, workers and
+// PATH, alternating with this one ROUNDS times (default 1), and prints the ratio of their kept examples/s.
+// Both binaries see the caller's PATH: a tool one of them can use and the other skips (the newer binary skips
+// tools that are only under HOME) makes the comparison unequal, so give a PATH without them for a like-for-like run.
 import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -42,31 +45,16 @@ function toolCpu(): { sums: Record<string, number>; subs: Record<string, { cpu: 
   return { sums, subs };
 }
 
-async function run(workers: number): Promise<{ rate: number; perExample: Record<string, number> }> {
+async function run(workers: number, bin: string, tag = ""): Promise<{ rate: number; seconds: number; kept: number; perExample: Record<string, number> }> {
   Bun.write(log, "");
-  const out = join(work, `out-w${workers}`);
+  const out = join(work, `out${tag}-w${workers}`);
   const env = { PATH: `${shims}:${process.env.PATH}`, HOME: home, SEKFT_WITNESS: join(shims, "witness"), NO_COLOR: "1" };
   const t = performance.now();
-  const p = Bun.spawn(
-    [
-      process.env.SEKFT_BIN ?? join(root, "dist/sekft"),
-      "gen",
-      "--track",
-      "witness",
-      "--count",
-      String(count),
-      "--workers",
-      String(workers),
-      "--out",
-      out,
-      ...extra,
-    ],
-    {
-      env,
-      stdout: "inherit",
-      stderr: "pipe",
-    },
-  );
+  const p = Bun.spawn([bin, "gen", "--track", "witness", "--count", String(count), "--workers", String(workers), "--out", out, ...extra], {
+    env,
+    stdout: "inherit",
+    stderr: "pipe",
+  });
   const stderr = await new Response(p.stderr).text();
   const code = await p.exited;
   const seconds = (performance.now() - t) / 1000;
@@ -83,9 +71,11 @@ async function run(workers: number): Promise<{ rate: number; perExample: Record<
   const total = Number(m[1]);
   const sekft = Number(m[2]);
   const per = (x: number): number => x / kept;
-  console.log(`workers ${workers}: ${summary.trim()}`);
+  console.log(`${tag ? `${tag} ` : ""}workers ${workers}: ${summary.trim()}`);
   return {
     rate: kept / seconds,
+    seconds,
+    kept,
     perExample: {
       witness: per(tools.witness!),
       openssl: per(tools.openssl!),
@@ -96,9 +86,24 @@ async function run(workers: number): Promise<{ rate: number; perExample: Record<
   };
 }
 
+const bin = process.env.SEKFT_BIN ?? join(root, "dist/sekft");
+const base = process.env.SEKFT_BASE;
 const sizes = process.env.WORKERS ? [Number(process.env.WORKERS)] : [1, 2];
-const results: [string, Awaited<ReturnType<typeof run>>][] = [];
-for (const w of sizes) results.push([`${w} worker${w > 1 ? "s" : " "}`, await run(w)]);
+const rounds = base ? Math.max(1, Number(process.env.ROUNDS ?? 1)) : 1;
+type Result = Awaited<ReturnType<typeof run>>;
+const results: [string, Result][] = [];
+const pairs: { workers: number; base: Result[]; current: Result[] }[] = [];
+for (const w of sizes) {
+  const pair = { workers: w, base: [] as Result[], current: [] as Result[] };
+  for (let i = 0; i < rounds; i++) {
+    // Base first in each round, so neither build always runs on the warmer (or busier) machine.
+    if (base) pair.base.push(await run(w, base, `base${i + 1}`));
+    pair.current.push(await run(w, bin, base ? `current${i + 1}` : ""));
+  }
+  pairs.push(pair);
+  for (const [i, r] of pair.current.entries()) results.push([`${w} worker${w > 1 ? "s" : " "}${rounds > 1 ? ` round ${i + 1}` : ""}`, r]);
+  for (const [i, r] of pair.base.entries()) results.push([`${w} worker${w > 1 ? "s" : " "} base${rounds > 1 ? ` round ${i + 1}` : ""}`, r]);
+}
 for (const [label, r] of results) {
   const total = Object.values(r.perExample).reduce((a, b) => a + b, 0);
   const split = Object.entries(r.perExample)
@@ -108,4 +113,12 @@ for (const [label, r] of results) {
     `${label}: ${r.rate.toFixed(3)} examples/s; CPU per example ${total.toFixed(3)}s = ${split}; sekft share ${((r.perExample.sekft! / total) * 100).toFixed(2)}%`,
   );
 }
-if (results.length === 2) console.log(`scaling 1→2 workers: ${(results[1]![1].rate / results[0]![1].rate).toFixed(2)}×  (count ${count}, outputs in ${work})`);
+/** Kept examples over wall seconds, summed over the rounds. */
+const rateOf = (rs: Result[]): number => rs.reduce((n, r) => n + r.kept, 0) / rs.reduce((s, r) => s + r.seconds, 0);
+for (const p of base ? pairs : []) {
+  const b = rateOf(p.base);
+  const c = rateOf(p.current);
+  console.log(`${p.workers} worker(s): current ${c.toFixed(3)} vs base ${b.toFixed(3)} examples/s = ${(c / b).toFixed(2)}× (${rounds} round(s) of ${count})`);
+}
+const single = pairs.map((p) => p.current[0]!);
+if (single.length === 2) console.log(`scaling 1→2 workers: ${(single[1]!.rate / single[0]!.rate).toFixed(2)}×  (count ${count}, outputs in ${work})`);

@@ -69,7 +69,12 @@ export function writeWitnessOutputs(
       witness_version: opts.tools.witness,
       generator: GENERATOR_VERSION,
       timings: { run_ms: r.proof.runMs, mutations_ms: r.proof.mutationsMs },
-      mutations: r.proof.mutations.map((m) => ({ rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message, from: m.from })),
+      // A rule the script itself shows denying ran no mutant: there is no edit to record.
+      mutations: r.proof.mutations.map((m) =>
+        m.from === "script"
+          ? { rule: m.rule, explain: m.explain, denied_with: m.message, from: m.from, shown_in: m.shownIn }
+          : { rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message, from: m.from },
+      ),
     });
   }
   const files = {

@@ -282,9 +282,14 @@ export const policy: Family = {
     const question = fill(template.replace(/\{(step|artifact)\}/g, "{{$1}}"), vars)
       .replaceAll("{command}", () => cmd.run)
       .replaceAll("{requirement}", () => words);
+    // The script's own non-compliant run is refused with this rule's message: that is the rule's proof, not a mutant.
+    const mutations = attest.mutations.map((m) =>
+      m.rule === rule.name ? { ...m, explain: `the script's own non-compliant run: ${v.explain}`, shownIn: "refused.log" } : m,
+    );
     return {
       ...attest,
       question,
+      mutations,
       answer: text.endsWith("\n") ? text : `${text}\n`,
       checks: { variant: req.name, rule: rule.name, requirement: words, refused_with: message, noncompliant: v.explain },
     };

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { makeOwnedTempDir } from "../proc/temp.ts";
@@ -9,8 +9,12 @@ import { maskDigests, witnessErrors } from "./troubleshoot.ts";
 export interface MutationProof extends Mutation {
   denied: boolean;
   ms: number;
-  /** Where the mutant's run began: the empty directory, or a checkpoint of the kept run (see `checkpoints`). */
-  from: "start" | CheckpointName;
+  /**
+   * Where the mutant's run began: the empty directory, or a checkpoint of the kept run (see `checkpoints`);
+   * `keys+policy`: the `keys` state plus the kept run's signed policy (see `reusePolicy`); `script`: no mutant ran, the
+   * kept script's own refused verify logged the message (`Mutation.shownIn`).
+   */
+  from: "start" | CheckpointName | "keys+policy" | "script";
 }
 
 /** troubleshoot: how the user's broken script really failed (the error is what the question quotes). */
@@ -49,6 +53,8 @@ export interface Checkpoint {
   rewind: (work: string) => void;
   /** Shell state the prefix left that a child process can see: its top-level literal exports. */
   preamble: string;
+  /** `keyids`: the suffix's lines that check attestations (`witness verify`, a refusal and its `grep`), in order. */
+  checks?: string;
 }
 
 const KEYS_LINE = /^(mkdir -p keys att reports|openssl genpkey [-\w :.=]+ -out keys\/[\w.-]+|openssl pkey -in keys\/[\w.-]+ -pubout -out keys\/[\w.-]+)$/;
@@ -58,6 +64,9 @@ const POLICY_LINE =
   /^(mkdir -p rego|witness policy check policy\.json|witness sign -k keys\/policy\.key -f policy\.json -o policy\.signed\.json|witness verify [-\w ./]+)$/;
 // A refusal expected on the way (policy family): the failing verify writes only refused.log, grep only reads it.
 const REFUSAL_LINE = /^(! witness verify [-\w ./]+ 2> refused\.log|grep -F '[^'\n]*' refused\.log)$/;
+/** What the policy-building lines write (the `keyids` suffix), and the kept run's copies a `keys+policy` run starts with. */
+const POLICY_PATHS = /rego\/|policy\.json|policy\.signed\.json|refused\.log/;
+const POLICY_FILES = ["rego", "policy.json", "policy.signed.json"];
 const HEREDOC = /^cat > (rego\/[\w.-]+\.rego|policy\.json) <<('EOF'|EOF)$/;
 const LITERAL_EXPORT = /^export [A-Za-z_]\w*=(?:'[^'\n]*'|[\w.:/@+-]*)$/;
 const SHELL_STATE = /^(cd|set|umask|trap|alias|unset|exec|readonly|\.|source|eval)\b/;
@@ -102,15 +111,16 @@ export function checkpoints(markdown: string): Checkpoint[] {
     // A here-document's body is data (a build script's own `set -eu` changes nothing here): only the shell's lines count.
     const lines = shellLines(prefix);
     const exports = lines.filter((l) => /\bexport\b/.test(l));
-    const prefixOk =
-      !/rego\/|policy\.json|policy\.signed\.json|refused\.log/.test(prefix) &&
-      exports.every((l) => LITERAL_EXPORT.test(l)) &&
-      !lines.some((l) => SHELL_STATE.test(l));
+    const prefixOk = !POLICY_PATHS.test(prefix) && exports.every((l) => LITERAL_EXPORT.test(l)) && !lines.some((l) => SHELL_STATE.test(l));
     if (prefixOk && suffixOnlyWritesPolicy(suffix)) {
       out.push({
         name: "keyids",
         offset: offsets[ids]!,
         preamble: exports.length ? `${exports.join("\n")}\n` : "",
+        checks: shellLines(suffix)
+          .filter((l) => /^witness verify /.test(l) || REFUSAL_LINE.test(l))
+          .map((l) => `${l}\n`)
+          .join(""),
         rewind: (work) => {
           for (const p of ["rego", "policy.json", "policy.signed.json", "refused.log"]) rmSync(join(work, p), { recursive: true, force: true });
         },
@@ -215,39 +225,84 @@ function quoted(stderrTail: string, last: string): string {
 async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
   const script = extractScript(ex.answer);
   const points = env.runner ? [] : checkpoints(ex.answer);
-  const run = await runScript(script, { ...env, keepDir: points.length > 0 });
+  const shown = !env.runner && ex.mutations.some((m) => m.shownIn);
+  const run = await runScript(script, { ...env, keepDir: points.length > 0 || shown });
   const runDir = run.dir;
-  const states = new Map<CheckpointName, string>();
+  const states = new Map<CheckpointName | "keys+policy", string>();
   try {
     if (!run.ok) return { ok: false, reason: run.reason ?? "failed", stderrTail: run.stderrTail, cpuSeconds: run.cpuSeconds };
     // The rebuilt states assume the prefix left a private HOME empty; a run that wrote there starts mutants afresh.
     // (A HOME given by the caller is outside the run's state, shared by every run as before.)
     const home = runDir ? join(runDir, "home") : "";
     const usable = runDir && (!existsSync(home) || readdirSync(home).length === 0) ? points : [];
-    /** A variant of the script (its text identical to the script's before `at`), run from the last checkpoint before `at`. */
-    const runVariant = async (variant: string, at: number, extra: Partial<ScriptEnv>): Promise<{ r: ScriptOutcome; from: MutationProof["from"] }> => {
-      const point = runDir ? usable.findLast((p) => p.offset <= at) : undefined;
-      let state = point ? states.get(point.name) : undefined;
-      if (point && runDir && !state) {
+    const copy = { recursive: true, preserveTimestamps: true, verbatimSymlinks: true } as const;
+    /** The state a run from `point` starts in, built once from the kept run's final directory. */
+    const stateOf = (point: Checkpoint, withPolicy: boolean): string | undefined => {
+      if (!runDir) return undefined;
+      const name = withPolicy ? "keys+policy" : point.name;
+      let state = states.get(name);
+      if (!state) {
         state = makeOwnedTempDir("sekft-cp");
-        cpSync(join(runDir, "work"), join(state, "work"), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        cpSync(join(runDir, "work"), join(state, "work"), copy);
         mkdirSync(join(state, "home"));
         point.rewind(join(state, "work"));
-        states.set(point.name, state);
+        for (const p of withPolicy ? POLICY_FILES : []) cpSync(join(runDir, "work", p), join(state, "work", p), copy);
+        states.set(name, state);
       }
-      const text = point && state ? point.preamble + variant.slice(point.offset) : variant;
-      const r = await runScript(text, { ...env, ...extra, ...(state ? { startFrom: state } : {}) });
-      return { r, from: point && state ? point.name : "start" };
+      return state;
+    };
+    const keysPoint = usable.find((p) => p.name === "keys");
+    const idsPoint = usable.find((p) => p.name === "keyids");
+    /**
+     * A variant whose edit (`at` to `end` in the script) lies between the `keys` and `keyids` points changes what the
+     * steps record, never the policy: the suffix's policy-building lines read only `keys/` (the kept run's, unchanged
+     * from `keys` on) and text of their own (`suffixOnlyWritesPolicy`), so they would write the very `rego/` and
+     * `policy.json` the kept run wrote, and a policy signed by the same key. Such a variant runs its own text from
+     * `keys` to `keyids`, then the suffix's checks (`Checkpoint.checks`) against the kept run's signed policy.
+     */
+    const reusePolicy = (variant: string, at: number, end: number): string | undefined => {
+      if (!keysPoint || !idsPoint?.checks || at < keysPoint.offset || end > idsPoint.offset) return undefined;
+      const suffix = script.slice(idsPoint.offset);
+      if (!variant.endsWith(suffix)) return undefined;
+      const middle = variant.slice(keysPoint.offset, variant.length - suffix.length);
+      if (POLICY_PATHS.test(middle)) return undefined;
+      return keysPoint.preamble + middle + idsPoint.checks;
+    };
+    /**
+     * A variant of the script (its text identical to the script's before `at`), run from the last checkpoint before `at`;
+     * with `end` (where its edit ends in the script), from `keys` with the kept policy when `reusePolicy` allows.
+     */
+    const runVariant = async (
+      variant: string,
+      at: number,
+      extra: Partial<ScriptEnv>,
+      end?: number,
+    ): Promise<{ r: ScriptOutcome; from: MutationProof["from"] }> => {
+      const reused = end === undefined ? undefined : reusePolicy(variant, at, end);
+      const state = reused !== undefined && keysPoint ? stateOf(keysPoint, true) : undefined;
+      if (reused !== undefined && state) return { r: await runScript(reused, { ...env, ...extra, startFrom: state }), from: "keys+policy" };
+      const point = runDir ? usable.findLast((p) => p.offset <= at) : undefined;
+      const from = point ? stateOf(point, false) : undefined;
+      const text = point && from ? point.preamble + variant.slice(point.offset) : variant;
+      const r = await runScript(text, { ...env, ...extra, ...(from ? { startFrom: from } : {}) });
+      return { r, from: point && from ? point.name : "start" };
     };
     let cpu = run.cpuSeconds;
     const proofs: MutationProof[] = [];
     const started = performance.now();
     for (const m of ex.mutations) {
+      // Shown by the kept script itself: its refused verify's log (which its own `grep -F` read) holds the message.
+      const log = m.shownIn && runDir ? join(runDir, "work", m.shownIn) : undefined;
+      if (log && existsSync(log) && readFileSync(log, "utf8").includes(m.message)) {
+        proofs.push({ ...m, denied: true, ms: 0, from: "script" });
+        continue;
+      }
       const mutated = applyMutation(script, m);
       if (!mutated)
         return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
       const t = performance.now();
-      const { r, from } = await runVariant(mutated, script.indexOf(m.find), { phrases: [m.message] });
+      const at = script.indexOf(m.find);
+      const { r, from } = await runVariant(mutated, at, { phrases: [m.message] }, at + m.find.length);
       cpu += r.cpuSeconds;
       if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
       if (r.ok || !r.found.includes(m.message)) {

@@ -11,6 +11,12 @@ export interface Mutation {
   replace: string;
   explain: string;
   message: string;
+  /**
+   * The kept script itself shows this rule denying (policy family): a refused `witness verify` of its own saves its log in
+   * this file of the working directory and the script's `grep -F` of the message follows. The runner reads that file
+   * after the kept run instead of running a mutant (a mutant is run when it cannot).
+   */
+  shownIn?: string;
 }
 
 export interface RenderedExample {

@@ -2,7 +2,7 @@ import { describe, expect } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { familyShapers } from "../../src/witness/families.ts";
 import { REQUIREMENTS, violationOf } from "../../src/witness/policy.ts";
-import { proveExample } from "../../src/witness/prove.ts";
+import { applyMutation, proveExample } from "../../src/witness/prove.ts";
 import { renderExample, type RenderedExample } from "../../src/witness/render.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
@@ -61,6 +61,9 @@ describe("policy family (real witness)", () => {
         if (!proof.ok) continue;
         expect(proof.mutations.map((m) => m.rule).sort()).toEqual([...specs[i]!.rules].sort());
         expect(proof.mutations.every((m) => m.denied)).toBe(true);
+        // The requirement's rule is shown by the script's own refused run; no mutant re-runs the steps for it.
+        const own = proof.mutations.filter((m) => m.from === "script").map((m) => m.rule);
+        expect(own).toEqual([ex.checks!.rule as string]);
         console.log(
           `policy ${specs[i]!.variant} (${specs[i]!.command}): proven in ${Math.round(performance.now() - t)} ms ` +
             `(run ${proof.runMs} ms, ${proof.mutations.length} mutants from ${proof.mutations.map((m) => m.from).join(",")})`,
@@ -88,6 +91,27 @@ describe("policy family (real witness)", () => {
         expect(proof.ok, proof.ok ? rule : `${rule}: ${proof.reason}\n${proof.stderrTail}`).toBe(true);
         if (proof.ok) expect(proof.mutations.find((m) => m.rule === rule)?.denied).toBe(true);
       }
+    },
+    240_000,
+  );
+
+  testWith(
+    Boolean(WITNESS),
+    "a mutant run from keys with the kept run's signed policy is refused like the whole mutated script run from an empty directory",
+    async () => {
+      let compared = 0;
+      for (const ex of rendered) {
+        const proof = await proveExample(ex, env());
+        expect(proof.ok).toBe(true);
+        if (!proof.ok) continue;
+        for (const m of proof.mutations.filter((p) => p.from === "keys+policy")) {
+          const whole = await runScript(applyMutation(extractScript(ex.answer), m)!, { ...env(), phrases: [m.message] });
+          expect(whole.ok, m.rule).toBe(false);
+          expect(whole.found, `${m.rule}: ${whole.reason}\n${whole.stderrTail}`).toEqual([m.message]);
+          compared += 1;
+        }
+      }
+      expect(compared).toBeGreaterThan(2);
     },
     240_000,
   );
