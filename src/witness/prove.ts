@@ -55,6 +55,8 @@ export interface Checkpoint {
   preamble: string;
   /** `keyids`: the suffix's lines that check attestations (`witness verify`, a refusal and its `grep`), in order. */
   checks?: string;
+  /** The entries of the kept run's `work/` that `rewind` keeps (only these are copied); absent: all. */
+  keeps?: string[];
 }
 
 const KEYS_LINE = /^(mkdir -p keys att reports|openssl genpkey [-\w :.=]+ -out keys\/[\w.-]+|openssl pkey -in keys\/[\w.-]+ -pubout -out keys\/[\w.-]+)$/;
@@ -96,6 +98,7 @@ export function checkpoints(markdown: string): Checkpoint[] {
       name: "keys",
       offset: offsets[1]!,
       preamble: "",
+      keeps: ["keys"],
       rewind: (work) => {
         for (const e of readdirSync(work)) if (e !== "keys") rmSync(join(work, e), { recursive: true, force: true });
         mkdirSync(join(work, "att"));
@@ -243,10 +246,14 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
       let state = states.get(name);
       if (!state) {
         state = makeOwnedTempDir("sekft-cp");
-        cpSync(join(runDir, "work"), join(state, "work"), copy);
+        const work = join(state, "work");
+        mkdirSync(work);
+        if (point.keeps) for (const e of point.keeps) cpSync(join(runDir, "work", e), join(work, e), copy);
+        else cpSync(join(runDir, "work"), work, copy);
         mkdirSync(join(state, "home"));
-        point.rewind(join(state, "work"));
-        for (const p of withPolicy ? POLICY_FILES : []) cpSync(join(runDir, "work", p), join(state, "work", p), copy);
+        point.rewind(work);
+        // After the rewind, which would remove them.
+        for (const p of withPolicy ? POLICY_FILES : []) cpSync(join(runDir, "work", p), join(work, p), copy);
         states.set(name, state);
       }
       return state;
