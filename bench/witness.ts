@@ -1,7 +1,8 @@
 // Runs `dist/sekft gen --track witness` at 1 and 2 workers with CPU-recording shims for witness, openssl and git.
 // Run: bun bench/witness.ts [COUNT=200] [gen flags...]; SEKFT_BIN=path runs another build instead, WORKERS=2 runs
 // only that pool size, SEKFT_BASE=path also runs that build (e.g. an older one) with the same count, workers and
-// PATH, alternating with this one ROUNDS times (default 1), and prints the ratio of their kept examples/s.
+// PATH, alternating with this one ROUNDS times (default 1), and prints the ratio of their kept examples/s;
+// SEKFT_BASE_ARGS gives the base its own gen flags (e.g. none, where the current build needs a --config).
 // Both binaries see the caller's PATH: a tool one of them can use and the other skips (the newer binary skips
 // tools that are only under HOME) makes the comparison unequal, so give a PATH without them for a like-for-like run.
 import { mkdirSync, mkdtempSync, readFileSync, existsSync } from "node:fs";
@@ -10,6 +11,8 @@ import { join, resolve } from "node:path";
 
 const count = Number(process.argv[2] ?? 200);
 const extra = process.argv.slice(3);
+// The base build's own gen flags (space-separated), when its config differs (e.g. it predates a config key).
+const baseExtra = process.env.SEKFT_BASE_ARGS === undefined ? extra : process.env.SEKFT_BASE_ARGS.split(" ").filter(Boolean);
 const root = resolve(import.meta.dir, "..");
 const work = mkdtempSync(join(tmpdir(), "sekft-bench-witness-"));
 const shims = join(work, "shims");
@@ -50,11 +53,14 @@ async function run(workers: number, bin: string, tag = ""): Promise<{ rate: numb
   const out = join(work, `out${tag}-w${workers}`);
   const env = { PATH: `${shims}:${process.env.PATH}`, HOME: home, SEKFT_WITNESS: join(shims, "witness"), NO_COLOR: "1" };
   const t = performance.now();
-  const p = Bun.spawn([bin, "gen", "--track", "witness", "--count", String(count), "--workers", String(workers), "--out", out, ...extra], {
-    env,
-    stdout: "inherit",
-    stderr: "pipe",
-  });
+  const p = Bun.spawn(
+    [bin, "gen", "--track", "witness", "--count", String(count), "--workers", String(workers), "--out", out, ...(tag.startsWith("base") ? baseExtra : extra)],
+    {
+      env,
+      stdout: "inherit",
+      stderr: "pipe",
+    },
+  );
   const stderr = await new Response(p.stderr).text();
   const code = await p.exited;
   const seconds = (performance.now() - t) / 1000;
