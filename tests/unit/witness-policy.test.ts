@@ -105,7 +105,8 @@ test("keyids checkpoint: a refusal that writes only refused.log and a grep of it
 
 test("keyids checkpoint: its checks are the suffix's verify, refusal and grep lines, in order (a keys+policy run's tail)", () => {
   const ok = "! witness verify -p p -k keys/policy.pub -a att/b-noncompliant.json -f bad/repo/ws/x 2> refused.log\ngrep -F 'm' refused.log\n";
-  const policy = "mkdir -p rego\ncat > policy.json <<EOF\n{ \"k\": \"$b_keyid\" }\nEOF\nwitness policy check policy.json\nwitness sign -k keys/policy.key -f policy.json -o policy.signed.json\n";
+  const policy =
+    'mkdir -p rego\ncat > policy.json <<EOF\n{ "k": "$b_keyid" }\nEOF\nwitness policy check policy.json\nwitness sign -k keys/policy.key -f policy.json -o policy.signed.json\n';
   const point = checkpoints(`${base}${run}${ids}${tail(policy + ok)}`).find((p) => p.name === "keyids")!;
   expect(point.checks).toBe(`${ok}witness verify -p p -k keys/policy.pub -a att/b.json -f repo/ws/x\n`);
 });
