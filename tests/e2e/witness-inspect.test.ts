@@ -101,7 +101,8 @@ describe("inspect family (real witness)", () => {
         expect(proof.ok, proof.ok ? "" : `${cases[i]!.variant}: ${proof.reason}\n${proof.stderrTail}`).toBe(true);
         if (!proof.ok) return;
         expect(proof.mutations).toHaveLength(1);
-        expect(proof.mutations[0]!.from).toBe("keys");
+        // From keygen through the inspect block to the key IDs, then the verify against the kept signed policy.
+        expect(proof.mutations[0]!.from).toBe("keys+policy");
       });
     },
     120_000,
