@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { answerOf } from "../src/dataset/chat.ts";
+import { sha256 } from "../src/dataset/hash.ts";
+import { runPool } from "../src/pool/pool.ts";
 import { extractScript, runScript, scriptPath } from "../src/witness/script.ts";
 
 const home = process.env.HOME ?? "/root";
@@ -27,21 +29,20 @@ for (const dir of process.argv.slice(2)) {
   let cpu = 0;
   let failed = 0;
   const t = performance.now();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < answers.length) {
-      const answer = answers[next++]!;
+  await runPool(
+    answers,
+    async (answer) => {
       const r = await runScript(extractScript(answer), env);
       if (!r.ok) failed += 1;
       cpu += r.cpuSeconds;
-      const family = familyOf.get(new Bun.CryptoHasher("sha256").update(answer).digest("hex")) ?? "?";
+      const family = familyOf.get(sha256(answer)) ?? "?";
       const f = byFamily.get(family) ?? { cpu: 0, n: 0 };
       f.cpu += r.cpuSeconds;
       f.n += 1;
       byFamily.set(family, f);
-    }
-  };
-  await Promise.all([worker(), worker()]);
+    },
+    { workers: 2 },
+  );
   const families = [...byFamily.entries()].map(([k, v]) => `${k} ${(v.cpu / v.n).toFixed(3)}s (${v.n})`).join(", ");
   console.log(
     `${dir}: ${answers.length} kept texts run once in ${((performance.now() - t) / 1000).toFixed(1)} s, ${failed} failed; ` +

@@ -125,7 +125,7 @@ export function checkpoints(markdown: string): Checkpoint[] {
           .map((l) => `${l}\n`)
           .join(""),
         rewind: (work) => {
-          for (const p of ["rego", "policy.json", "policy.signed.json", "refused.log"]) rmSync(join(work, p), { recursive: true, force: true });
+          for (const p of [...POLICY_FILES, "refused.log"]) rmSync(join(work, p), { recursive: true, force: true });
         },
       });
     }
