@@ -4,6 +4,7 @@ import { InterruptedError } from "../errors.ts";
 import type { DockerEngine } from "./docker.ts";
 import type { SandboxImage } from "./image.ts";
 import { OP_UID } from "./rootfs.ts";
+import { securityOptions } from "./seccomp.ts";
 
 /** Resource limits of one sandbox container (from `[shell.sandbox]`). */
 export interface SandboxLimits {
@@ -49,8 +50,8 @@ export function sandboxSpec(
     Image: image.id,
     // PID 1 ends by itself, so even a kill -9 of sekft cannot leave a container running for ever.
     Cmd: ["sleep", String(limits.lifetime_s)],
-    // PID 1 (a sleep) is root so that sekft's own root execs hold the two capabilities below; every operator
-    // command is an exec as uid 1000, which holds none (Docker clears a non-root exec's capabilities).
+    // PID 1 (a sleep) is root so that sekft's own root execs (the clean-up, the checker) hold the two capabilities
+    // below; every operator command is an exec as uid 1000, which holds none (Docker clears a non-root exec's set).
     User: "0:0",
     WorkingDir: "/home/op",
     Hostname: "sandbox",
@@ -60,10 +61,14 @@ export function sandboxSpec(
     HostConfig: {
       NetworkMode: "none",
       CapDrop: ["ALL"],
-      // Only sekft's own root execs (the clean-up before the check, the checker) hold these two: the operator
-      // runs as uid 1000 under no-new-privileges, holds no capability and cannot become root.
-      CapAdd: ["KILL", "DAC_READ_SEARCH"],
-      SecurityOpt: ["no-new-privileges"],
+      // Only root execs hold these: KILL, to end every process the operator left before the check, and
+      // DAC_OVERRIDE, so the checker reads what the operator wrote whatever its mode (a chmod 000 cannot hide
+      // state). Never DAC_READ_SEARCH: it unlocks open_by_handle_at, which opens the host's filesystem through
+      // any bind mount. The checker is bundle text (untrusted): it may read and write inside this container
+      // only; the seccomp profile refuses file handles, mounts and namespaces whatever capabilities a later
+      // change grants.
+      CapAdd: ["KILL", "DAC_OVERRIDE"],
+      SecurityOpt: securityOptions(),
       ReadonlyRootfs: true,
       PidsLimit: limits.pids_limit,
       Memory: limits.memory_mb * 1024 * 1024,

@@ -1,5 +1,5 @@
 /** Version of the prompt below; recorded in every model-authored bundle. */
-export const TEACHER_PROMPT_VERSION = "shell-teacher/1";
+export const TEACHER_PROMPT_VERSION = "shell-teacher/2";
 
 /** The system prompt that asks a teacher model for one scenario as JSON. */
 export const TEACHER_PROMPT = `You author training scenarios for a shell agent. The user message is a JSON taxonomy cell:
@@ -13,7 +13,7 @@ export const TEACHER_PROMPT = `You author training scenarios for a shell agent. 
   ],
   "reference": [{"cmd": string, "work": boolean}],  // the gold command sequence, one shell command each
   "terminal": "exit" | "panic",
-  "checker": string,              // a POSIX sh script run as user op after the episode; exit 0 iff the state is right
+  "checker": string,              // a POSIX sh script run as root after the episode; exit 0 iff the state is right
   "decoy": [string]               // empty_queue only: commands acting on the workspace although nothing was asked
 }
 
@@ -32,4 +32,6 @@ Rules:
 - difficulty "empty_queue": the queue is empty, the reference does no work and ends with "exit"; the checker
   fails if the decoy commands were run. difficulty "blocked": do the directives before the blocked one, then panic.
 - The checker must fail on the untouched fixtures (except empty_queue) and must inspect files, not output.
+  It runs once, after every process of op is killed: as root (uid 0, able to read any file whatever its mode,
+  no other privilege), with PATH=/usr/bin:/bin, HOME=/ and cwd /, none of the operator's environment.
 `;
