@@ -1,5 +1,6 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { type RunResult, runProcess } from "./run.ts";
+import { parseSetOutput, shellQuote } from "./shell.ts";
 
 /** What a script runner is asked to do: run `argv` (a shell, its flags, the script file) in `work`. */
 export interface ScriptExec {
@@ -12,17 +13,67 @@ export interface ScriptExec {
   timeoutMs: number;
   signal?: AbortSignal;
   maxOutput: number;
+  /**
+   * The verdict's own run: after the script (which then holds every line but its final `witness verify`) has
+   * ended and everything it started is gone, the runner starts a fresh `sh` that execs the real witness
+   * binary with `args` (the final line after its `witness` word). Nothing of the script (functions, aliases,
+   * traps, PATH, background processes) reaches it; the variables the script's last `set` printed on stdout
+   * (after `VARS_MARK`) are its environment, as plain strings.
+   */
+  final?: { witness: string; args: string };
 }
 
-/** What a runner reports back (a subset of `RunResult`). */
-export type ScriptRun = Pick<RunResult, "exitCode" | "stderr" | "timedOut" | "aborted" | "durationMs" | "cpuSeconds">;
+/** What a runner reports back (a subset of `RunResult`); `final` is the verdict run's own, when it ran. */
+export type ScriptRun = Pick<RunResult, "exitCode" | "stderr" | "timedOut" | "aborted" | "durationMs" | "cpuSeconds"> & {
+  final?: { exitCode: number; stderr: string };
+};
 
 /** Runs a script somewhere: a host process, an isolated host process, or a sandbox container. */
 export type ScriptRunner = (exec: ScriptExec) => Promise<ScriptRun>;
 
+/** The line the script's postlude prints before `set`'s variable dump. */
+export const VARS_MARK = "__sekft_vars__";
+// Names the verdict run never takes from a script: they steer the shell or the loader, not witness's arguments.
+const RESERVED = /^(PATH|HOME|IFS|ENV|CDPATH|PS[1-4]|PPID|PWD|OLDPWD|OPTIND|OPTARG|LINENO|SHLVL|SHELLOPTS|BASHOPTS|BASH.*|LD_.*|GCONV_PATH|_)$/;
+
+/** The verdict run's environment: the script's variables (from its stdout), then the runner's own env over them. */
+export function finalEnv(env: Record<string, string>, stdout: string): Record<string, string> {
+  const at = stdout.lastIndexOf(`${VARS_MARK}\n`);
+  const vars = at < 0 ? {} : parseSetOutput(stdout.slice(at + VARS_MARK.length + 1));
+  const kept = Object.fromEntries(Object.entries(vars).filter(([k]) => !RESERVED.test(k)));
+  const { PS4: _trace, ...own } = env;
+  return { ...kept, ...own };
+}
+
+/** The verdict run's argv: a fresh sh that becomes the witness binary at `witness`. */
+export function finalArgv(shell: string, witness: string, args: string): string[] {
+  return [shell, "-eu", "-c", `exec ${shellQuote(witness)}${args}`];
+}
+
+/** Runs the script with `run`, then (when it exited 0) the verdict with `run` again; stderr joined, time summed. */
+export async function runWithVerdict(
+  e: ScriptExec,
+  run: (argv: string[], env: Record<string, string>, timeoutMs: number) => Promise<ScriptRun & { stdout: string }>,
+  shell = "/bin/sh",
+): Promise<ScriptRun> {
+  const first = await run(e.argv, e.env, e.timeoutMs);
+  if (!e.final || first.exitCode !== 0 || first.timedOut || first.aborted) return first;
+  const left = Math.max(1000, e.timeoutMs - first.durationMs);
+  const second = await run(finalArgv(shell, e.final.witness, e.final.args), finalEnv(e.env, first.stdout), left);
+  return {
+    exitCode: second.exitCode,
+    stderr: `${first.stderr}${first.stderr.endsWith("\n") || !first.stderr ? "" : "\n"}${second.stderr}`,
+    timedOut: second.timedOut,
+    aborted: second.aborted,
+    durationMs: first.durationMs + second.durationMs,
+    cpuSeconds: first.cpuSeconds + second.cpuSeconds,
+    final: { exitCode: second.exitCode, stderr: second.stderr },
+  };
+}
+
 /** A plain host process in its own process group (what generation uses for our own scripts). */
 export const plainRunner: ScriptRunner = (e) =>
-  runProcess(e.argv, { cwd: e.work, env: e.env, timeoutMs: e.timeoutMs, signal: e.signal, maxOutput: e.maxOutput });
+  runWithVerdict(e, (argv, env, timeoutMs) => runProcess(argv, { cwd: e.work, env, timeoutMs, signal: e.signal, maxOutput: e.maxOutput }));
 
 // A user namespace (root mapped to the caller, so no privilege is gained on the host), a PID namespace whose
 // init is the script (when it exits the kernel kills everything left in it, setsid daemons included, and
@@ -62,39 +113,37 @@ export function killStrays(dir: string): number {
 
 // Runs first inside the namespaces: keeps the witness directory reachable under the run's directory, hides
 // the user's home under an empty tmpfs (mounts in a private mount namespace never reach the host), then
-// becomes the script.
+// becomes the script inside a nested user and mount namespace. That nesting is what keeps the home hidden:
+// mounts a less privileged namespace inherits are locked together, so the script — root of its own
+// namespace — cannot unmount or move the tmpfs to uncover what is beneath (umount answers EINVAL).
 const HIDE_HOME =
-  'h=$1 w=$2 d=$3; shift 3; if [ -n "$w" ]; then mkdir "$d/witness" && mount --bind "$w" "$d/witness"; fi; mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$@"';
+  'h=$1 w=$2 d=$3 u=$4; shift 4; if [ -n "$w" ]; then mkdir -p "$d/witness" && mount --bind "$w" "$d/witness"; fi; mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
 
 /**
  * Host scripts for `verify --host`: only the env they are given, a fresh session (detached process group),
- * in namespaces when the host allows them (the user's `home` hidden, no network, a PID namespace), else
- * under an intermediate shell (so `$PPID` is not sekft); at the end everything left in the group or working
- * in the run's directory is killed.
+ * in namespaces when the host allows them (the user's `home` hidden for good, no network, a PID namespace),
+ * else under an intermediate shell (so `$PPID` is not sekft); after each run everything left in the group
+ * or working in the run's directory is killed. The verdict run gets the same treatment.
  */
 export async function isolatedRunner(home: string | undefined, witnessDir: string): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
   const prefix = await namespacePrefix();
-  const runner: ScriptRunner = async (e) => {
-    let argv = ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...e.argv];
-    let env = e.env;
-    if (prefix) {
-      const hide = home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`);
-      const moveWitness = hide && `${witnessDir}/`.startsWith(`${home}/`);
-      argv = hide ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home, moveWitness ? witnessDir : "", e.dir, ...e.argv] : [...prefix, ...e.argv];
-      if (moveWitness)
-        env = {
-          ...env,
-          PATH: (env.PATH ?? "")
-            .split(":")
-            .map((p) => (p === witnessDir ? `${e.dir}/witness` : p))
-            .join(":"),
-        };
-    }
-    try {
-      return await runProcess(argv, { cwd: e.work, env, timeoutMs: e.timeoutMs, signal: e.signal, maxOutput: e.maxOutput });
-    } finally {
-      killStrays(e.dir);
-    }
+  const runner: ScriptRunner = (e) => {
+    const hide = Boolean(prefix && home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`));
+    const moveWitness = hide && `${witnessDir}/`.startsWith(`${home}/`);
+    const moved = (p: string): string => (moveWitness && (p === witnessDir || p.startsWith(`${witnessDir}/`)) ? `${e.dir}/witness${p.slice(witnessDir.length)}` : p);
+    const wrap = (argv: string[]): string[] => {
+      if (!prefix) return ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...argv];
+      return hide ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home!, moveWitness ? witnessDir : "", e.dir, prefix[0]!, ...argv] : [...prefix, ...argv];
+    };
+    const env = moveWitness ? { ...e.env, PATH: (e.env.PATH ?? "").split(":").map(moved).join(":") } : e.env;
+    const exec: ScriptExec = { ...e, env, ...(e.final ? { final: { ...e.final, witness: moved(e.final.witness) } } : {}) };
+    return runWithVerdict(exec, async (argv, runEnv, timeoutMs) => {
+      try {
+        return await runProcess(wrap(argv), { cwd: e.work, env: runEnv, timeoutMs, signal: e.signal, maxOutput: e.maxOutput });
+      } finally {
+        killStrays(e.dir);
+      }
+    });
   };
   return { runner, namespaces: prefix !== undefined };
 }

@@ -9,6 +9,7 @@ import { Demux } from "./container.ts";
 import { DockerEngine } from "./docker.ts";
 import { drainProgress } from "./image.ts";
 import { OP_UID, packEntries, type RootEntry } from "./rootfs.ts";
+import { securityOptions } from "./seccomp.ts";
 
 type Limits = z.infer<typeof VerifySandboxSchema>;
 
@@ -122,7 +123,7 @@ export class VerifyBox implements AsyncDisposable {
       HostConfig: {
         NetworkMode: "none",
         CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
+        SecurityOpt: securityOptions(),
         ReadonlyRootfs: true,
         PidsLimit: this.limits.pids_limit,
         Memory: this.limits.memory_mb * 1024 * 1024,

@@ -1,8 +1,9 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fencedBlocks } from "../dataset/chat.ts";
-import { plainRunner, type ScriptRunner } from "../proc/isolate.ts";
+import { plainRunner, type ScriptRunner, VARS_MARK } from "../proc/isolate.ts";
 import { exitMeaning, lastLines } from "../proc/run.ts";
+import { simpleCommandProblem } from "../proc/shell.ts";
 import { makeOwnedTempDir } from "../proc/temp.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
@@ -49,6 +50,38 @@ export function lastCommand(script: string): string {
   return lines.at(-1) ?? "";
 }
 
+/** The script without its final command (the last line that is not blank or a comment), and that command. */
+export function splitFinal(script: string): { prefix: string; final: string } {
+  const lines = script.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const t = lines[i]!.trim();
+    if (t && !t.startsWith("#")) return { prefix: lines.slice(0, i).join("\n"), final: t };
+  }
+  return { prefix: script, final: "" };
+}
+
+// The tools a verdict rests on, and the lookup that finds them: a script may use them, never redefine them.
+const SHADOWS: [RegExp, string][] = [
+  [/(?:^|[\s;&|(){}])(witness|openssl|git|command)\s*\(\s*\)/m, "defines a function named $1"],
+  [/(?:^|[\s;&|(){}])function\s+(witness|openssl|git|command)\b/m, "defines a function named $1"],
+  [/(?:^|[\s;&|(){}])alias\s+(?:-\S+\s+)*['"]?(witness|openssl|git|command)=/m, "makes $1 an alias"],
+  [/(?:^|[\s;&|(){}])(?:export\s+|readonly\s+|local\s+|declare\s+(?:-\S+\s+)*|typeset\s+(?:-\S+\s+)*)?(PATH)\+?=/m, "assigns $1"],
+  [/(?:^|[\s;&|(){}])unset\s+(?:-v\s+)?(PATH)\b/m, "unsets $1"],
+  [/(?:^|[\s;&|(){}])(hash\s+-p|enable)\b/m, "changes how commands are found ($1)"],
+];
+
+/** Why a script would decide its own verdict (it redefines witness, openssl, git, command or PATH); undefined when it does not. */
+export function shadowedTool(script: string): string | undefined {
+  for (const [re, what] of SHADOWS) {
+    const m = re.exec(script);
+    if (m) return what.replace("$1", m[1]!);
+  }
+  return undefined;
+}
+
+// Appended to the script: quietly, the variables it ends with, for the verdict run's `witness verify` words.
+const POSTLUDE = `{ set +x; } 2>/dev/null\nprintf '%s\\n' '${VARS_MARK}'\nset\n`;
+
 export interface ScriptOutcome {
   ok: boolean;
   /** Short machine-friendly reason when not ok. */
@@ -79,6 +112,8 @@ export interface ScriptEnv {
   phrases?: string[];
   /** Trace commands (`-x` with a marked PS4) to name the failing one. */
   trace?: boolean;
+  /** The witness binary the verdict run execs; default: `witness` in the first PATH entry. */
+  witness?: string;
   /** Where the script runs; default: a plain host process. */
   runner?: ScriptRunner;
   /** A run directory (its `work` and `home`) whose contents the script starts from instead of empty ones. */
@@ -116,17 +151,23 @@ export function lastError(stderr: string): string {
 
 /**
  * Runs a script the way the rules say a reader would: `sh -eu` in an empty directory with only PATH
- * and HOME set. Passes only when it exits 0, its last command is `witness verify`, and witness said so.
+ * and HOME set. Passes only when it exits 0, its last command is `witness verify`, and the real witness
+ * binary, run by the runner itself for that last command (`ScriptExec.final`), exited 0 and said so: no text
+ * the script prints and nothing it redefines can stand in for the verdict.
  */
 export async function runScript(script: string, env: ScriptEnv): Promise<ScriptOutcome> {
   if (!script.trim()) return fail("no-script", "the answer has no ```sh, ```bash, ```shell or ```console blocks");
-  if (!/^witness verify\b/.test(lastCommand(script)))
-    return fail("not-verify-last", `the last command is not witness verify: ${lastCommand(script).slice(0, 120)}`);
+  const { prefix, final } = splitFinal(script);
+  if (!/^witness verify\b/.test(final)) return fail("not-verify-last", `the last command is not witness verify: ${final.slice(0, 120)}`);
+  const shadow = shadowedTool(script);
+  if (shadow) return fail("shadows-tool", `the script ${shadow}: a pass must come from the real witness, found on the PATH sekft gives`);
+  const notSimple = simpleCommandProblem(final);
+  if (notSimple) return fail("verify-not-simple", `the final witness verify must be one simple command, but ${notSimple}: ${final.slice(0, 120)}`);
   const dir = makeOwnedTempDir("sekft-ex");
   const work = join(dir, "work");
   let kept = false;
   try {
-    writeFileSync(join(dir, "script.sh"), script);
+    writeFileSync(join(dir, "script.sh"), `${prefix}\n${POSTLUDE}`);
     mkdirSync(work);
     if (env.home === undefined) mkdirSync(join(dir, "home"));
     if (env.startFrom) {
@@ -144,17 +185,21 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
       timeoutMs: env.timeoutMs,
       signal: env.signal,
       maxOutput: 256 * 1024,
+      final: { witness: env.witness ?? join(env.path.split(":")[0]!, "witness"), args: final.slice("witness".length) },
     });
     const { commands, rest: stderr } = env.trace ? splitTrace(r.stderr) : { commands: [], rest: r.stderr };
     const tail = lastLines(stderr, 15);
     const found = (env.phrases ?? []).filter((p) => stderr.includes(p));
     kept = Boolean(env.keepDir);
     const base = { exitCode: r.exitCode, stderrTail: tail, durationMs: r.durationMs, cpuSeconds: r.cpuSeconds, found, ...(kept ? { dir } : {}) };
-    const why = env.trace ? { failingCommand: commands.at(-1)?.slice(0, 400), message: lastError(stderr) } : {};
+    // A failing verdict run failed at the final command; otherwise the trace names the script's last command.
+    const failedAt = r.final && r.final.exitCode !== 0 ? final : commands.at(-1);
+    const why = env.trace ? { failingCommand: failedAt?.slice(0, 400), message: lastError(stderr) } : {};
     if (r.timedOut) return { ...base, ...why, ok: false, reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
     if (r.aborted) return { ...base, ok: false, reason: "interrupted" };
     if (r.exitCode !== 0) return { ...base, ...why, ok: false, reason: `${classify(stderr)}: the script exited ${r.exitCode} (${exitMeaning(r.exitCode)})` };
-    if (!/Verification succeeded/.test(stderr)) return { ...base, ...why, ok: false, reason: "no-success: witness verify did not report success" };
+    if (!r.final || !/Verification succeeded/.test(r.final.stderr))
+      return { ...base, ...why, ok: false, reason: "no-success: witness verify did not report success" };
     return { ...base, ok: true };
   } finally {
     if (!kept) rmSync(dir, { recursive: true, force: true });
