@@ -36,8 +36,10 @@ export interface VerifyOptions {
   seed: number;
   /** Stop dispatching after the first failure. */
   failFast: boolean;
-  /** Where scripts run: undefined = the sandbox unless the dataset's own manifest lists it. */
+  /** Where scripts run: undefined = the sandbox unless `trusted`. */
   mode?: "sandbox" | "host";
+  /** `--trust` verified the signature over the target's manifest and files: the data is ours. */
+  trusted?: boolean;
 }
 
 export interface MergeOptions {

@@ -130,10 +130,13 @@ export async function isolatedRunner(home: string | undefined, witnessDir: strin
   const runner: ScriptRunner = (e) => {
     const hide = Boolean(prefix && home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`));
     const moveWitness = hide && `${witnessDir}/`.startsWith(`${home}/`);
-    const moved = (p: string): string => (moveWitness && (p === witnessDir || p.startsWith(`${witnessDir}/`)) ? `${e.dir}/witness${p.slice(witnessDir.length)}` : p);
+    const moved = (p: string): string =>
+      moveWitness && (p === witnessDir || p.startsWith(`${witnessDir}/`)) ? `${e.dir}/witness${p.slice(witnessDir.length)}` : p;
     const wrap = (argv: string[]): string[] => {
       if (!prefix) return ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...argv];
-      return hide ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home!, moveWitness ? witnessDir : "", e.dir, prefix[0]!, ...argv] : [...prefix, ...argv];
+      return hide
+        ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home!, moveWitness ? witnessDir : "", e.dir, prefix[0]!, ...argv]
+        : [...prefix, ...argv];
     };
     const env = moveWitness ? { ...e.env, PATH: (e.env.PATH ?? "").split(":").map(moved).join(":") } : e.env;
     const exec: ScriptExec = { ...e, env, ...(e.final ? { final: { ...e.final, witness: moved(e.final.witness) } } : {}) };

@@ -65,7 +65,20 @@ export function parseSetOutput(text: string): Record<string, string> {
   return vars;
 }
 
-const C_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"' };
+const C_ESCAPES: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  e: "\x1b",
+  E: "\x1b",
+  f: "\f",
+  v: "\v",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+};
 
 /** One word from `at` to the end of its line (quotes may span lines); undefined when it does not end well. */
 function parseWord(text: string, at: number): { value: string; next: number } | undefined {

@@ -28,6 +28,8 @@ export interface ExecResult {
   stderr: string;
   truncated: boolean;
   durationMs: number;
+  /** The exec ran past its timeout and every process of op was killed (exit code 124). */
+  timedOut: boolean;
 }
 
 function volume(target: string, options: string, labels: Record<string, string>): Docker.MountSettings {
@@ -125,7 +127,7 @@ export class Sandbox implements AsyncDisposable {
   /** Runs argv in the container; past `timeoutMs` every process of `op` is killed and the exit code is 124. */
   async exec(
     argv: string[],
-    opts: { maxOutput: number; timeoutMs: number; user?: string; env?: Record<string, string>; workdir?: string },
+    opts: { maxOutput: number; timeoutMs: number; user?: string; env?: Record<string, string>; workdir?: string; keepTail?: boolean },
   ): Promise<ExecResult> {
     if (this.signal.aborted) throw new InterruptedError();
     const started = performance.now();
@@ -140,8 +142,8 @@ export class Sandbox implements AsyncDisposable {
       }),
     );
     const stream = (await this.engine.call("an exec start", () => exec.start({ hijack: true, stdin: false }))) as Duplex;
-    const out = new Capture(opts.maxOutput);
-    const err = new Capture(opts.maxOutput);
+    const out = new Capture(opts.maxOutput, opts.keepTail);
+    const err = new Capture(opts.maxOutput, opts.keepTail);
     let timedOut = false;
     await new Promise<void>((resolve, reject) => {
       const demux = new Demux((kind, chunk) => (kind === 2 ? err : out).push(chunk));
@@ -175,7 +177,14 @@ export class Sandbox implements AsyncDisposable {
       });
     });
     const exitCode = timedOut ? 124 : ((await this.engine.call("an exec inspect", () => exec.inspect())).ExitCode ?? 1);
-    return { exitCode, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated, durationMs: performance.now() - started };
+    return {
+      exitCode,
+      stdout: out.text(),
+      stderr: err.text(),
+      truncated: out.truncated || err.truncated,
+      durationMs: performance.now() - started,
+      timedOut,
+    };
   }
 
   private async killAll(): Promise<void> {
@@ -194,13 +203,31 @@ export class Sandbox implements AsyncDisposable {
   }
 }
 
-/** Keeps the first `max` bytes of a stream. */
+/** Keeps the first `max` bytes of a stream (with `tail`, the last `max`); never more in memory. */
 class Capture {
   private chunks: Buffer[] = [];
   private size = 0;
   truncated = false;
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly tail = false,
+  ) {}
   push(chunk: Buffer): void {
+    if (this.tail) {
+      this.chunks.push(chunk);
+      this.size += chunk.byteLength;
+      while (this.size - this.chunks[0]!.byteLength >= this.max) {
+        this.size -= this.chunks.shift()!.byteLength;
+        this.truncated = true;
+      }
+      if (this.size > this.max) {
+        const first = this.chunks[0]!;
+        this.chunks[0] = first.subarray(this.size - this.max);
+        this.size = this.max;
+        this.truncated = true;
+      }
+      return;
+    }
     const room = this.max - this.size;
     if (room <= 0) {
       this.truncated = true;

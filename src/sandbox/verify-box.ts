@@ -4,8 +4,8 @@ import type Docker from "dockerode";
 import type { VerifySandboxSchema } from "../config/witness-schema.ts";
 import type { z } from "zod";
 import { DependencyError, InterruptedError } from "../errors.ts";
-import type { ScriptExec, ScriptRun, ScriptRunner } from "../proc/isolate.ts";
-import { Demux } from "./container.ts";
+import { runWithVerdict, type ScriptExec, type ScriptRunner } from "../proc/isolate.ts";
+import { Sandbox } from "./container.ts";
 import { DockerEngine } from "./docker.ts";
 import { drainProgress } from "./image.ts";
 import { OP_UID, packEntries, type RootEntry } from "./rootfs.ts";
@@ -111,14 +111,13 @@ export class VerifyBox implements AsyncDisposable {
 
   private spec(e: ScriptExec): Docker.ContainerCreateOptions {
     const tmpfs = `rw,nosuid,nodev,exec,size=${this.limits.tmpfs_mb}m`;
-    const argv = e.argv.map((a) => (a === e.script ? `${SCRIPT_DIR}/${e.script.slice(e.dir.length + 1)}` : a));
     return {
       Image: this.image,
-      Cmd: argv,
+      // PID 1 outlives the script, so the verdict run sees the files the script left; it ends by itself.
+      Cmd: ["sleep", String(Math.ceil(e.timeoutMs / 1000) + 60)],
       User: `${OP_UID}:${OP_UID}`,
       WorkingDir: WORK,
       Hostname: "sandbox",
-      Env: Object.entries({ ...e.env, PATH: this.path, HOME }).map(([k, v]) => `${k}=${v}`),
       NetworkDisabled: true,
       HostConfig: {
         NetworkMode: "none",
@@ -139,51 +138,44 @@ export class VerifyBox implements AsyncDisposable {
     };
   }
 
-  /** The runner `runScript` uses: one fresh container per script, removed afterwards. */
+  /**
+   * The runner `runScript` uses: one fresh container per script, removed afterwards. The script runs as an
+   * exec of uid 1000; then every process it left is killed and the verdict run (the real witness for the
+   * final line) is an exec of its own, so nothing the script started can write into the verdict's output.
+   * Output is kept to `maxOutput` bytes per stream while it streams in.
+   */
   readonly runner: ScriptRunner = async (e) => {
     if (e.signal?.aborted) throw new InterruptedError();
-    const started = performance.now();
     // mkdtemp makes the directory 0700 for sekft's user; the container's uid 1000 only needs to read the script.
     chmodSync(e.dir, 0o755);
     chmodSync(e.script, 0o644);
-    const container = await this.engine.create(this.spec(e));
+    const inBox = (a: string): string => (a === e.script ? `${SCRIPT_DIR}/${e.script.slice(e.dir.length + 1)}` : a);
+    const signal = e.signal ?? new AbortController().signal;
+    let container: Docker.Container | undefined;
     try {
-      let timedOut = false;
-      let aborted = false;
-      const stop = (why: "timeout" | "abort"): void => {
-        if (why === "timeout") timedOut = true;
-        else aborted = true;
-        void container.kill().catch(() => undefined);
-      };
-      const timer = setTimeout(() => stop("timeout"), e.timeoutMs);
-      const onAbort = (): void => stop("abort");
-      e.signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        await container.start();
-        const waited = (await container.wait()) as { StatusCode: number };
-        const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-        let stderr = Buffer.alloc(0);
-        new Demux((kind, chunk) => {
-          if (kind === 2) stderr = Buffer.concat([stderr, chunk]).subarray(-e.maxOutput);
-        }).push(logs);
-        const run: ScriptRun = {
-          exitCode: waited.StatusCode,
-          stderr: stderr.toString("utf8"),
-          timedOut,
-          aborted,
-          durationMs: performance.now() - started,
-          cpuSeconds: 0,
-        };
-        return run;
-      } finally {
-        clearTimeout(timer);
-        e.signal?.removeEventListener("abort", onAbort);
-      }
+      container = await this.engine.create(this.spec(e));
+      const box = new Sandbox(this.engine, container, signal);
+      await this.engine.call("a container start", () => container!.start());
+      const env = (extra: Record<string, string>): Record<string, string> => ({ ...extra, PATH: this.path, HOME });
+      const exec = { ...e, argv: e.argv.map(inBox), env: env(e.env), ...(e.final ? { final: { ...e.final, witness: WITNESS } } : {}) };
+      let first = true;
+      return await runWithVerdict(
+        exec,
+        async (argv, runEnv, timeoutMs) => {
+          // Before the verdict: every process the script left is gone (kill -1 spares PID 1 and the caller; twice for forks in flight).
+          if (!first) await box.exec(["sh", "-c", "kill -9 -1 2>/dev/null; sleep 0.05; kill -9 -1 2>/dev/null; exit 0"], { maxOutput: 256, timeoutMs: 10_000 });
+          first = false;
+          const r = await box.exec(argv, { maxOutput: e.maxOutput, timeoutMs, env: env(runEnv), workdir: WORK, keepTail: true });
+          return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut, aborted: false, durationMs: r.durationMs, cpuSeconds: 0 };
+        },
+        "sh",
+      );
     } catch (error) {
+      if (error instanceof InterruptedError) return { exitCode: 130, stderr: "", timedOut: false, aborted: true, durationMs: 0, cpuSeconds: 0 };
       if ((error as { statusCode?: number }).statusCode) throw new DependencyError(`the verify sandbox failed: ${(error as Error).message}`);
       throw error;
     } finally {
-      await this.engine.remove(container);
+      if (container) await this.engine.remove(container);
     }
   };
 

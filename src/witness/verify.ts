@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { RunContext } from "../context.ts";
 import { answerOf } from "../dataset/chat.ts";
@@ -35,14 +33,9 @@ interface Row {
   answer: string;
 }
 
-/** True when the file is listed, with its current hash, in a witness manifest beside it: a dataset we made. */
-async function isOwnDataset(file: string): Promise<boolean> {
-  const manifest = readManifest(dirname(file));
-  const want = manifest?.track === "witness" ? manifest.files[basename(file)] : undefined;
-  if (!want) return false;
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex") === want;
+/** True when `--trust` verified the signature over the manifest beside the file and the manifest lists the file: a dataset of ours. */
+function isTrusted(file: string, trusted: boolean | undefined): boolean {
+  return Boolean(trusted && readManifest(dirname(file))?.files[basename(file)]);
 }
 
 /** First pass: every line is read and checked (a bad one is an InputError before anything runs); `--sample N` is drawn here by reservoir sampling. */
@@ -102,13 +95,14 @@ export function formatCauses(causes: Map<string, { count: number; example: Verif
 
 /**
  * Re-runs the answer text of every example of any chat JSONL (or `--sample N` of them, drawn while streaming);
- * the text alone is the test. A dataset not made by us runs in the sandbox unless `--host` says otherwise.
+ * the text alone is the test. Scripts run in the sandbox unless the dataset's signature verified against a
+ * trusted key (`--trust`) or `--host` says otherwise; an unsigned manifest beside the file proves nothing.
  */
 export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
   const witness = locateWitness(ctx.env, ctx.config.witness.witness_bin);
   if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, "Run scripts/setup.sh, set SEKFT_WITNESS, or set witness.witness_bin.");
   const { total, chosen } = await scan(file, opts.sample, opts.seed);
-  const sandbox = opts.mode === "sandbox" || (opts.mode === undefined && !(await isOwnDataset(file)));
+  const sandbox = opts.mode === "sandbox" || (opts.mode === undefined && !isTrusted(file, opts.trusted));
   ctx.log.info(`${file}: ${chosen?.length ?? total} of ${total} line(s), ${sandbox ? "each in a sandbox container" : "on the host, isolated"}`);
   const flags = await witnessFlags(witness);
   const exec = await openRunner(ctx, sandbox, witness);

@@ -122,7 +122,7 @@ testWith(
       });
       expect(r.stdout + r.stderr).not.toContain(canary.secret);
       expect(filesHolding(dir, canary.secret)).toEqual([]);
-      } finally {
+    } finally {
       await server.close();
     }
   },

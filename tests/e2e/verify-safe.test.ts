@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect } from "bun:test";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,7 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
   let good: Line;
   let own = "";
   let ownFile = "";
+  let ownPub = "";
 
   beforeAll(async () => {
     if (!HAVE) return;
@@ -38,7 +40,13 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
     const config = join(own, "attest.toml");
     const off = ["troubleshoot", "inspect", "policy", "pipeline"].map((f) => `[witness.families.${f}]\nweight = 0\n`).join("\n");
     writeFileSync(config, `${readFileSync(FAST, "utf8")}\n${off}`);
-    const r = await runCli(["gen", "--config", config, "--count", "1", "--workers", "1", "--out", join(own, "out")], { env: cleanEnv() });
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(join(own, "sign.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    ownPub = join(own, "sign.pub.pem");
+    writeFileSync(ownPub, publicKey.export({ type: "spki", format: "pem" }));
+    const r = await runCli(["gen", "--config", config, "--count", "1", "--workers", "1", "--out", join(own, "out"), "--sign-key", join(own, "sign.pem")], {
+      env: cleanEnv(),
+    });
     expect(r.code, r.stderr).toBe(0);
     ownFile = ["train.jsonl", "valid.jsonl"].map((f) => join(own, "out", "witness", f)).find((f) => readFileSync(f, "utf8").trim() !== "")!;
     good = JSON.parse(readFileSync(ownFile, "utf8").split("\n")[0]!) as Line;
@@ -141,12 +149,15 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
 
   testWith(
     HAVE,
-    "our own dataset verifies on the host by default and in the sandbox with --sandbox; --fail-fast and --sample",
+    "a dataset whose signature verifies against --trust runs on the host by default, in the sandbox with --sandbox or without --trust; --fail-fast and --sample",
     async () => {
       const train = ownFile;
-      const host = await runCli(["verify", train], { env: cleanEnv() });
+      const host = await runCli(["verify", train, "--trust", ownPub], { env: cleanEnv() });
       expect(host.code, host.stderr).toBe(0);
       expect(host.stderr).toContain("on the host, isolated");
+      const untrusted = await runCli(["verify", train], { env: cleanEnv() });
+      expect(untrusted.code, untrusted.stderr).toBe(0);
+      expect(untrusted.stderr).toContain("each in a sandbox container");
       const boxed = await runCli(["verify", train, "--sandbox"], { env: cleanEnv() });
       expect(boxed.code, boxed.stderr).toBe(0);
       expect(boxed.stderr).toContain("each in a sandbox container");
@@ -166,5 +177,88 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
       expect(await pick("5")).toEqual(first);
     },
     600_000,
+  );
+
+  testWith(
+    HAVE,
+    "a forged manifest beside a foreign dataset (unsigned, listing its hash) does not move it onto the host (issue 19)",
+    async () => {
+      const dir = tmp("forged");
+      const outside = tmp("outside");
+      const script = `echo pwned > "${outside}/pwned" || true\nwitness verify -p policy.signed.json -k policy.pub -a att.json -f artifact`;
+      const file = join(dir, "train.jsonl");
+      writeFileSync(file, `${JSON.stringify(withAnswer(good, `\`\`\`sh\n${script}\n\`\`\`\n`))}\n`);
+      const sha = createHash("sha256").update(readFileSync(file)).digest("hex");
+      const manifest = JSON.parse(readFileSync(join(own, "out", "witness", "manifest.json"), "utf8"));
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...manifest, files: { "train.jsonl": sha } }));
+      const r = await runCli(["verify", file, "--json"], { env: cleanEnv() });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("each in a sandbox container");
+      expect(existsSync(join(outside, "pwned"))).toBe(false);
+    },
+    300_000,
+  );
+
+  testWith(
+    HAVE,
+    "verify --host: the tmpfs hiding HOME cannot be unmounted from inside, so the real home stays unreachable (issue 19)",
+    async () => {
+      const dir = tmp("unmount");
+      const home = join(dir, "home");
+      mkdirSync(home);
+      writeFileSync(join(home, "secret"), "HOME-SECRET-51c2\n");
+      // Find the mount that hides the home, take it away (lazily too), then read and write beneath it.
+      const attack = [
+        `h=$(awk '$0 ~ /sekft-home/ { print $5 }' /proc/self/mountinfo | head -n 1)`,
+        `echo "hidden at: $h" >&2`,
+        `umount "$h" 2>/dev/null || umount -l "$h" 2>/dev/null || true`,
+        `cat "$h/secret" >&2 || true`,
+        `echo pwned > "$h/pwned" || true`,
+        "witness verify -p policy.signed.json -k policy.pub -a att.json -f artifact",
+      ].join("\n");
+      const file = join(dir, "attack.jsonl");
+      writeFileSync(file, `${JSON.stringify(withAnswer(good, `\`\`\`sh\n${attack}\n\`\`\`\n`))}\n`);
+      const r = await runCli(["verify", file, "--host", "--json"], { env: cleanEnv({ HOME: home }) });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain("HOME-SECRET-51c2");
+      expect(existsSync(join(home, "pwned"))).toBe(false);
+    },
+    300_000,
+  );
+
+  testWith(
+    HAVE,
+    "a script cannot stand in for the verdict: a witness function, PATH, an alias, `|| true` or a printed success line all fail (issue 19)",
+    async () => {
+      const answer = good.messages[2]!.content;
+      const verifyLine = /\n(witness verify [^\n]*)\n```/.exec(answer)![1]!;
+      const broken = answer.replace(verifyLine, `rm -f policy.signed.json\n${verifyLine}`);
+      const cases: [string, string][] = [
+        ["function", broken.replace("```sh\n", "```sh\nwitness() { echo 'Verification succeeded' >&2; }\n")],
+        [
+          "path",
+          broken.replace(
+            "```sh\n",
+            "```sh\nmkdir -p fake && printf '#!/bin/sh\\necho Verification succeeded >&2\\n' > fake/witness && chmod +x fake/witness && PATH=$PWD/fake:$PATH\n",
+          ),
+        ],
+        ["alias", broken.replace("```sh\n", "```sh\nalias witness='echo Verification succeeded >&2; true'\n")],
+        ["or-true", broken.replace(verifyLine, `${verifyLine} || echo 'Verification succeeded' >&2`)],
+        ["trap", broken.replace(verifyLine, `trap 'echo Verification succeeded >&2; exit 0' EXIT\n${verifyLine}`)],
+        ["continued", broken.replace(verifyLine, `echo Verification succeeded >&2; : \\\n${verifyLine}`)],
+      ];
+      const dir = tmp("forge");
+      const file = join(dir, "forge.jsonl");
+      writeFileSync(file, cases.map(([, a]) => `${JSON.stringify(withAnswer(good, a))}\n`).join(""));
+      const r = await runCli(["verify", file, "--host", "--json", "--workers", "2"], { env: cleanEnv() });
+      const results = records(r.stdout).filter((x) => x.type === "result");
+      expect(results).toHaveLength(cases.length);
+      for (const res of results) expect(res.ok, `${cases[res.line - 1]![0]}: ${res.reason}`).toBe(false);
+      expect(results[0]!.cause).toBe("shadows-tool");
+      expect(results[1]!.cause).toBe("shadows-tool");
+      expect(results[2]!.cause).toBe("shadows-tool");
+      expect(results[3]!.cause).toBe("verify-not-simple");
+    },
+    300_000,
   );
 });

@@ -39,7 +39,10 @@ export async function buildShocker(target: string): Promise<Buffer> {
     const h = Bun.spawnSync([join(dir, "handle"), target]);
     const [type, hex] = h.stdout.toString().trim().split(" ");
     if (h.exitCode !== 0 || !hex) throw new Error(`no file handle for ${target}: ${h.stderr.toString()}`);
-    const bytes = hex.match(/../g)!.map((b) => `0x${b}`).join(",");
+    const bytes = hex
+      .match(/../g)!
+      .map((b) => `0x${b}`)
+      .join(",");
     const flags = ["-Os", "-static", "-nostdlib", "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-Wl,--build-id=none", "-s"];
     await gcc([...flags, `-DHANDLE_TYPE=${type}`, `-DHANDLE_BYTES={${bytes}}`, "-o", join(dir, "shocker"), join(SOURCES, "shocker.c")]);
     return readFileSync(join(dir, "shocker"));
