@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import type { RunContext } from "../context.ts";
+import { resolveInside } from "../files.ts";
 import { Catalog, type ItemQuery, KINDS, type Kind } from "./items.ts";
 import { buildOverview, type Overview } from "./overview.ts";
 import { policyOf, renderPage } from "./page.ts";
-import { resolveInside } from "./safe-path.ts";
 import { Scans } from "./scans.ts";
 
 export interface ViewOptions {
@@ -66,8 +66,8 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
       if (url.pathname.startsWith("/raw/")) {
         // The raw files of the directory (manifests, JSONL) as plain text; the path is checked after decoding.
         const file = resolveInside(root, decodeURIComponent(url.pathname.slice("/raw/".length)));
-        if (!file || !statSync(file).isFile()) return refuse(403, "outside the viewed directory, or not a file");
-        return new Response(Bun.file(file), {
+        if (!file.ok || !file.exists || !statSync(file.path).isFile()) return refuse(403, "outside the viewed directory, or not a file");
+        return new Response(Bun.file(file.path), {
           headers: { ...SECURITY, "content-type": "text/plain; charset=utf-8", "content-security-policy": "default-src 'none'" },
         });
       }
