@@ -132,6 +132,26 @@ describe("merge refuses shard paths that leave the shard", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  test("a manifest.json or a track directory that links out of the shard is refused before it is read", async () => {
+    const base = tmp();
+    const elsewhere = shard(join(base, "elsewhere"), "shell", { "bundles/a.json": "{}", "rejects.jsonl": "" });
+    const linkedManifest = join(base, "s0");
+    mkdirSync(join(linkedManifest, "shell", "bundles"), { recursive: true });
+    writeFileSync(join(linkedManifest, "shell", "bundles", "a.json"), "{}");
+    writeFileSync(join(linkedManifest, "shell", "rejects.jsonl"), "");
+    symlinkSync(join(elsewhere, "shell", "manifest.json"), join(linkedManifest, "shell", "manifest.json"));
+    const first = await refusal(join(base, "out"), [linkedManifest]);
+    expect(first.exitCode).toBe(2);
+    expect(first.message).toContain(`file "manifest.json" leaves`);
+    const linkedTrack = join(base, "s1");
+    mkdirSync(linkedTrack);
+    symlinkSync(join(elsewhere, "shell"), join(linkedTrack, "shell"));
+    const second = await refusal(join(base, "out"), [linkedTrack]);
+    expect(second.exitCode).toBe(2);
+    expect(second.message).toContain(`${linkedTrack}: track directory "shell" leaves`);
+    expect(existsSync(join(base, "out"))).toBe(false);
+  });
+
   test("OUT that is a shard, lies inside one, or holds one is refused (exit 2) and the shard is left as it was", async () => {
     const base = tmp();
     const dir = shard(join(base, "s0"), "shell", { "bundles/a.json": "{}", "rejects.jsonl": "" });
