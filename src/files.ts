@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from "node:fs";
+import { basename, isAbsolute, join, resolve, sep } from "node:path";
 import { fileError, InputError } from "./errors.ts";
 
 /** Size caps for the files sekft reads whole; a larger file is refused before it is read. */
@@ -60,4 +61,65 @@ export function readBoundedFile(file: string, maxBytes: number, what = "file"): 
 /** {@link readBoundedFile} as UTF-8 text. */
 export function readBoundedText(file: string, maxBytes: number, what = "file"): string {
   return readBoundedFile(file, maxBytes, what).toString("utf8");
+}
+
+/** A path named by data (a manifest key, a bundle name, a URL) placed inside its root, or why it may not be. */
+export type Inside = { ok: true; path: string; exists: boolean } | { ok: false; why: string };
+
+const within = (root: string, p: string): boolean => p === root || p.startsWith(root === sep ? root : root + sep);
+
+/** The real path of P: the real path of its longest existing prefix with the rest appended (P need not exist yet). */
+function realPathOf(p: string): { path: string; exists: boolean } | undefined {
+  const rest: string[] = [];
+  let head = p;
+  for (;;) {
+    try {
+      return { path: join(realpathSync(head), ...rest), exists: rest.length === 0 };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") return undefined;
+      // A symlink that points at nothing (or through one): where it would write is not known here.
+      if (lstatIsLink(head)) return undefined;
+      const parent = resolve(head, "..");
+      if (parent === head) return undefined;
+      rest.unshift(basename(head));
+      head = parent;
+    }
+  }
+}
+
+function lstatIsLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one containment check for paths that come from data: KEY is refused when empty, absolute, with a `..`
+ * segment, a NUL byte or a backslash, or when its real path (symlinks followed for the part that exists) lies
+ * outside ROOT's real path. Neither needs to exist yet (a destination is checked before it is made); nothing is
+ * read or written here, and the caller uses the returned real path.
+ */
+export function resolveInside(root: string, key: string): Inside {
+  if (key === "") return { ok: false, why: "is empty" };
+  if (key.includes("\0")) return { ok: false, why: "contains a NUL byte" };
+  if (key.includes("\\")) return { ok: false, why: "contains a backslash" };
+  if (isAbsolute(key)) return { ok: false, why: "is absolute" };
+  if (key.split("/").includes("..")) return { ok: false, why: "has a .. segment" };
+  const base = realPathOf(resolve(root));
+  if (!base) return { ok: false, why: `has no directory to be inside (${root} goes through a broken symlink)` };
+  const joined = resolve(base.path, key);
+  const real = realPathOf(joined);
+  if (!real) return { ok: false, why: "goes through a broken or looping symlink" };
+  if (!within(base.path, real.path)) return { ok: false, why: `leaves ${root} through a symlink (to ${real.path})` };
+  return { ok: true, path: real.path, exists: real.exists };
+}
+
+/** Whether A is B or lies inside it, both by real path (A need not exist yet). */
+export function isWithin(a: string, b: string): boolean {
+  const ra = realPathOf(resolve(a));
+  const rb = realPathOf(resolve(b));
+  return Boolean(ra && rb && within(rb.path, ra.path));
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, UsageError } from "../errors.ts";
+import { isWithin, resolveInside } from "../files.ts";
 import { sha256 } from "./hash.ts";
 import { type Manifest, readManifest, type ShardRef } from "./manifest.ts";
 import { sha256File } from "./stream.ts";
@@ -28,12 +29,38 @@ export interface ShardSet {
 /** Checks a shard directory's own signature before anything else is read (given by the caller, e.g. `--trust`). */
 export type ShardGuard = (dir: string, name: string) => void;
 
+const FOREIGN_HINT = "A shard names only files inside its own directory; this one was changed after gen wrote it, or not made by sekft.";
+
+/**
+ * The real path of KEY (a manifest key, a bundle name, a file a track reads) inside the shard's dataset
+ * directory. Refused before anything is read or copied — an InputError (exit 2) naming the shard and the key —
+ * when KEY is empty, absolute, has a `..` segment, a NUL or a backslash, or leads out through a symlink.
+ */
+export function shardFile(shard: Pick<ShardInput, "name" | "dir">, key: string, what = "file"): string {
+  const found = resolveInside(shard.dir, key);
+  if (!found.ok) throw new InputError(`${shard.name}: ${what} ${JSON.stringify(key)} ${found.why}: refused`, FOREIGN_HINT);
+  return found.path;
+}
+
+/** Refuses an OUT that is a shard directory, lies inside one, or holds one (by real path): the merge would write into its own input. */
+export function checkOutApart(out: string, names: readonly string[]): void {
+  for (const name of names) {
+    if (isWithin(out, name))
+      throw new UsageError(`merge OUT ${out} is the shard directory ${name} or inside it`, "Give merge an OUT outside every shard directory.");
+    if (isWithin(name, out))
+      throw new UsageError(`the shard directory ${name} lies inside merge OUT ${out}`, "Give merge an OUT outside every shard directory.");
+  }
+}
+
 /** The dataset directory of a shard: DIR itself when it holds a manifest, else its one track subdirectory that does. */
 export function datasetDir(name: string, tracks: readonly string[]): string {
   if (!existsSync(name) || !statSync(name).isDirectory()) throw new InputError(`${name}: no such directory`);
   if (existsSync(join(name, "manifest.json"))) return name;
   const found = tracks.filter((t) => existsSync(join(name, t, "manifest.json")));
-  if (found.length === 1) return join(name, found[0]!);
+  if (found.length === 1) {
+    shardFile({ name, dir: name }, found[0]!, "track directory");
+    return join(name, found[0]!);
+  }
   if (found.length > 1) throw new UsageError(`${name}: holds datasets of ${found.join(" and ")}; name one of its subdirectories`);
   const partial = tracks.some((t) => existsSync(join(name, t))) || readdirSync(name).length > 0;
   throw new InputError(
@@ -53,6 +80,7 @@ export function checkShards(names: string[], tracks: readonly string[], opts: { 
   if (names.length === 0) throw new UsageError("merge needs at least one shard directory");
   const shards: ShardInput[] = names.map((name) => {
     const dir = datasetDir(name, tracks);
+    shardFile({ name, dir }, "manifest.json");
     opts.guard?.(dir, name);
     const manifest = readManifest(dir)!;
     const shard = manifest.shard ?? { index: 0, total: 1 };
@@ -99,9 +127,11 @@ export function checkShards(names: string[], tracks: readonly string[], opts: { 
       missing.length ? `Pass every shard directory, or --allow-partial ${missing.join(",")} to merge without them.` : undefined,
     );
   }
-  for (const s of shards) {
+  // Every key is placed inside its shard before any listed file is read.
+  const paths = shards.map((s) => new Map(Object.keys(s.manifest.files).map((file) => [file, shardFile(s, file, "manifest key")])));
+  for (const [i, s] of shards.entries()) {
     for (const [file, digest] of Object.entries(s.manifest.files)) {
-      const path = join(s.dir, file);
+      const path = paths[i]!.get(file)!;
       if (!existsSync(path)) throw new InputError(`${s.name}: files.${file}: listed in the manifest but missing`);
       const actual = sha256File(path);
       if (actual !== digest) throw new InputError(`${s.name}: files.${file}: sha256 is ${actual}, the manifest says ${digest} (changed after it was written)`);

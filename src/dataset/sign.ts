@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { SekftError, WorkFailedError } from "../errors.ts";
+import { resolveInside } from "../files.ts";
 import { parseEnvelope, signEnvelope, verifyEnvelope } from "./dsse.ts";
 import { writeFileAtomic } from "./jsonl.ts";
 import { readManifest } from "./manifest.ts";
@@ -88,8 +89,14 @@ export function verifyDataset(dir: string, key: KeyObject): { keyid: string; roo
   const names = new Set(signed.map((r) => r.name));
   for (const name of names) if (!listed.has(name)) throw new WorkFailedError(`${dir}: ${name}: signed but no longer in the manifest`);
   for (const name of listed) if (!names.has(name)) throw new WorkFailedError(`${dir}: ${name}: in the manifest but not signed`);
-  for (const r of signed) {
-    const path = join(dir, r.name);
+  // Every name is placed inside DIR before any file is hashed.
+  const paths = signed.map((r) => {
+    const found = resolveInside(dir, r.name);
+    if (!found.ok) throw new WorkFailedError(`${dir}: ${JSON.stringify(r.name)} ${found.why}: refused`);
+    return found.path;
+  });
+  for (const [i, r] of signed.entries()) {
+    const path = paths[i]!;
     if (!existsSync(path)) throw new WorkFailedError(`${dir}: ${r.name}: signed but missing (dropped after signing)`);
     const actual = sha256File(path);
     if (actual !== r.digest) throw new WorkFailedError(`${dir}: ${r.name}: sha256 ${actual} differs from the signed ${r.digest} (changed after signing)`);

@@ -1,5 +1,5 @@
 import type { RunContext } from "../context.ts";
-import { checkShards, type ShardGuard } from "../dataset/shards.ts";
+import { checkOutApart, checkShards, type ShardGuard } from "../dataset/shards.ts";
 import { UsageError } from "../errors.ts";
 import { loadTrack, type MergeSummary, TRACKS } from "../tracks.ts";
 
@@ -14,6 +14,7 @@ export interface MergeRequest {
 
 /** `sekft merge`: checks every shard first, then lets the shards' track merge them into OUT/<track>. */
 export async function mergeShards(ctx: RunContext, req: MergeRequest): Promise<MergeSummary> {
+  checkOutApart(req.out, req.shards);
   const set = checkShards(req.shards, Object.keys(TRACKS), { allowMissing: req.allowMissing, guard: req.guard });
   const track = await loadTrack(set.track);
   if (!track.merge) throw new UsageError(`the ${track.name} track has no shards to merge`);

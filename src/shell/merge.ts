@@ -2,8 +2,10 @@ import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:f
 import { join } from "node:path";
 import { IdSet } from "../dataset/id-set.ts";
 import { writeManifest } from "../dataset/manifest.ts";
-import type { ShardSet } from "../dataset/shards.ts";
+import { type ShardSet, shardFile } from "../dataset/shards.ts";
 import { AtomicWriter, LineReader } from "../dataset/stream.ts";
+import { InputError } from "../errors.ts";
+import { resolveInside } from "../files.ts";
 import type { MergeOptions, MergeSummary } from "../tracks.ts";
 
 /**
@@ -13,22 +15,30 @@ import type { MergeOptions, MergeSummary } from "../tracks.ts";
 export function mergeShell(set: ShardSet, opts: MergeOptions): MergeSummary {
   const root = join(opts.out, "shell");
   const bundles = join(root, "bundles");
-  mkdirSync(bundles, { recursive: true });
-  rmSync(join(root, "manifest.json"), { force: true });
+  // Every source and destination is placed first: a refused shard leaves OUT as it was.
   const ids = new IdSet();
-  const files: string[] = [];
+  const copies: { from: string; to: string; key: string }[] = [];
   let duplicates = 0;
   for (const s of set.shards) {
     for (const f of Object.keys(s.manifest.files).filter((f) => f.startsWith("bundles/"))) {
+      const from = shardFile(s, f, "manifest key");
+      const to = resolveInside(root, f);
+      if (!/^bundles\/[^/]+$/.test(f) || !to.ok) throw new InputError(`${s.name}: manifest key ${JSON.stringify(f)} is not one file in bundles/: refused`);
       if (!ids.add(f)) {
         duplicates++;
         continue;
       }
-      const dest = join(root, f);
-      copyFileSync(join(s.dir, f), `${dest}.partial`);
-      renameSync(`${dest}.partial`, dest);
-      files.push(f);
+      copies.push({ from, to: to.path, key: f });
     }
+  }
+  const rejectFiles = set.shards.map((s) => shardFile(s, "rejects.jsonl"));
+  mkdirSync(bundles, { recursive: true });
+  rmSync(join(root, "manifest.json"), { force: true });
+  const files: string[] = [];
+  for (const { from, to, key } of copies) {
+    copyFileSync(from, `${to}.partial`);
+    renameSync(`${to}.partial`, to);
+    files.push(key);
   }
   // A bundle in OUT that no shard lists is left from an earlier merge: it must not look merged.
   const listed = new Set(files);
@@ -36,8 +46,8 @@ export function mergeShell(set: ShardSet, opts: MergeOptions): MergeSummary {
   let rejected = 0;
   {
     using rejects = new AtomicWriter(join(root, "rejects.jsonl"));
-    for (const s of set.shards) {
-      using reader = new LineReader(join(s.dir, "rejects.jsonl"));
+    for (const file of rejectFiles) {
+      using reader = new LineReader(file);
       for (let line = reader.next(); line !== undefined; line = reader.next()) {
         if (!line.length) continue;
         rejects.writeLine(line);

@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import type { RunContext } from "../context.ts";
+import { resolveInside } from "../files.ts";
 import { Catalog, type ItemQuery, KINDS, type Kind } from "./items.ts";
 import { buildOverview, type Overview } from "./overview.ts";
 import { policyOf, renderPage } from "./page.ts";
-import { resolveInside } from "./safe-path.ts";
 import { Scans } from "./scans.ts";
 
 export interface ViewOptions {
@@ -13,7 +13,13 @@ export interface ViewOptions {
   onListening(url: string): void;
 }
 
-const SECURITY = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-store" };
+// CORP: no other origin may embed a response (an <img> or <script> of another site cannot read the data).
+const SECURITY = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+  "cross-origin-resource-policy": "same-origin",
+};
 const json = (body: unknown, status = 200) => Response.json(body, { status, headers: SECURITY });
 const refuse = (status: number, why: string) => new Response(why, { status, headers: { ...SECURITY, "content-type": "text/plain; charset=utf-8" } });
 
@@ -60,8 +66,8 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
       if (url.pathname.startsWith("/raw/")) {
         // The raw files of the directory (manifests, JSONL) as plain text; the path is checked after decoding.
         const file = resolveInside(root, decodeURIComponent(url.pathname.slice("/raw/".length)));
-        if (!file || !statSync(file).isFile()) return refuse(403, "outside the viewed directory, or not a file");
-        return new Response(Bun.file(file), {
+        if (!file.ok || !file.exists || !statSync(file.path).isFile()) return refuse(403, "outside the viewed directory, or not a file");
+        return new Response(Bun.file(file.path), {
           headers: { ...SECURITY, "content-type": "text/plain; charset=utf-8", "content-security-policy": "default-src 'none'" },
         });
       }
@@ -72,10 +78,25 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
   };
 }
 
+/**
+ * Whether a request's Host header names this loopback server: `127.0.0.1`, `localhost` or `[::1]` with the port
+ * it listens on. A page that rebinds its own DNS name to 127.0.0.1 sends its name (DNS rebinding) and is refused.
+ */
+export function isLoopbackHost(host: string | null, port: number): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase();
+  return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
+}
+
 /** Serves DIR on loopback until the run's signal aborts (Ctrl-C). */
 export async function serveView(ctx: RunContext, opts: ViewOptions): Promise<void> {
-  const fetch = createHandler(opts.root, ctx);
-  const server = Bun.serve({ hostname: "127.0.0.1", port: opts.port, fetch });
+  const handle = createHandler(opts.root, ctx);
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: opts.port,
+    // Checked before any path, the page included: the port is the one bound, not the one asked for (0 = any).
+    fetch: (req, srv) => (isLoopbackHost(req.headers.get("host"), srv.port ?? opts.port) ? handle(req) : refuse(421, "misdirected request: unknown Host")),
+  });
   opts.onListening(server.url.href);
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();

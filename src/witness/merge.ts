@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { IdSet } from "../dataset/id-set.ts";
 import { writeManifest } from "../dataset/manifest.ts";
-import type { ShardInput, ShardSet } from "../dataset/shards.ts";
+import { type ShardInput, type ShardSet, shardFile } from "../dataset/shards.ts";
 import { AtomicWriter, LineReader } from "../dataset/stream.ts";
 import { InputError, WorkFailedError } from "../errors.ts";
 import type { MergeOptions, MergeSummary } from "../tracks.ts";
@@ -24,8 +24,8 @@ class ShardCursor implements Disposable {
   /** Kept as many as it was asked for: it decided nothing after its last row (else it ran out of stream). */
   readonly full: boolean;
   constructor(readonly shard: ShardInput) {
-    this.meta = new LineReader(join(shard.dir, "meta.jsonl"));
-    this.lines = { train: new LineReader(join(shard.dir, "train.jsonl")), valid: new LineReader(join(shard.dir, "valid.jsonl")) };
+    this.meta = new LineReader(shardFile(shard, "meta.jsonl"));
+    this.lines = { train: new LineReader(shardFile(shard, "train.jsonl")), valid: new LineReader(shardFile(shard, "valid.jsonl")) };
     this.full = (shard.manifest.counts.kept ?? 0) >= shard.manifest.requested;
     this.advance();
   }
@@ -83,16 +83,19 @@ function indexOf(raw: Buffer, where: string): number {
  */
 export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
   const dir = join(opts.out, "witness");
-  mkdirSync(dir, { recursive: true });
-  rmSync(join(dir, "manifest.json"), { force: true });
   const want = opts.count ?? set.shards.reduce((n, s) => n + s.manifest.requested, 0);
   const partial = set.missing.length > 0;
-  const cursors = set.shards.map((s) => new ShardCursor(s));
+  // Every shard file is placed (and opened) before OUT is touched: a refused shard leaves OUT as it was.
+  const rejectFiles = set.shards.map((s) => shardFile(s, "rejects.jsonl"));
+  const cursors: ShardCursor[] = [];
   using _cursors = {
     [Symbol.dispose]: () => {
       for (const c of cursors) c[Symbol.dispose]();
     },
   };
+  for (const s of set.shards) cursors.push(new ShardCursor(s));
+  mkdirSync(dir, { recursive: true });
+  rmSync(join(dir, "manifest.json"), { force: true });
   using train = new AtomicWriter(join(dir, "train.jsonl"));
   using valid = new AtomicWriter(join(dir, "valid.jsonl"));
   using meta = new AtomicWriter(join(dir, "meta.jsonl"));
@@ -135,7 +138,7 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
   }
   using rejects = new AtomicWriter(join(dir, "rejects.jsonl"));
   const below = counts.kept < want ? Number.POSITIVE_INFINITY : lastKept;
-  mergeRejects(set.shards, below, rejects, counts);
+  mergeRejects(rejectFiles, below, rejects, counts);
   for (const w of [train, valid, meta, rejects]) w.commit();
   const { duplicates, ...kept } = counts;
   writeManifest(dir, {
@@ -154,8 +157,8 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
 }
 
 /** The rejects the unsharded run would list (those before its last kept example), in stream order. */
-function mergeRejects(shards: ShardInput[], below: number, out: AtomicWriter, counts: { rejected: number }): void {
-  const readers = shards.map((s) => new LineReader(join(s.dir, "rejects.jsonl")));
+function mergeRejects(files: string[], below: number, out: AtomicWriter, counts: { rejected: number }): void {
+  const readers = files.map((f) => new LineReader(f));
   try {
     const heads = readers.map((r) => {
       const raw = r.next();

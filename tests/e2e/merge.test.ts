@@ -1,8 +1,9 @@
-import { describe, expect } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { sha256 } from "../../src/dataset/hash.ts";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 
@@ -218,4 +219,38 @@ describe("merge (shell bundles, real Docker)", () => {
     },
     1_200_000,
   );
+});
+
+describe("merge (hostile shards, no Docker)", () => {
+  test("a shell shard's key bundles/../../../x is refused with exit 2 naming it, nothing written; OUT = the shard too", async () => {
+    const base = tmp("hostile");
+    const shard = join(base, "a", "b", "shard-0");
+    const key = "bundles/../../../x";
+    const secret = "a file next to the shard directories\n";
+    mkdirSync(join(shard, "shell", "bundles"), { recursive: true });
+    writeFileSync(resolve(shard, "shell", key), secret);
+    writeFileSync(join(shard, "shell", "rejects.jsonl"), "");
+    const files = { [key]: sha256(secret), "rejects.jsonl": sha256("") };
+    const manifest = {
+      track: "shell",
+      generator: "g/1",
+      sekft_version: "0.0.0",
+      config_sha256: "0".repeat(64),
+      seed: 1,
+      requested: 1,
+      counts: {},
+      tools: {},
+      files,
+    };
+    writeFileSync(join(shard, "shell", "manifest.json"), JSON.stringify(manifest));
+    const out = join(base, "c", "d", "out");
+    const m = await merge(out, [shard]);
+    expect(existsSync(resolve(out, "shell", key)), "written outside OUT").toBe(false);
+    expect(m.code, m.stderr).toBe(2);
+    expect(m.stderr).toContain(`${shard}: manifest key "${key}" has a .. segment`);
+    expect(existsSync(out)).toBe(false);
+    const same = await merge(shard, [shard]);
+    expect(same.code, same.stderr).toBe(2);
+    expect(same.stderr).toContain(`merge OUT ${shard} is the shard directory ${shard}`);
+  });
 });

@@ -1,7 +1,10 @@
 import { expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { IdSet } from "../../src/dataset/id-set.ts";
-import { rootDigest } from "../../src/dataset/sign.ts";
+import { rootDigest, signDataset, verifyDataset } from "../../src/dataset/sign.ts";
 
 const digest = (s: string): string => createHash("sha256").update(s).digest("hex");
 
@@ -26,4 +29,30 @@ test("IdSet keeps every distinct id once, hex or not, across growth", () => {
   expect(set.add("bundle-x")).toBe(true);
   expect(set.add("bundle-x")).toBe(false);
   expect(set.size).toBe(20_002);
+});
+
+test("verify --trust places every signed name inside the directory before hashing it", () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "sekft-sign-unit-")));
+  const dir = join(base, "a", "witness");
+  mkdirSync(dir, { recursive: true });
+  const key = "../../outside.txt";
+  // Outside the dataset; signing it is the attacker's doing, the verifier must not read it.
+  writeFileSync(resolve(dir, key), "outside\n");
+  writeFileSync(join(dir, "train.jsonl"), "");
+  const files = { "train.jsonl": digest(""), [key]: digest("outside\n") };
+  const manifest = {
+    track: "witness",
+    generator: "g/1",
+    sekft_version: "0.0.0",
+    config_sha256: "0".repeat(64),
+    seed: 1,
+    requested: 0,
+    counts: {},
+    tools: {},
+    files,
+  };
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  signDataset(dir, privateKey);
+  expect(() => verifyDataset(dir, publicKey)).toThrow(`"${key}" has a .. segment`);
 });

@@ -1,11 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { indexLines } from "../../src/view/lines.ts";
 import { indexInWorker } from "../../src/view/scans.ts";
-import { createHandler } from "../../src/view/server.ts";
+import type { RunContext } from "../../src/context.ts";
+import { createHandler, serveView } from "../../src/view/server.ts";
 import { datasetStats } from "../../src/witness/stats.ts";
 
 const config = loadConfig(undefined);
@@ -125,5 +128,84 @@ describe("sekft view server", () => {
     expect(inWorker).toBeDefined();
     expect(inWorker).toEqual(await indexLines(file));
     expect(inWorker!.starts.length).toBe(240);
+  });
+});
+
+/** One request over a real socket with the Host header given (fetch would set its own). */
+function getWithHost(port: number, path: string, host: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A raw HTTP/1.0 request without any Host header; the status line's code. */
+function getWithoutHost(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(`GET ${path} HTTP/1.0\r\n\r\n`));
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (c: string) => {
+      text += c;
+    });
+    socket.on("end", () => resolve(Number(text.split(" ")[1])));
+    socket.on("error", reject);
+  });
+}
+
+describe("sekft view over a socket", () => {
+  const { root } = witnessDir(5);
+  const abort = new AbortController();
+  let port = 0;
+  const ready = new Promise<void>((resolve) => {
+    const ctx = { config, signal: abort.signal } as unknown as RunContext;
+    void serveView(ctx, {
+      root,
+      port: 0,
+      onListening: (url) => {
+        port = Number(new URL(url).port);
+        resolve();
+      },
+    });
+  });
+  const paths = ["/", "/api/overview", "/api/items?kind=witness", "/raw/witness/manifest.json"];
+
+  test("another Host name, another port or no Host at all gets 421 on every path, the page included (DNS rebinding)", async () => {
+    await ready;
+    for (const path of paths) {
+      for (const host of [`attacker.example:${port}`, "127.0.0.1:1", `127.0.0.1.attacker.example:${port}`, "localhost", "127.0.0.1"]) {
+        const res = await getWithHost(port, path, host);
+        expect(res.status, `${host} ${path}`).toBe(421);
+        expect(res.body).not.toContain("witness");
+        expect(res.headers["cross-origin-resource-policy"]).toBe("same-origin");
+      }
+      expect(await getWithoutHost(port, path), path).toBe(421);
+    }
+  });
+
+  test("127.0.0.1, localhost (any case) and [::1] with the bound port are served, with CORP on every answer", async () => {
+    await ready;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`]) {
+      for (const path of paths) {
+        const res = await getWithHost(port, path, host);
+        expect(res.status, `${host} ${path}`).toBe(200);
+        expect(res.headers["cross-origin-resource-policy"]).toBe("same-origin");
+      }
+    }
+    const page = await getWithHost(port, "/", `localhost:${port}`);
+    expect(page.headers["content-security-policy"]).toBeTruthy();
+    expect(page.headers["x-content-type-options"]).toBe("nosniff");
+    const missing = await getWithHost(port, "/nope", `127.0.0.1:${port}`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers["cross-origin-resource-policy"]).toBe("same-origin");
+    abort.abort();
   });
 });
