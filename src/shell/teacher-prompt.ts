@@ -1,5 +1,5 @@
 /** Version of the prompt below; recorded in every model-authored bundle. */
-export const TEACHER_PROMPT_VERSION = "shell-teacher/1";
+export const TEACHER_PROMPT_VERSION = "shell-teacher/2";
 
 /** The system prompt that asks a teacher model for one scenario as JSON. */
 export const TEACHER_PROMPT = `You author training scenarios for a shell agent. The user message is a JSON taxonomy cell:
@@ -32,4 +32,6 @@ Rules:
 - difficulty "empty_queue": the queue is empty, the reference does no work and ends with "exit"; the checker
   fails if the decoy commands were run. difficulty "blocked": do the directives before the blocked one, then panic.
 - The checker must fail on the untouched fixtures (except empty_queue) and must inspect files, not output.
+- The checker must not be fooled by links: it fails when the tree it inspects holds a symlink, hard link or special
+  file the task did not create (e.g. [ -z "$(find /home/op/ ! -type d ! -type f)" ]) before checking anything else.
 `;
