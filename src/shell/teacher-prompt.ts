@@ -32,6 +32,8 @@ Rules:
 - difficulty "empty_queue": the queue is empty, the reference does no work and ends with "exit"; the checker
   fails if the decoy commands were run. difficulty "blocked": do the directives before the blocked one, then panic.
 - The checker must fail on the untouched fixtures (except empty_queue) and must inspect files, not output.
-  It runs once, after every process of op is killed: as root (uid 0, able to read any file whatever its mode,
-  no other privilege), with PATH=/usr/bin:/bin, HOME=/ and cwd /, none of the operator's environment.
+  It runs once, after every process of op is killed: as root (uid 0, able to read any file whatever its mode
+  and to signal any process, no other privilege), with PATH=/usr/bin:/bin, HOME=/ and cwd /, none of the operator's environment.
+- The checker must not be fooled by links: it fails when the tree it inspects holds a symlink, hard link or special
+  file the task did not create (e.g. [ -z "$(find /home/op/ ! -type d ! -type f)" ]) before checking anything else.
 `;

@@ -1,5 +1,6 @@
 import type { Cell, Fixture, Scenario, Step } from "../bundle.ts";
 import { Rng } from "../../rng.ts";
+import { composeChecker } from "../checker.ts";
 import { PROVIDERS, type Directive } from "./providers.ts";
 import { TASKS, type TaskInstance } from "./tasks.ts";
 
@@ -84,9 +85,6 @@ function announce(kind: string, rng: Rng, pointer: string): { fixtures: Fixture[
   }
 }
 
-function checker(lines: string[]): string {
-  return ["#!/bin/sh", 'fail() { echo "checker: $*" >&2; exit 1; }', ...lines, "exit 0", ""].join("\n");
-}
 const must = ([cond, msg]: [string, string]): string => `${cond} || fail ${q(msg)}`;
 
 /** Whether builtin templates can compose this cell. */
@@ -155,7 +153,7 @@ export function composeBuiltin(cell: Cell, seed: number): Scenario {
     fixtures: [...fixtures, ...provider.fixtures, ...ann.fixtures],
     reference: steps,
     terminal,
-    checker: checker(checks),
+    checker: composeChecker(checks),
     decoy,
   };
 }
