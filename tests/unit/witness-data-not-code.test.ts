@@ -7,6 +7,7 @@ import type { WitnessConfig } from "../../src/config/witness-schema.ts";
 import { fencedBlocks } from "../../src/dataset/chat.ts";
 import { Rng } from "../../src/rng.ts";
 import { familyShapers } from "../../src/witness/families.ts";
+import { checkpoints } from "../../src/witness/prove.ts";
 import { fill, renderExample, resolveExample } from "../../src/witness/render.ts";
 import { extractScript } from "../../src/witness/script.ts";
 import { FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
@@ -206,6 +207,16 @@ test("every family's script writes hostile texts as data", () => {
     checkExample(cfg, spec);
   }
   expect([...seen.keys()].sort()).toEqual([...FAMILIES].sort());
+});
+
+test("a file or module holding an EOF line gets another delimiter, and the prover still reads its here-documents", () => {
+  const cfg = hostileConfig(["package hostile\nEOF\nEOF_1\n"]);
+  const spec: ExampleSpec = { ...ATTEST, attestors: ["git"] };
+  const script = extractScript(renderExample(spec, cfg, catalog).answer);
+  expect(script).toContain("cat > rego/hostile-module.rego <<'EOF_2'\npackage hostile\nEOF\nEOF_1\nEOF_2\n");
+  expect(script).toContain("cat > repo/ws/a.txt <<'EOF_2'\n");
+  expect(script).toContain(": > repo/ws/empty.txt\n");
+  expect(checkpoints(renderExample(spec, cfg, catalog).answer).map((c) => c.name)).toEqual(["keys", "keyids"]);
 });
 
 test("a configured command is code, but its quotes cannot leave the sh -c wrapping", () => {
