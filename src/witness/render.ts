@@ -54,7 +54,7 @@ export function sh(lines: string[]): string {
 export const shellVar = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "_");
 const needsShell = (cmd: string): boolean => /[<>|&;$*()`'"\\]/.test(cmd);
 
-/** A word the shell reads back as exactly `text`: single quotes, with each `'` written as `'\\''`. */
+/** A word the shell reads back as exactly `text`: single quotes, with each `'` written as `'\''`. */
 export const shQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 export function fill(text: string, vars: Record<string, string>): string {
@@ -77,13 +77,15 @@ export function heredocDelimiter(body: string): string {
 /**
  * The lines that write `content` to `path`, byte for byte: configured text is data, never code. The delimiter is
  * quoted (nothing in the body expands) and is no line of the body (no line ends it early). Content without a final
- * newline goes through `printf '%s' "$(…)"`, which drops exactly the newline the here-document adds.
+ * newline is read back and rewritten with `printf '%s'`: `$(…)` drops exactly the newline the here-document added
+ * (a here-document inside `$(…)` would be shorter, but bash 3.2, macOS's sh, misparses quotes and parentheses there).
  */
 export function heredoc(path: string, content: string): string[] {
+  if (content === "") return [`: > ${path}`];
   const body = content.endsWith("\n") ? content.slice(0, -1) : content;
   const word = heredocDelimiter(body);
-  if (content.endsWith("\n") || content === "") return [`cat > ${path} <<'${word}'`, ...body.split("\n"), word];
-  return [`printf '%s' "$(cat <<'${word}'`, ...body.split("\n"), word, `)" > ${path}`];
+  const lines = [`cat > ${path} <<'${word}'`, ...body.split("\n"), word];
+  return content.endsWith("\n") ? lines : [...lines, `content=$(cat ${path})`, `printf '%s' "$content" > ${path}`];
 }
 
 /** The variables the script computes for a policy (`keyIdLines`, `regoBlock`): the only names its here-document expands. */
@@ -176,10 +178,7 @@ export function projectBlock({ project, setups }: Resolved): Block {
     ),
   ];
   if (dirs.length) files.push(`mkdir -p ${dirs.join(" ")}`);
-  for (const [path, content] of Object.entries(project.files)) {
-    if (content === "") files.push(`: > repo/ws/${path}`);
-    else files.push(...heredoc(`repo/ws/${path}`, content));
-  }
+  for (const [path, content] of Object.entries(project.files)) files.push(...heredoc(`repo/ws/${path}`, content));
   if (setups.has("maven")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
   return {
     text:
