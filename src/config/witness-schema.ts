@@ -1,7 +1,19 @@
 import { z } from "zod";
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "a lower-case name: letters, digits, '.', '_' or '-'");
-const EnvMap = z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name"), z.string());
+// Configured text reaches the answer's script. What lands in script lines outside here-documents (paths, flags) keeps to
+// a character set the shell reads literally; what the prose quotes stays on one line, so it can never open or close a
+// fence (the fences decide what the script is); file contents and Rego modules are data in quoted here-documents.
+const Line = z.string().regex(/^[^\n\r\0]*$/, "a single line (it is quoted in the answer's prose)");
+const NoNul = z.string().refine((s) => !s.includes("\0"), "must not contain a NUL byte (a shell script cannot write one)");
+const RelPath = z
+  .string()
+  .regex(
+    /^(?!(?:.*\/)?\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_.-]+)*$/,
+    "a relative path: names of letters, digits, '_', '.' or '-' joined by '/', without '.' or '..'",
+  );
+const Flag = z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9-]*(?:=[A-Za-z0-9_.:/@,+=-]*)?$/, "a flag: --name or --name=value (letters, digits, _.:/@,+=-)");
+const EnvMap = z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name"), Line);
 
 /** One witness attestor: its name as `witness attestors list` prints it, and the setup it needs. */
 export const AttestorSchema = z.strictObject({
@@ -11,31 +23,27 @@ export const AttestorSchema = z.strictObject({
     .enum(["none", "git", "lockfile", "maven", "sbom-spdx", "sbom-cyclonedx", "sarif", "secret", "docker", "oci", "vex", "ci", "k8s"])
     .default("none")
     .describe("what the script must create before `witness run` so the attestor succeeds offline"),
-  flags: z.array(z.string()).default([]).describe("extra `witness run` flags this attestor needs"),
+  flags: z.array(Flag).default([]).describe("extra `witness run` flags this attestor needs"),
   ci: z.string().optional().describe("name of the [witness.ci_mocks] table whose variables the run exports"),
   group: z.string().optional().describe("attestors sharing a group never run together (e.g. several read the same JSON product)"),
   sole_json_product: z.boolean().default(false).describe("reads the first JSON product it finds, so no other JSON product may exist"),
-  explain: z.string().min(1).describe("one sentence for the answer text"),
+  explain: Line.min(1).describe("one sentence for the answer text"),
 });
 
 /** A small project a command builds; files are written by the answer script itself. */
 export const ProjectSchema = z.strictObject({
   name: Name,
-  kind: z.string().min(1).describe('how questions name the project, e.g. "Go module"'),
-  files: z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, "a relative path"), z.string()),
-  lockfile: z.string().optional().describe("a lockfile witness's lockfiles attestor recognises, if the project has one"),
+  kind: Line.min(1).describe('how questions name the project, e.g. "Go module"'),
+  files: z.record(RelPath, NoNul).describe("path -> content; the script writes each content byte for byte"),
+  lockfile: RelPath.optional().describe("a lockfile witness's lockfiles attestor recognises, if the project has one"),
 });
 
 /** A build/test/package command that really runs offline, with the project it needs. */
 export const CommandSchema = z.strictObject({
   name: Name,
   project: Name,
-  run: z
-    .string()
-    .min(1)
-    .refine((s) => !s.includes("'"), "must not contain a single quote (it may be wrapped in sh -c '...')")
-    .describe("the command line; run through sh -c when it uses shell syntax"),
-  artifact: z.string().min(1).describe("a file the command creates or changes: the verify subject"),
+  run: Line.min(1).describe("the command line (code by design); run through sh -c, quoted, when it uses shell syntax"),
+  artifact: RelPath.describe("a file the command creates or changes: the verify subject"),
   tool: z.string().min(1).describe("the program that must be on PATH; the command is skipped with a warning otherwise"),
   probe: z.string().min(1).describe("a harmless command that succeeds only when the tool works"),
   kind: z.enum(["build", "test", "package"]),
@@ -46,12 +54,12 @@ export const CommandSchema = z.strictObject({
 export const RegoSchema = z.strictObject({
   name: Name,
   attestor: Name,
-  message: z.string().min(1).describe("the deny message, also the phrase looked for when the mutation runs"),
-  module: z.string().min(1).describe("Rego v1 text (`import rego.v1`); {{placeholders}} are filled from the spec"),
+  message: Line.min(1).describe("the deny message, also the phrase looked for when the mutation runs"),
+  module: NoNul.min(1).describe("Rego v1 text (`import rego.v1`); {{placeholders}} are filled from the spec"),
   mutation: z.strictObject({
     find: z.string().min(1),
     replace: z.string(),
-    explain: z.string().min(1),
+    explain: Line.min(1),
   }),
   requires_setup: z.string().optional().describe("an attestor setup the example must include for this rule"),
   prelude: z.array(z.string()).default([]).describe("script lines run before `witness run` (for example an export)"),

@@ -1,6 +1,6 @@
 import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./families.ts";
-import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
+import { fill, resolveExample, sh, shQuote, type RenderedExample } from "./render.ts";
 import type { ExampleSpec } from "./spec.ts";
 
 /** Where the non-compliant copy of the project lives: `bad/repo/ws` reads `../../reports` as `bad/reports`. */
@@ -251,7 +251,10 @@ export const policy: Family = {
       `**The non-compliant run is refused.** \`witness verify\` must fail on it: \`!\` expects the failure and its log goes to \`refused.log\`. ` +
         `witness logs \`Verification failed\` and, for the step, \`collection rejected: ${step}, Reason: collection validation failed: … policy was denied due to: ${message}\` ` +
         `(once per search depth); \`grep\` checks that this is the reason, so a refusal for anything else stops the script (\`sh -e\` does not stop at a \`!\` command, but it does at a failing \`grep\`).`,
-      sh([`! witness verify -p policy.signed.json -k keys/policy.pub -a ${badAtt} -f ${BAD}/${v.subject} 2> refused.log`, `grep -F '${message}' refused.log`]),
+      sh([
+        `! witness verify -p policy.signed.json -k keys/policy.pub -a ${badAtt} -f ${BAD}/${v.subject} 2> refused.log`,
+        `grep -F ${shQuote(message)} refused.log`,
+      ]),
     ].join("\n\n");
 
     const answer = attest.answer;

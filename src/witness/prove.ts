@@ -69,7 +69,8 @@ const REFUSAL_LINE = /^(! witness verify [-\w ./]+ 2> refused\.log|grep -F '[^'\
 /** What the policy-building lines write (the `keyids` suffix), and the kept run's copies a `keys+policy` run starts with. */
 const POLICY_PATHS = /rego\/|policy\.json|policy\.signed\.json|refused\.log/;
 const POLICY_FILES = ["rego", "policy.json", "policy.signed.json"];
-const HEREDOC = /^cat > (rego\/[\w.-]+\.rego|policy\.json) <<('EOF'|EOF)$/;
+// The delimiter is EOF unless the body holds such a line (then EOF_1, EOF_2, ...: `heredocDelimiter`).
+const HEREDOC = /^cat > (rego\/[\w.-]+\.rego|policy\.json) <<(?:'(\w+)'|(\w+))$/;
 const LITERAL_EXPORT = /^export [A-Za-z_]\w*=(?:'[^'\n]*'|[\w.:/@+-]*)$/;
 const SHELL_STATE = /^(cd|set|umask|trap|alias|unset|exec|readonly|\.|source|eval)\b/;
 
@@ -163,8 +164,9 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
     if (POLICY_LINE.test(l) || REFUSAL_LINE.test(l)) continue;
     const h = HEREDOC.exec(l);
     if (!h) return false;
-    const expands = h[2] === "EOF";
-    for (i++; i < lines.length && lines[i] !== "EOF"; i++) {
+    const expands = h[3] !== undefined;
+    const word = h[2] ?? h[3];
+    for (i++; i < lines.length && lines[i] !== word; i++) {
       if (!expands) continue;
       if (/`|\$\(/.test(lines[i]!)) return false;
       for (const m of lines[i]!.matchAll(/\$\{?(\w+)/g)) if (!assigned.has(m[1]!)) return false;

@@ -41,9 +41,21 @@ export const KEYGEN: Record<KeyType, string> = {
 };
 export const KEYNAME: Record<KeyType, string> = { ed25519: "Ed25519", "ecdsa-p256": "ECDSA P-256", "ecdsa-p384": "ECDSA P-384", "rsa-3072": "RSA-3072" };
 
-export const sh = (lines: string[]): string => `\`\`\`sh\n${lines.join("\n")}\n\`\`\``;
+/**
+ * One `sh` fence around script lines. The fence is longer than any run of backticks that starts a line of the body
+ * (a project file may hold Markdown), so no configured line can end the block early: the fences decide what the script is.
+ */
+export function sh(lines: string[]): string {
+  const body = lines.join("\n");
+  const longest = Math.max(0, ...[...body.matchAll(/^[ \t]*(`+)/gm)].map((m) => m[1]!.length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}sh\n${body}\n${fence}`;
+}
 export const shellVar = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "_");
-const needsShell = (cmd: string): boolean => /[<>|&;$*()`"\\]/.test(cmd);
+const needsShell = (cmd: string): boolean => /[<>|&;$*()`'"\\]/.test(cmd);
+
+/** A word the shell reads back as exactly `text`: single quotes, with each `'` written as `'\''`. */
+export const shQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 export function fill(text: string, vars: Record<string, string>): string {
   return text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m);
@@ -54,9 +66,42 @@ export function listWords(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
-export function heredoc(path: string, content: string, expand = false): string[] {
+/** A here-document delimiter that is no line of `body`: EOF, else EOF_1, EOF_2, ... */
+export function heredocDelimiter(body: string): string {
+  const lines = new Set(body.split("\n"));
+  let word = "EOF";
+  for (let i = 1; lines.has(word); i++) word = `EOF_${i}`;
+  return word;
+}
+
+/**
+ * The lines that write `content` to `path`, byte for byte: configured text is data, never code. The delimiter is
+ * quoted (nothing in the body expands) and is no line of the body (no line ends it early). Content without a final
+ * newline is read back and rewritten with `printf '%s'`: `$(…)` drops exactly the newline the here-document added
+ * (a here-document inside `$(…)` would be shorter, but bash 3.2, macOS's sh, misparses quotes and parentheses there).
+ */
+export function heredoc(path: string, content: string): string[] {
+  if (content === "") return [`: > ${path}`];
   const body = content.endsWith("\n") ? content.slice(0, -1) : content;
-  return [`cat > ${path} <<${expand ? "EOF" : "'EOF'"}`, ...body.split("\n"), "EOF"];
+  const word = heredocDelimiter(body);
+  const lines = [`cat > ${path} <<'${word}'`, ...body.split("\n"), word];
+  return content.endsWith("\n") ? lines : [...lines, `content=$(cat ${path})`, `printf '%s' "$content" > ${path}`];
+}
+
+/** The variables the script computes for a policy (`keyIdLines`, `regoBlock`): the only names its here-document expands. */
+const COMPUTED = /^(?:\w+_keyid|\w+_key|rego_\w+)$/;
+
+/**
+ * An unquoted here-document, for the policy only: its body expands the variables the script computed (key IDs, keys,
+ * Rego modules). Everything else in it is a schema-checked name, the expiry or a witness type URI; a body with any
+ * other expansion (`$(`, a backtick, `${`, a backslash, `$` before another name) is refused, never written.
+ */
+export function expandingHeredoc(path: string, content: string): string[] {
+  const stray = /[`\\]|\$(?![A-Za-z_])/.exec(content) ?? [...content.matchAll(/\$(\w+)/g)].find((m) => !COMPUTED.test(m[1]!));
+  if (stray) throw new Error(`${path}: only the script's computed variables may expand in its here-document, not ${JSON.stringify(stray[0])}`);
+  const body = content.endsWith("\n") ? content.slice(0, -1) : content;
+  const word = heredocDelimiter(body);
+  return [`cat > ${path} <<${word}`, ...body.split("\n"), word];
 }
 
 /** Everything an example's text is made of, looked up once from its spec. */
@@ -70,7 +115,8 @@ export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const staged = [...setups].flatMap((s) => stagedFiles(s, project.name));
   const emit = staged.map((f) => `cp ../../reports/${f.name} ${f.product}`);
   const cmdline = [cmd.run, ...emit].join(" && ");
-  const wrapped = needsShell(cmdline) ? `sh -c '${cmdline}'` : cmdline;
+  // The configured command is code by design (it is what the example teaches); quoting keeps it one argument of sh -c.
+  const wrapped = needsShell(cmdline) ? `sh -c ${shQuote(cmdline)}` : cmdline;
   const argv0 = wrapped.split(" ")[0]!;
   const source = Object.keys(project.files).find((f) => f !== project.lockfile) ?? Object.keys(project.files)[0]!;
   const vars: Record<string, string> = { artifact: cmd.artifact, argv0, project: project.name, lockfile: project.lockfile ?? "", source, step: spec.step };
@@ -132,10 +178,7 @@ export function projectBlock({ project, setups }: Resolved): Block {
     ),
   ];
   if (dirs.length) files.push(`mkdir -p ${dirs.join(" ")}`);
-  for (const [path, content] of Object.entries(project.files)) {
-    if (content === "") files.push(`: > repo/ws/${path}`);
-    else files.push(...heredoc(`repo/ws/${path}`, content));
-  }
+  for (const [path, content] of Object.entries(project.files)) files.push(...heredoc(`repo/ws/${path}`, content));
   if (setups.has("maven")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
   return {
     text:
@@ -151,7 +194,7 @@ export function reportsBlock({ staged }: Resolved): Block | undefined {
   const lines: string[] = [];
   for (const f of staged) {
     if (f.compute) lines.push(...f.compute);
-    if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content, Boolean(f.compute)));
+    if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content));
   }
   return {
     text: `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
@@ -181,8 +224,9 @@ export function attestStepLines(
 ): { pre: string[]; run: string } {
   const pre: string[] = [];
   for (const a of attestors) {
-    if (a.ci) for (const [k, v] of Object.entries(cfg.ci_mocks[a.ci] ?? {})) pre.push(`export ${k}='${v}'`);
+    if (a.ci) for (const [k, v] of Object.entries(cfg.ci_mocks[a.ci] ?? {})) pre.push(`export ${k}=${shQuote(v)}`);
   }
+  // Preludes are script lines by design (configured code, like the command), not data.
   for (const r of rules) pre.push(...r.prelude.map((l) => fill(l, vars)));
   const flags = attestors.flatMap((a) => a.flags);
   const run = `(cd repo/ws && witness run -s ${step} -k ../../keys/${step}.key -o ../../att/${step}.json -a ${attestorNames.join(",")}${flags.length ? ` ${flags.join(" ")}` : ""} -- ${wrapped})`;
@@ -249,7 +293,7 @@ export function publicKeyLines(steps: string[]): string[] {
 export function policyLines(cfg: WitnessConfig, keys: string[], steps: string[]): string[] {
   const policy = ["{", `  "expires": "${cfg.policy_expires}",`, '  "publickeys": {', ...keys, "  },", '  "steps": {', ...steps, "  }", "}"];
   return [
-    ...heredoc("policy.json", policy.join("\n") + "\n", true),
+    ...expandingHeredoc("policy.json", policy.join("\n") + "\n"),
     "witness policy check policy.json",
     "witness sign -k keys/policy.key -f policy.json -o policy.signed.json",
   ];

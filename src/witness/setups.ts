@@ -7,9 +7,9 @@ export interface StagedFile {
   name: string;
   /** Name of the product in the working directory. */
   product: string;
-  /** Script lines that compute shell variables the content uses (the heredoc then expands them). */
+  /** Script lines that make the file from values the script computes (digests); absent for fixed content. */
   compute?: string[];
-  /** Text written with a heredoc after `compute`; absent when `compute` makes the file itself. */
+  /** Fixed text, written with a quoted here-document (never expanded); absent when `compute` makes the file. */
   content?: string;
   explain: string;
 }
@@ -114,13 +114,12 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
         {
           name: "build-metadata.json",
           product: "build-metadata.json",
-          compute: [`image_digest=$(printf '%s' "localhost/acme/${project}:1.0.0" | openssl dgst -sha256 -r | cut -d' ' -f1)`],
+          // The digest is a value the script computes: printf fills it in (a here-document body never expands).
+          compute: [
+            `image_digest=$(printf '%s' "localhost/acme/${project}:1.0.0" | openssl dgst -sha256 -r | cut -d' ' -f1)`,
+            `printf '{\\n  "containerimage.digest": "sha256:%s",\\n  "image.name": "localhost/acme/${project}:1.0.0"\\n}\\n' "$image_digest" > reports/build-metadata.json`,
+          ],
           explain: "the metadata file `docker buildx build --metadata-file` writes (the digest is computed, not pasted)",
-          content: `{
-  "containerimage.digest": "sha256:$image_digest",
-  "image.name": "localhost/acme/${project}:1.0.0"
-}
-`,
         },
       ];
     case "oci":
