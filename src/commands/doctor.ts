@@ -8,12 +8,15 @@ export default defineCommand({
   args,
   async run({ args: a }) {
     const ctx = await createContext(a);
-    const { runChecks } = await import("../doctor/checks.ts");
+    const { runChecks, sandboxCheck } = await import("../doctor/checks.ts");
     const checks = await runChecks(ctx.env, ctx.config.witness.witness_bin);
+    if (checks.find((c) => c.name === "docker")?.ok) checks.push(await sandboxCheck(ctx.env, ctx.config.shell, ctx.signal));
     if (a.json) process.stdout.write(`${JSON.stringify({ ok: checks.every((c) => c.ok || !c.required), checks }, null, 2)}\n`);
     else {
       for (const c of checks) {
-        const line = c.ok ? `ok    ${c.name.padEnd(8)} ${c.version ?? ""}${c.path ? `  (${c.path})` : ""}` : `MISS  ${c.name.padEnd(8)} ${c.fix}`;
+        const line = c.ok
+          ? `ok    ${c.name.padEnd(8)} ${c.version ?? ""}${c.path ? `  (${c.path})` : ""}`
+          : `${c.required ? "MISS" : "warn"}  ${c.name.padEnd(8)} ${c.fix}`;
         process.stderr.write(`${line}\n`);
       }
     }

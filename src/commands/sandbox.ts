@@ -17,7 +17,8 @@ const check = defineCommand({
   async run({ args }) {
     const ctx = await createContext(args);
     const { checkSandbox } = await import("../sandbox/admin.ts");
-    await checkSandbox(ctx);
+    const { locateWitness } = await import("../witness/locate.ts");
+    await checkSandbox(ctx, locateWitness(ctx.env, ctx.config.witness.witness_bin));
   },
 });
 

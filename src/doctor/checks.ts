@@ -1,3 +1,4 @@
+import type { ShellConfig } from "../config/shell-schema.ts";
 import { runProcess } from "../proc/run.ts";
 import { locateWitness, which, WITNESS_VERSION } from "../witness/locate.ts";
 import { pingDocker } from "./docker-ping.ts";
@@ -24,6 +25,33 @@ async function tool(name: string, argv: string[], env: Env, fix: string, bin?: s
   if (!path) return { name, ok: false, required: true, fix };
   const version = await versionOf([path, ...argv], env);
   return version ? { name, ok: true, required: true, path, version } : { name, ok: false, required: true, path, fix: `${path} did not run: ${fix}` };
+}
+
+/**
+ * The sandbox as containers get it, read from inside: an operator exec's and a checker exec's capabilities,
+ * the seccomp filter, and whether the engine remaps users. Not required (the witness track runs without it).
+ */
+export async function sandboxCheck(env: Env, shell: ShellConfig, signal: AbortSignal): Promise<Check> {
+  const { DockerEngine } = await import("../sandbox/docker.ts");
+  const { findImage } = await import("../sandbox/image.ts");
+  const { probeSandbox, usernsRemap } = await import("../sandbox/security.ts");
+  try {
+    await using engine = await DockerEngine.connect(env);
+    const image = await findImage(engine, shell.image);
+    if (!image) return { name: "sandbox", ok: false, required: false, fix: `the image ${shell.image} is not built: sekft sandbox build --offline` };
+    const held = await probeSandbox(engine, image, shell.sandbox, signal);
+    const caps = (c: string[]): string => (c.length ? c.join(",") : "none");
+    const filtered = held.operator.seccomp === 2 && held.checker.seccomp === 2;
+    const version = [
+      `operator caps ${caps(held.operator.effective)}`,
+      `checker (root) caps ${caps(held.checker.effective)}`,
+      `seccomp ${filtered ? "on" : "OFF"}`,
+      `userns-remap ${(await usernsRemap(engine)) ? "on" : "off (recommended)"}`,
+    ].join("; ");
+    return { name: "sandbox", ok: filtered, required: false, version, ...(filtered ? {} : { fix: "the seccomp profile is not in force" }) };
+  } catch (error) {
+    return { name: "sandbox", ok: false, required: false, fix: (error as Error).message };
+  }
 }
 
 /** Finds every external piece the default config needs and says how to fix what is missing. */

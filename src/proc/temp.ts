@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Prefixes of the temp dirs sekft makes; each name goes on with the owning pid: `sekft-ex-<pid>-XXXXXX`. */
-export const TEMP_PREFIXES = ["sekft-ex", "sekft-sbom-probe", "sekft-cp"] as const;
+export const TEMP_PREFIXES = ["sekft-ex", "sekft-sbom-probe", "sekft-cp", "sekft-probe"] as const;
 
 /** Makes a temp dir named after the owning process, so a later run can tell when its owner died (kill -9). */
 export function makeOwnedTempDir(prefix: (typeof TEMP_PREFIXES)[number]): string {

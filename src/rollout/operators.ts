@@ -5,6 +5,7 @@ import { addUsage, type TokenLedger, type TokenUsage, zeroUsage } from "../llm/l
 import type { Limiter } from "../llm/limiter.ts";
 import type { Bundle } from "../shell/bundle.ts";
 import { mutate } from "../shell/gate.ts";
+import { shellQuote as q } from "../proc/shell.ts";
 
 /** What an operator does next: run a command (or a terminal), or stop without one. */
 export type Move = { kind: "command"; cmd: string; raw?: string } | { kind: "stop"; reason: string } | { kind: "infra"; reason: string } | { kind: "aborted" };
@@ -46,8 +47,6 @@ export const referenceOperator: Operator = {
   variant: () => "reference",
   start: (bundle) => scripted(bundle.reference.map((s) => s.cmd)),
 };
-
-const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 
 /**
  * Realistic mistakes, each executed for real: the checker, not this code, decides what they did. A variant

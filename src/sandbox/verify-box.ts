@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readlinkSync, rmSync, statSync } from "node:fs";
 import type Docker from "dockerode";
 import type { VerifySandboxSchema } from "../config/witness-schema.ts";
 import type { z } from "zod";
@@ -10,6 +10,8 @@ import { DockerEngine } from "./docker.ts";
 import { drainProgress } from "./image.ts";
 import { OP_UID, packEntries, type RootEntry } from "./rootfs.ts";
 import { securityOptions } from "./seccomp.ts";
+import { type ExecSecurity, parseStatus } from "./security.ts";
+import { makeOwnedTempDir } from "../proc/temp.ts";
 
 type Limits = z.infer<typeof VerifySandboxSchema>;
 
@@ -178,6 +180,21 @@ export class VerifyBox implements AsyncDisposable {
       if (container) await this.engine.remove(container);
     }
   };
+
+  /** What a script's exec holds in this box, read from inside (for `sandbox check` and `doctor`). */
+  async probe(signal: AbortSignal): Promise<ExecSecurity> {
+    const dir = makeOwnedTempDir("sekft-probe");
+    chmodSync(dir, 0o755);
+    const container = await this.engine.create(this.spec({ dir, script: "", work: dir, argv: [], env: {}, timeoutMs: 30_000, maxOutput: 0 }));
+    try {
+      await this.engine.call("a container start", () => container.start());
+      const r = await new Sandbox(this.engine, container, signal).exec(["cat", "/proc/self/status"], { maxOutput: 16_384, timeoutMs: 10_000 });
+      return parseStatus(r.stdout);
+    } finally {
+      await this.engine.remove(container);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.engine[Symbol.asyncDispose]();

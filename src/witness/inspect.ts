@@ -2,7 +2,8 @@ import { canonical, sha256 } from "../dataset/hash.ts";
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Family } from "./families.ts";
-import { fill, resolveExample, sh, shQuote, type RenderedExample } from "./render.ts";
+import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
+import { shellQuote } from "../proc/shell.ts";
 import type { ExampleSpec } from "./spec.ts";
 
 /** The in-toto media type witness gives every `witness run` envelope (DSSE `payloadType`). */
@@ -221,7 +222,7 @@ export const VARIANTS: InspectVariant[] = [
     attestor: (c) => c.ci?.attestor ?? "",
     what: () => "the CI pipeline URL",
     applies: (c) => c.ci !== undefined,
-    origin: (c) => `export ${c.ci!.variable}=${shQuote(c.ci!.value)}`,
+    origin: (c) => `export ${c.ci!.variable}=${shellQuote(c.ci!.value)}`,
     filter: (_c, entry) => `${entry}.pipelineurl`,
     options: () => "-r",
     value: (c) => ({ literal: c.ci!.value }),
@@ -286,11 +287,11 @@ export function inspection(v: InspectVariant, c: InspectContext, catalog: Catalo
       .replaceAll("PRODUCT_SUBJECT", `${catalog.types.product!.type}/file:${c.artifact}`)
       .replaceAll("ATTESTOR_TYPE", layered ? "" : typeOf(attestor, c, catalog));
   const filter = v.filter(c, entry);
-  const options = subst(v.options(c)).replace(/--arg (\w+) (\S+)/g, (_m, k: string, val: string) => `--arg ${k} ${shQuote(val)}`);
+  const options = subst(v.options(c)).replace(/--arg (\w+) (\S+)/g, (_m, k: string, val: string) => `--arg ${k} ${shellQuote(val)}`);
   const file = attestor === "envelope" ? `att/${c.step}.json` : STATEMENT;
   const jq = `jq ${options} '${filter}' ${file}`;
   const value = v.value(c);
-  const expected = "literal" in value ? shQuote(value.literal) : `"${value.command}"`;
+  const expected = "literal" in value ? shellQuote(value.literal) : `"${value.command}"`;
   return { attestor, filter, jq, file, value, expected, explain: subst(v.explain(c)) };
 }
 

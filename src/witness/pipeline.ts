@@ -19,10 +19,10 @@ import {
   publicKeyLines,
   regoBlock,
   reportsBlock,
-  shQuote,
   resolveExample,
   type RenderedExample,
 } from "./render.ts";
+import { shellQuote } from "../proc/shell.ts";
 import { attestorId, type ExampleSpec } from "./spec.ts";
 
 /** What a pipeline step does; `build` is the spec's own command, attestors and Rego rules. */
@@ -89,7 +89,7 @@ export function pipelineSteps(spec: ExampleSpec, cfg: WitnessConfig): PipelineSt
   // The build's `-- <argv0> ` is what the command-program Rego mutation edits: no other step may start the same way.
   const own = (command: string): string => {
     if (command.split(" ")[0] !== argv0) return command;
-    return command.startsWith("sh ") ? `/bin/sh${command.slice(2)}` : `sh -c ${shQuote(command)}`;
+    return command.startsWith("sh ") ? `/bin/sh${command.slice(2)}` : `sh -c ${shellQuote(command)}`;
   };
   const sources = Object.keys(project.files).join(" ");
   const pkg = `${project.name}-1.0.0.tar.gz`;

@@ -1,6 +1,7 @@
 import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./families.ts";
-import { fill, resolveExample, sh, shQuote, type RenderedExample } from "./render.ts";
+import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
+import { shellQuote } from "../proc/shell.ts";
 import type { ExampleSpec } from "./spec.ts";
 
 /** Where the non-compliant copy of the project lives: `bad/repo/ws` reads `../../reports` as `bad/reports`. */
@@ -253,7 +254,7 @@ export const policy: Family = {
         `(once per search depth); \`grep\` checks that this is the reason, so a refusal for anything else stops the script (\`sh -e\` does not stop at a \`!\` command, but it does at a failing \`grep\`).`,
       sh([
         `! witness verify -p policy.signed.json -k keys/policy.pub -a ${badAtt} -f ${BAD}/${v.subject} 2> refused.log`,
-        `grep -F ${shQuote(message)} refused.log`,
+        `grep -F ${shellQuote(message)} refused.log`,
       ]),
     ].join("\n\n");
 

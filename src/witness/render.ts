@@ -3,6 +3,7 @@ import type { Catalog } from "./catalog.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { familyPlugin } from "./families.ts";
+import { shellQuote } from "../proc/shell.ts";
 
 /** A script edit that must make `witness verify` deny with `message`. */
 export interface Mutation {
@@ -53,9 +54,6 @@ export function sh(lines: string[]): string {
 }
 export const shellVar = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "_");
 const needsShell = (cmd: string): boolean => /[<>|&;$*()`'"\\]/.test(cmd);
-
-/** A word the shell reads back as exactly `text`: single quotes, with each `'` written as `'\''`. */
-export const shQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 export function fill(text: string, vars: Record<string, string>): string {
   return text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m);
@@ -116,7 +114,7 @@ export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const emit = staged.map((f) => `cp ../../reports/${f.name} ${f.product}`);
   const cmdline = [cmd.run, ...emit].join(" && ");
   // The configured command is code by design (it is what the example teaches); quoting keeps it one argument of sh -c.
-  const wrapped = needsShell(cmdline) ? `sh -c ${shQuote(cmdline)}` : cmdline;
+  const wrapped = needsShell(cmdline) ? `sh -c ${shellQuote(cmdline)}` : cmdline;
   const argv0 = wrapped.split(" ")[0]!;
   const source = Object.keys(project.files).find((f) => f !== project.lockfile) ?? Object.keys(project.files)[0]!;
   const vars: Record<string, string> = { artifact: cmd.artifact, argv0, project: project.name, lockfile: project.lockfile ?? "", source, step: spec.step };
@@ -224,7 +222,7 @@ export function attestStepLines(
 ): { pre: string[]; run: string } {
   const pre: string[] = [];
   for (const a of attestors) {
-    if (a.ci) for (const [k, v] of Object.entries(cfg.ci_mocks[a.ci] ?? {})) pre.push(`export ${k}=${shQuote(v)}`);
+    if (a.ci) for (const [k, v] of Object.entries(cfg.ci_mocks[a.ci] ?? {})) pre.push(`export ${k}=${shellQuote(v)}`);
   }
   // Preludes are script lines by design (configured code, like the command), not data.
   for (const r of rules) pre.push(...r.prelude.map((l) => fill(l, vars)));

@@ -142,6 +142,16 @@ testWith(
     expect(check.code).toBe(0);
     for (const s of ["network: none", "capabilities dropped: ALL", "no-new-privileges", "read-only root: true", build.stdout.trim()])
       expect(check.stdout).toContain(s);
+    // Read from inside each kind of exec (issue 19): no capability that reaches the host, the profile in force.
+    expect(check.stdout).toMatch(/^operator exec \(read inside\): uid 1000, effective capabilities none, seccomp filter on, no_new_privs on$/m);
+    expect(check.stdout).toMatch(/^checker exec .*: uid 0, effective capabilities DAC_OVERRIDE,KILL, seccomp filter on, no_new_privs on$/m);
+    expect(check.stdout).toMatch(/^verify box script exec \(read inside\): uid 1000, effective capabilities none, seccomp filter on/m);
+    expect(check.stdout).toMatch(/^user namespaces: (remapped|not remapped)/m);
+    expect(check.stdout).toContain("refused whatever the capabilities: open_by_handle_at");
+    expect(check.stdout).not.toContain("DAC_READ_SEARCH");
+    const doctor = await runCli(["doctor", "--json"]);
+    const sandbox = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; version?: string }[] }).checks.find((c) => c.name === "sandbox");
+    expect(sandbox).toMatchObject({ ok: true, version: expect.stringContaining("operator caps none; checker (root) caps DAC_OVERRIDE,KILL; seccomp on") });
   },
   120_000,
 );

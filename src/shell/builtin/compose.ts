@@ -3,8 +3,8 @@ import { Rng } from "../../rng.ts";
 import { composeChecker } from "../checker.ts";
 import { PROVIDERS, type Directive } from "./providers.ts";
 import { TASKS, type TaskInstance } from "./tasks.ts";
+import { shellQuote as q } from "../../proc/shell.ts";
 
-const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 const HOSTS = ["build-07", "edge-3", "ledger", "relay-12", "atlas"];
 
 /** A directive that cannot be carried out, how to see why, and what must stay absent. */

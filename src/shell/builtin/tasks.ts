@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Fixture } from "../bundle.ts";
 import type { Rng } from "../../rng.ts";
+import { shellQuote as q } from "../../proc/shell.ts";
 
 /** One instantiated task: its workspace, the directive that asks for it, how to do it, how to check it. */
 export interface TaskInstance {
@@ -39,7 +40,6 @@ const WORDS = [
 ];
 const file = (path: string, content: string, mode = 0o644): Fixture => ({ path, type: "file", content, mode, owner: "op" });
 const dir = (path: string): Fixture => ({ path, type: "dir", mode: 0o755, owner: "op" });
-const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 const md5 = (s: string): string => createHash("md5").update(s).digest("hex");
 const lines = (rng: Rng, n: number): string => Array.from({ length: n }, (_, i) => `${i + 1},${rng.pick(WORDS)},${rng.int(10, 999)}`).join("\n") + "\n";
 
