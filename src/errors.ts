@@ -45,7 +45,7 @@ export class WorkFailedError extends SekftError {
   }
 }
 
-/** The user interrupted (SIGINT/SIGTERM). Exit 130. */
+/** The user interrupted (SIGINT/SIGTERM/SIGHUP); cli.ts exits with the signal's own code (130, 143, 129). */
 export class InterruptedError extends SekftError {
   constructor(message = "interrupted") {
     super(message, { exitCode: 130 });

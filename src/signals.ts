@@ -1,17 +1,22 @@
-/** One abort signal for the whole run: SIGINT/SIGTERM abort it; a second signal exits at once. */
+/**
+ * One abort signal for the whole run: SIGINT, SIGTERM and SIGHUP (a closed terminal, a dropped ssh session)
+ * abort it and the run cleans up — containers removed, partial files left as resumable partials; a second
+ * signal exits at once.
+ */
 export const abortController = new AbortController();
 
 // Clean-up after the first signal is bounded by the engine deadlines; past this, nothing is worth waiting for.
 const CLEANUP_GRACE_MS = 20_000;
 
-let received: "SIGINT" | "SIGTERM" | undefined;
+const SIGNALS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+let received: keyof typeof SIGNALS | undefined;
 
-/** The exit code of an interrupted run, as shells report it: 130 after SIGINT, 143 after SIGTERM. */
+/** The exit code of an interrupted run, as shells report it: 128 + the signal's number (129, 130, 143). */
 export function interruptExitCode(): number {
-  return received === "SIGTERM" ? 143 : 130;
+  return SIGNALS[received ?? "SIGINT"];
 }
 
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
+for (const sig of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) {
   process.on(sig, () => {
     if (received) process.exit(interruptExitCode());
     received = sig;

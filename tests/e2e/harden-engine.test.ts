@@ -139,4 +139,47 @@ describe("a silent engine", () => {
     },
     120_000,
   );
+
+  // Issue 20, item 5: a closed terminal (SIGHUP) cleans up like SIGTERM; before, sekft died at once and the
+  // verify container went on running the foreign script.
+  testWith(
+    existsSync("/var/run/docker.sock") && existsSync(join(process.env.HOME ?? "/root", ".cache/sekft/tools/witness-v0.11.0/witness")),
+    "SIGHUP during verify --sandbox exits 129 after removing the container running the foreign script",
+    async () => {
+      const file = join(dir, "slow.jsonl");
+      const answer = "```sh\nsleep 300\nwitness verify -p p.json -k k.pub -a a.json -f f\n```\n";
+      const line = {
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: answer },
+        ],
+      };
+      writeFileSync(file, `${JSON.stringify(line)}\n`);
+      const proc = Bun.spawn([...binCommand(), "verify", file, "--sandbox"], { cwd: ROOT, env: cleanEnv(), stdout: "ignore", stderr: "ignore" });
+      while ((await labelled(proc.pid)) === 0) await Bun.sleep(25);
+      await Bun.sleep(500);
+      proc.kill("SIGHUP");
+      expect(await proc.exited).toBe(129);
+      expect(await labelled(proc.pid)).toBe(0);
+    },
+    120_000,
+  );
+
+  testWith(
+    existsSync("/var/run/docker.sock"),
+    "SIGHUP during a shell gen exits 129 after removing every container of the run",
+    async () => {
+      const proc = Bun.spawn([...binCommand(), "gen", "--track", "shell", "--count", "40", "--workers", "2", "--out", join(dir, "hup")], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      while ((await labelled(proc.pid)) === 0) await Bun.sleep(25);
+      proc.kill("SIGHUP");
+      expect(await proc.exited).toBe(129);
+      expect(await labelled(proc.pid)).toBe(0);
+    },
+    120_000,
+  );
 });
