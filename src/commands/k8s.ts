@@ -5,7 +5,10 @@ import { configArgs, createContext } from "./_context.ts";
 import { intFlag } from "./_flags.ts";
 
 const job = defineCommand({
-  meta: { name: "job", description: "Print an Indexed Job (one pod per shard) and a suspended merge Job, as JSON for `kubectl apply -f -`" },
+  meta: {
+    name: "job",
+    description: "Print a ConfigMap of the effective config, an Indexed Job (one pod per shard) and a suspended merge Job, as JSON for `kubectl apply -f -`",
+  },
   args: {
     ...configArgs,
     shards: { type: "string", description: "Shards: the Job's completions and parallelism", required: true },
@@ -23,7 +26,18 @@ const job = defineCommand({
     const seed = intFlag("seed", a.seed);
     const ctx = await createContext(a, seed === undefined ? {} : { run: { seed } });
     const { k8sJobs } = await import("../scale/k8s.ts");
-    const list = k8sJobs(ctx.config.k8s, { shards, count, image: a.image, track: a.track, seed: ctx.config.run.seed, pvc: a.pvc ?? ctx.config.k8s.pvc });
+    const { printConfig } = await import("../config/load.ts");
+    const { configDigest } = await import("../dataset/manifest.ts");
+    const list = k8sJobs(ctx.config.k8s, {
+      shards,
+      count,
+      image: a.image,
+      track: a.track,
+      seed: ctx.config.run.seed,
+      pvc: a.pvc ?? ctx.config.k8s.pvc,
+      configToml: printConfig(ctx.config),
+      configSha256: configDigest(ctx.config),
+    });
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
   },
 });

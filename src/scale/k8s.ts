@@ -8,9 +8,15 @@ export interface K8sJobRequest {
   track: string;
   seed: number;
   pvc: string;
+  /** The effective config as TOML (`printConfig`), which every pod runs with. */
+  configToml: string;
+  /** Its digest, as the shards' manifests will record it (`configDigest`). */
+  configSha256: string;
 }
 
 const CONTAINER = "sekft";
+const CONFIG_DIR = "/etc/sekft";
+const CONFIG_FILE = `${CONFIG_DIR}/config.toml`;
 
 function podSpec(cfg: K8sConfig, req: K8sJobRequest, args: string[]) {
   return {
@@ -19,19 +25,27 @@ function podSpec(cfg: K8sConfig, req: K8sJobRequest, args: string[]) {
       {
         name: CONTAINER,
         image: req.image,
-        args,
+        args: [...args, "--config", CONFIG_FILE],
         resources: { requests: { cpu: String(cfg.cpu), memory: cfg.memory }, limits: { memory: cfg.memory } },
-        volumeMounts: [{ name: "data", mountPath: cfg.mount }],
+        volumeMounts: [
+          { name: "data", mountPath: cfg.mount },
+          { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        ],
       },
     ],
-    volumes: [{ name: "data", persistentVolumeClaim: { claimName: req.pvc } }],
+    volumes: [
+      { name: "data", persistentVolumeClaim: { claimName: req.pvc } },
+      { name: "config", configMap: { name: `${cfg.name}-config` } },
+    ],
   };
 }
 
 /**
- * The two Jobs of a sharded run: an Indexed Job whose pod I runs `gen --shard auto` into <mount>/shard-I
- * (Kubernetes sets JOB_COMPLETION_INDEX and expands it in the args), and a merge Job, created suspended, to
- * resume once the first completes. Returned as one `v1 List`, which `kubectl apply -f -` takes whole.
+ * The objects of a sharded run: a ConfigMap holding the effective config (every pod mounts it and passes it
+ * with `--config`, so the config one gives is the config each shard runs; merge refuses shards whose
+ * manifests record another config digest), an Indexed Job whose pod I runs `gen --shard auto` into
+ * <mount>/shard-I (Kubernetes sets JOB_COMPLETION_INDEX and expands it in the args), and a merge Job, created
+ * suspended, to resume once the first completes. Returned as one `v1 List`, which `kubectl apply -f -` takes whole.
  */
 export function k8sJobs(cfg: K8sConfig, req: K8sJobRequest): Record<string, unknown> {
   const labels = { "app.kubernetes.io/name": "sekft", "app.kubernetes.io/instance": cfg.name };
@@ -90,5 +104,15 @@ export function k8sJobs(cfg: K8sConfig, req: K8sJobRequest): Record<string, unkn
       },
     },
   };
-  return { apiVersion: "v1", kind: "List", items: [gen, merge] };
+  const config = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: `${cfg.name}-config`,
+      labels: { ...labels, "app.kubernetes.io/component": "config" },
+      annotations: { "sekft.dev/config-sha256": req.configSha256 },
+    },
+    data: { "config.toml": req.configToml },
+  };
+  return { apiVersion: "v1", kind: "List", items: [config, gen, merge] };
 }

@@ -198,3 +198,15 @@ describe("resolveInside", () => {
     expect(resolveInside(root, "dangling").ok).toBe(false);
   });
 });
+
+// Issue 20, item 7: shards made with different configs (a pod that ran without --config) are refused.
+test("merge refuses shards whose manifests record different config digests, naming the field", async () => {
+  const base = tmp();
+  const a = shard(join(base, "a"), "shell", { "bundles/a.json": "{}", "rejects.jsonl": "" });
+  const b = shard(join(base, "b"), "shell", { "bundles/b.json": "{}", "rejects.jsonl": "" });
+  const file = join(b, "shell", "manifest.json");
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), config_sha256: "1".repeat(64) }));
+  const error = await refusal(join(base, "out"), [a, b]);
+  expect(error.exitCode).toBe(2);
+  expect(error.message).toContain("config_sha256");
+});
