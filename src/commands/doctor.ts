@@ -10,7 +10,7 @@ export default defineCommand({
     const ctx = await createContext(a);
     const { runChecks, sandboxCheck } = await import("../doctor/checks.ts");
     const checks = await runChecks(ctx.env, ctx.config.witness.witness_bin);
-    if (checks.find((c) => c.name === "docker")?.ok) checks.push(await sandboxCheck(ctx.env, ctx.config.shell, ctx.signal));
+    if (checks.find((c) => c.name === "docker")?.ok) checks.push(await sandboxCheck(ctx.env, ctx.config.shell));
     if (a.json) process.stdout.write(`${JSON.stringify({ ok: checks.every((c) => c.ok || !c.required), checks }, null, 2)}\n`);
     else {
       for (const c of checks) {

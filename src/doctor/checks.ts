@@ -2,6 +2,7 @@ import type { ShellConfig } from "../config/shell-schema.ts";
 import { runProcess } from "../proc/run.ts";
 import { locateWitness, which, WITNESS_VERSION } from "../witness/locate.ts";
 import { pingDocker } from "./docker-ping.ts";
+import { probeOverHttp } from "./sandbox-probe.ts";
 
 export interface Check {
   name: string;
@@ -31,22 +32,17 @@ async function tool(name: string, argv: string[], env: Env, fix: string, bin?: s
  * The sandbox as containers get it, read from inside: an operator exec's and a checker exec's capabilities,
  * the seccomp filter, and whether the engine remaps users. Not required (the witness track runs without it).
  */
-export async function sandboxCheck(env: Env, shell: ShellConfig, signal: AbortSignal): Promise<Check> {
-  const { DockerEngine } = await import("../sandbox/docker.ts");
-  const { findImage } = await import("../sandbox/image.ts");
-  const { probeSandbox, usernsRemap } = await import("../sandbox/security.ts");
+export async function sandboxCheck(env: Env, shell: ShellConfig): Promise<Check> {
   try {
-    await using engine = await DockerEngine.connect(env);
-    const image = await findImage(engine, shell.image);
-    if (!image) return { name: "sandbox", ok: false, required: false, fix: `the image ${shell.image} is not built: sekft sandbox build --offline` };
-    const held = await probeSandbox(engine, image, shell.sandbox, signal);
+    const held = await probeOverHttp(env, shell);
+    if (!held) return { name: "sandbox", ok: false, required: false, fix: `the image ${shell.image} is not built: sekft sandbox build --offline` };
     const caps = (c: string[]): string => (c.length ? c.join(",") : "none");
     const filtered = held.operator.seccomp === 2 && held.checker.seccomp === 2;
     const version = [
       `operator caps ${caps(held.operator.effective)}`,
       `checker (root) caps ${caps(held.checker.effective)}`,
       `seccomp ${filtered ? "on" : "OFF"}`,
-      `userns-remap ${(await usernsRemap(engine)) ? "on" : "off (recommended)"}`,
+      `userns-remap ${held.userns ? "on" : "off (recommended)"}`,
     ].join("; ");
     return { name: "sandbox", ok: filtered, required: false, version, ...(filtered ? {} : { fix: "the seccomp profile is not in force" }) };
   } catch (error) {
