@@ -74,7 +74,10 @@ export class ChatClient {
     return containsSecret(text, this.apiKey);
   }
 
-  /** Sends one request, retrying infra failures (429/5xx, bad replies, connection errors); never throws but on abort. */
+  /**
+   * Sends one request, retrying infra failures (429/5xx, bad replies, connection errors); never throws but on
+   * abort. A caller's deadline (a timeout signal) that ends the retries of a failing endpoint is an infra failure too.
+   */
   async send(req: ChatRequest): Promise<ChatReply> {
     const body = (): ChatCompletionCreateParamsNonStreaming => ({
       model: this.endpoint.model,
@@ -82,11 +85,28 @@ export class ChatClient {
       ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
       ...(req.json && this.jsonMode ? { response_format: { type: "json_object" as const } } : {}),
     });
-    let outcome = await withRetry((sig) => this.limiter.run(() => sendOnce(this.client, body(), sig), sig), { policy: this.policy, signal: req.signal });
-    if (!outcome.ok && req.json && this.jsonMode && rejectsJsonMode(outcome.error)) {
-      // Some servers answer 400 to response_format; the prompt still asks for JSON, so go on without it.
-      this.jsonMode = false;
-      outcome = await withRetry((sig) => this.limiter.run(() => sendOnce(this.client, body(), sig), sig), { policy: this.policy, signal: req.signal });
+    let failed: { error: unknown; tries: number } | undefined;
+    const attempt = () =>
+      withRetry((sig) => this.limiter.run(() => sendOnce(this.client, body(), sig), sig), {
+        policy: this.policy,
+        signal: req.signal,
+        onRetry: (error, _delay, tries) => {
+          failed = { error, tries };
+        },
+      });
+    let outcome: RetryOutcome<RawReply>;
+    try {
+      outcome = await attempt();
+      if (!outcome.ok && req.json && this.jsonMode && rejectsJsonMode(outcome.error)) {
+        // Some servers answer 400 to response_format; the prompt still asks for JSON, so go on without it.
+        this.jsonMode = false;
+        outcome = await attempt();
+      }
+    } catch (error) {
+      // The endpoint was failing when the caller's time ran out: its failure, not an interrupt of the run.
+      if (!failed || !isDeadline(req.signal)) throw error;
+      const reason = `${describeFailure({ ok: false, ...failed }, this.endpoint)}; the caller's deadline came before the next try`;
+      return { ok: false, kind: "infra", reason: this.scrub(reason), usage: zeroUsage() };
     }
     if (!outcome.ok) {
       if (req.signal.aborted) throw outcome.error;
@@ -143,6 +163,12 @@ function errorText(error: unknown): string {
   const message = typeof error === "string" ? error : (error as { message?: unknown })?.message;
   const text = typeof message === "string" ? message : JSON.stringify(error);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** True when a signal was aborted by a timeout (`AbortSignal.timeout`, also through `AbortSignal.any`), not by an interrupt. */
+function isDeadline(signal: AbortSignal): boolean {
+  const reason: unknown = signal.reason;
+  return signal.aborted && reason instanceof DOMException && reason.name === "TimeoutError";
 }
 
 function rejectsJsonMode(error: unknown): boolean {

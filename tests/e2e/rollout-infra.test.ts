@@ -89,4 +89,29 @@ describe("model operator against a failing endpoint", () => {
     },
     600_000,
   );
+
+  testWith(
+    DOCKER,
+    "an endpoint still failing when the sample's time runs out: infra-error, not a timeout negative",
+    async () => {
+      const server = await startFakeOpenAI(() => Response.json({ error: { message: "overloaded" } }, { status: 503, headers: { "retry-after-ms": "300" } }));
+      try {
+        const out = tmp("deadline");
+        const cfg = join(out, "op.toml");
+        writeFileSync(
+          cfg,
+          `[shell.operator]\nbase_url = "${server.url}"\nmodel = "op"\napi_key_env = ""\nmax_attempts = 100\n[rollout]\nsample_timeout_s = 3\n`,
+        );
+        const r = await runCli(["rollout", bundles, "--out", out, "--operator", "model", "--config", cfg], { env: cleanEnv() });
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toContain("the caller's deadline came before the next try");
+        const journal = lines(join(out, "rollout/journal.jsonl")).map((l) => JSON.parse(l));
+        expect(journal.map((t) => t.outcome)).toEqual(["infra-error", "infra-error"]);
+        for (const f of OUTPUTS) expect(lines(join(out, "rollout", f)), f).toEqual([]);
+      } finally {
+        await server.close();
+      }
+    },
+    300_000,
+  );
 });

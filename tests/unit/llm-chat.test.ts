@@ -145,3 +145,20 @@ test("once a server refuses response_format, the client stops sending it", async
   expect((await chat.send({ messages: [{ role: "user", content: "b" }], json: true, signal })).ok).toBe(true);
   expect(server.requests.map((r) => Boolean(r.response_format))).toEqual([true, false, false]);
 });
+
+test("a caller's deadline that ends the retries of a failing endpoint is an infra error, not an interrupt", async () => {
+  server = await startFakeOpenAI(() => Response.json({ error: { message: "overloaded" } }, { status: 503, headers: { "retry-after-ms": "150" } }));
+  const chat = ChatClient.create(endpoint(server.url, { max_attempts: 50 }), {}, { backoffMs: 1 });
+  const r = await chat.send({ messages: [{ role: "user", content: "hi" }], signal: AbortSignal.timeout(400) });
+  expect(r).toMatchObject({ ok: false, kind: "infra" });
+  if (!r.ok) expect(r.reason).toMatch(/answered HTTP 503 \(after \d tries\): .*overloaded; the caller's deadline came before the next try/);
+});
+
+test("an interrupt (the run's signal) still throws, even while retrying", async () => {
+  server = await startFakeOpenAI(() => ({ status: 503, content: "down" }));
+  const chat = ChatClient.create(endpoint(server.url, { max_attempts: 50 }), {}, { backoffMs: 100 });
+  const run = new AbortController();
+  setTimeout(() => run.abort(new Error("received SIGINT")), 250);
+  await expect(chat.send({ messages: [{ role: "user", content: "hi" }], signal: run.signal })).rejects.toThrow();
+  expect(server.requests.length).toBeGreaterThan(1);
+});
