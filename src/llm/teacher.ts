@@ -33,7 +33,10 @@ export interface AuthorInput {
 // Replies larger than this are not echoed back in a correction request: they would only burn tokens.
 const MAX_ECHO_CHARS = 16_000;
 
-/** Asks the teacher for one JSON bundle, re-asking with the reason up to `max_attempts` times; throws only on abort or a missing key. */
+/**
+ * Asks the teacher for one JSON bundle, re-asking with the reason up to `max_attempts` times; each request is
+ * itself tried up to `max_attempts` times on infra failures. Throws only on abort or a missing key.
+ */
 export async function authorBundleWithModel(input: AuthorInput): Promise<AuthorResult> {
   const { teacher, signal } = input;
   const chat = ChatClient.create(teacher, input.env, { limiter: input.limiter, ledger: input.ledger, backoffMs: input.backoffMs });
@@ -49,17 +52,15 @@ export async function authorBundleWithModel(input: AuthorInput): Promise<AuthorR
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const reply = await chat.send({ messages: [...base, ...correction], json: true, label: input.label, signal });
     usage = addUsage(usage, reply.usage);
-    if (!reply.ok && reply.kind === "transport") return { ok: false, reason: `teacher: ${reply.reason}`, usage, attempts: attempt };
+    // The endpoint failed after its own max_attempts tries: asking again with a correction would not help.
+    if (!reply.ok) return { ok: false, reason: `teacher: ${reply.reason}`, usage, attempts: attempt };
     // A reply holding the key (a model echoing its request headers) never reaches the validator or a file.
-    const leaked = reply.ok && chat.leaks(reply.content);
-    const problem: Judged = leaked
+    const problem: Judged = chat.leaks(reply.content)
       ? { ok: false, reason: "leak: the reply contains the API key (does the model echo its request headers?)" }
-      : reply.ok
-        ? judge(reply.content, reply.finishReason, input.validate)
-        : { ok: false, reason: reply.reason };
+      : judge(reply.content, reply.finishReason, input.validate);
     if (problem.ok) return { ok: true, raw: problem.value, usage, attempts: attempt };
     reason = `attempt ${attempt}/${maxAttempts}: ${problem.reason}`;
-    const content = reply.ok ? reply.content : "";
+    const content = reply.content;
     correction = [
       ...(content && content.length <= MAX_ECHO_CHARS ? [{ role: "assistant" as const, content }] : []),
       { role: "user", content: `Your previous reply was rejected: ${problem.reason}\nReply again with one corrected JSON object and nothing else.` },

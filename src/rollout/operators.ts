@@ -158,7 +158,8 @@ export function modelOperator(ctx: RunContext, shared: { limiter: Limiter; ledge
             throw error;
           }
           usage = addUsage(usage, reply.usage);
-          if (!reply.ok) return reply.kind === "transport" ? { kind: "infra", reason: reply.reason } : { kind: "stop", reason: reply.reason };
+          // The endpoint failed, not the model: the sample is an infra error, retried by the next run, never data.
+          if (!reply.ok) return { kind: "infra", reason: reply.reason };
           const raw = chat.scrub(reply.content);
           messages.push({ role: "assistant", content: reply.content });
           const parsed = commandOf(reply.content, rollout.max_command_bytes);

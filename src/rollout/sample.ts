@@ -61,11 +61,12 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     for (let turn = 0; turn < limits.max_turns && !episode.ended; turn++) {
       const move = await session.next(screen, signal);
       if (env.signal.aborted) throw new InterruptedError();
+      // Before the deadline check: an endpoint still failing when the sample's time ran out is infra, not a timeout.
+      if (move.kind === "infra") return finish("infra-error", null, { reason: move.reason });
       if (move.kind === "aborted" || deadline.aborted) {
         timedOut = true;
         break;
       }
-      if (move.kind === "infra") return finish("infra-error", null, { reason: move.reason });
       if (move.kind === "stop") {
         reason = move.reason;
         break;

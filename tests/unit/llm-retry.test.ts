@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { authorBundleWithModel, type TeacherConfig } from "../../src/llm/teacher.ts";
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetry } from "../../src/llm/retry.ts";
+import { BadReplyError, backoffDelayMs, retryPolicyOf, withRetry } from "../../src/llm/retry.ts";
 import { InterruptedError } from "../../src/errors.ts";
 import { hangUntilClientLeaves, startFakeOpenAI, type FakeOpenAI } from "../helpers/openai-server.ts";
 
@@ -33,17 +33,28 @@ describe("transport retries", () => {
     server = await startFakeOpenAI((_b, _r, n) =>
       n < 3 ? { status: n === 1 ? 500 : 503, content: "upstream down" } : { content: '{"id":"y"}', usage: { prompt_tokens: 3, completion_tokens: 1 } },
     );
-    const r = await author(server.url);
+    const r = await author(server.url, { max_attempts: 3 });
     expect(r).toEqual({ ok: true, raw: { id: "y" }, usage: { prompt_tokens: 3, completion_tokens: 1 }, attempts: 1 });
     expect(server.requests).toHaveLength(3);
   });
 
-  test("persistent 500s give up after the policy's tries with a reason naming the status", async () => {
+  test("persistent 500s give up after the teacher's max_attempts tries with a reason naming the status, the count and the endpoint", async () => {
     server = await startFakeOpenAI(() => ({ status: 500, content: "always broken" }));
-    const r = await author(server.url);
+    const r = await author(server.url, { max_attempts: 3 });
     expect(r.ok).toBe(false);
-    expect(server.requests).toHaveLength(DEFAULT_RETRY_POLICY.maxTries);
-    if (!r.ok) expect(r.reason).toMatch(/HTTP 500 \(after 5 tries\)/);
+    expect(server.requests).toHaveLength(3);
+    if (!r.ok) {
+      expect(r.reason).toContain(`teacher: the model m at ${server.url} answered HTTP 500 (after 3 tries): 500 always broken`);
+      expect(r.reason).not.toContain(KEY);
+    }
+  });
+
+  test("a 200 error body is retried max_attempts times, then the teacher gives up without a correction request", async () => {
+    server = await startFakeOpenAI(() => Response.json({ error: { message: "overloaded" } }));
+    const r = await author(server.url, { max_attempts: 2 });
+    expect(server.requests).toHaveLength(2);
+    expect(r).toMatchObject({ ok: false, attempts: 1 });
+    if (!r.ok) expect(r.reason).toContain("answered no chat completion (after 2 tries): an error body: overloaded");
   });
 
   test("400 is not retried", async () => {
@@ -58,7 +69,7 @@ describe("transport retries", () => {
     server = await startFakeOpenAI((_b, req) => hangUntilClientLeaves(req));
     const r = await author(server.url, { timeout_s: 0.05 });
     expect(r.ok).toBe(false);
-    expect(server.requests).toHaveLength(DEFAULT_RETRY_POLICY.maxTries);
+    expect(server.requests).toHaveLength(2);
     if (!r.ok) expect(r.reason).toContain("timed out after 0.05s");
   });
 
@@ -88,13 +99,30 @@ describe("transport retries", () => {
 });
 
 describe("retry policy", () => {
-  const policy = { maxTries: 3, baseMs: 100, maxMs: 1000, retryAfterCapMs: 5000 };
+  const policy = { maxTries: 3, baseMs: 100, maxMs: 1000, waitBudgetMs: 5000 };
 
   test("exponential backoff stays within [ceiling/2, ceiling] and respects maxMs", () => {
-    expect(backoffDelayMs(new Error("x"), 1, policy, () => 0)).toBe(50);
-    expect(backoffDelayMs(new Error("x"), 1, policy, () => 1)).toBe(100);
-    expect(backoffDelayMs(new Error("x"), 3, policy, () => 1)).toBe(400);
-    expect(backoffDelayMs(new Error("x"), 10, policy, () => 1)).toBe(1000);
+    expect(backoffDelayMs(1, policy, () => 0)).toBe(50);
+    expect(backoffDelayMs(1, policy, () => 1)).toBe(100);
+    expect(backoffDelayMs(3, policy, () => 1)).toBe(400);
+    expect(backoffDelayMs(10, policy, () => 1)).toBe(1000);
+  });
+
+  test("an endpoint's policy: max_attempts tries, timeout_s of waiting", () => {
+    expect(retryPolicyOf({ max_attempts: 3, timeout_s: 120 })).toMatchObject({ maxTries: 3, waitBudgetMs: 120_000 });
+  });
+
+  test("withRetry retries a bad reply exactly maxTries times", async () => {
+    let calls = 0;
+    const r = await withRetry(
+      async () => {
+        calls++;
+        throw new BadReplyError("no choices");
+      },
+      { policy: { ...policy, baseMs: 1, maxMs: 1 }, signal: new AbortController().signal },
+    );
+    expect(r).toMatchObject({ ok: false, tries: 3 });
+    expect(calls).toBe(3);
   });
 
   test("withRetry does not retry a plain error and reports one try", async () => {

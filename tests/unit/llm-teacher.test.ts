@@ -82,7 +82,7 @@ describe("authorBundleWithModel", () => {
     if (!r.ok) expect(r.reason).toMatch(/no valid reply after 4 attempts; last: attempt 4\/4: invalid JSON/);
   });
 
-  test("a JSON array or a 200 that is not a completion counts as a failed attempt, not a crash", async () => {
+  test("a JSON array is a failed attempt; a 200 that is not a completion is retried as an infra error, not an attempt", async () => {
     server = await startFakeOpenAI((_b, _r, n) =>
       n === 1
         ? { content: "[1,2]" }
@@ -92,7 +92,8 @@ describe("authorBundleWithModel", () => {
     );
     const r = await author(server.url);
     expect(r.ok).toBe(true);
-    expect(r.attempts).toBe(3);
+    expect(r.attempts).toBe(2);
+    expect(server.requests).toHaveLength(3);
   });
 
   test("a server that rejects response_format is asked again without it", async () => {
