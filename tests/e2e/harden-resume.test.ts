@@ -88,8 +88,8 @@ describe("a run directory belongs to one run (Hardening 2, item 1)", () => {
 
       const again = await gen(out, "--seed", "5");
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stderr).toContain("journal.jsonl:2: the entry does not match its digest");
       for (const f of ["train.jsonl", "valid.jsonl", "meta.jsonl"]) expect(readFileSync(join(out, "witness", f), "utf8")).not.toContain("HAND-EDITED");
+      expect(again.stderr).toContain("journal.jsonl:2: the entry does not match its digest");
       expect(lines(join(out, "witness/train.jsonl")).length + lines(join(out, "witness/valid.jsonl")).length).toBe(2);
     },
     300_000,
@@ -97,7 +97,7 @@ describe("a run directory belongs to one run (Hardening 2, item 1)", () => {
 
   testWith(
     DOCKER,
-    "shell and rollout: another seed, operator setting, format or config on the same --out is refused; operators still accumulate",
+    "shell: a rerun with another seed is refused; an edited bundle is gated again, not resumed",
     async () => {
       const bundles = tmp("bundles");
       const made = await runCli(["gen", "--track", "shell", "--count", "2", "--workers", "2", "--out", bundles, "--seed", "5"]);
@@ -115,7 +115,17 @@ describe("a run directory belongs to one run (Hardening 2, item 1)", () => {
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(resumed.stderr).toContain("does not match its id (edited?)");
       expect(JSON.parse(readFileSync(file, "utf8")).checker).toBe(JSON.parse(admitted).checker);
+    },
+    600_000,
+  );
 
+  testWith(
+    DOCKER,
+    "rollout: another operator setting, format or config on the same --out is refused; operators still accumulate",
+    async () => {
+      const bundles = tmp("rollout-bundles");
+      const made = await runCli(["gen", "--track", "shell", "--count", "2", "--workers", "2", "--out", bundles, "--seed", "5"]);
+      expect(made.code, made.stderr).toBe(0);
       const out = tmp("rollout");
       const roll = (...more: string[]) => runCli(["rollout", bundles, "--out", out, "--workers", "2", ...more]);
       const ref = await roll("--operator", "reference");
