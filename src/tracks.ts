@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { RunContext } from "./context.ts";
-import { readManifest } from "./dataset/manifest.ts";
+import { manifestDrift, readManifest } from "./dataset/manifest.ts";
+import { RUN_RECORD } from "./dataset/run-journal.ts";
 import type { ShardSet } from "./dataset/shards.ts";
 import { InputError, UsageError } from "./errors.ts";
 
@@ -21,6 +22,8 @@ export interface GenOptions {
   shard: Shard;
   /** Who authors items, for tracks that have a choice (shell: builtin | model). */
   author: string;
+  /** Remove the track's previous outputs and journal first: start over instead of resuming. */
+  force: boolean;
 }
 
 export interface GenSummary {
@@ -111,8 +114,27 @@ export function detectTracks(target: string): { track: string; target: string }[
   });
   if (found.length) return found;
   const hasBundles = [join(target, "shell", "bundles"), join(target, "bundles"), target].some(
-    (d) => existsSync(d) && statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith(".json") && f !== "manifest.json"),
+    (d) => existsSync(d) && statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith(".json") && f !== "manifest.json" && f !== RUN_RECORD),
   );
   if (hasBundles) return [{ track: "shell", target }];
   throw new InputError(`${target}: no sekft manifest and no dataset found`, "Pass a chat JSONL file, or the --out directory of `sekft gen`.");
+}
+
+/**
+ * Reports every file of a verify target that no longer matches the manifest it was written with (a directory:
+ * all its manifest's files; a file: itself, when a manifest beside it lists it). Returns how many differ.
+ */
+export function reportManifestDrift(ctx: Pick<RunContext, "log">, target: string): number {
+  const isDir = statSync(target).isDirectory();
+  const dir = isDir ? target : dirname(target);
+  const drift = manifestDrift(dir, isDir ? undefined : basename(target));
+  for (const d of drift) {
+    const path = join(dir, d.file);
+    ctx.log.error(
+      d.actual
+        ? `${path} does not match its manifest: the manifest records sha256 ${d.expected}, the file has ${d.actual}`
+        : `${path} does not match its manifest: ${d.why} (the manifest records sha256 ${d.expected})`,
+    );
+  }
+  return drift.length;
 }

@@ -18,6 +18,10 @@ const args = {
   shard: { type: "string", description: "I/N: make only every N-th item starting at I (0-based); auto: I from $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID" },
   shards: { type: "string", description: "N, with --shard auto" },
   "sign-key": { type: "string", description: "Private key (PEM): sign the manifest (DSSE over an in-toto statement of every file)" },
+  force: {
+    type: "boolean",
+    description: "Start over: remove the track's previous outputs and journal in --out (a rerun otherwise resumes, and refuses another run's directory)",
+  },
 } as const;
 
 export default defineCommand({
@@ -52,6 +56,7 @@ export default defineCommand({
       seed: ctx.config.run.seed,
       shard,
       author: a.author ?? track.authors[0] ?? "",
+      force: Boolean(a.force),
     });
     if (signKey) {
       const dir = join(ctx.config.run.out, track.name);

@@ -15,6 +15,7 @@ const args = {
   format: { type: "string", description: "Training lines as chat messages or as tool calls: chat | tools", default: "chat" },
   seed: { type: "string", description: "Recorded in the manifest (default: run.seed)" },
   "sign-key": { type: "string", description: "Private key (PEM): sign the manifest (DSSE over an in-toto statement of every file)" },
+  force: { type: "boolean", description: "Start over: remove OUT/rollout first (a rerun otherwise resumes, and refuses another run's directory)" },
 } as const;
 
 export default defineCommand({
@@ -47,6 +48,7 @@ export default defineCommand({
       workers: ctx.config.run.workers || availableParallelism(),
       format: a.format,
       seed: ctx.config.run.seed,
+      force: Boolean(a.force),
     });
     if (signKey) {
       const dir = join(ctx.config.run.out, "rollout");

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { InputError, UsageError, WorkFailedError } from "../errors.ts";
-import { detectTracks, loadTrack } from "../tracks.ts";
+import { detectTracks, loadTrack, reportManifestDrift } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { intFlag } from "./_flags.ts";
 
@@ -47,7 +47,10 @@ export default defineCommand({
     const mode = a.sandbox ? "sandbox" : a.host ? "host" : undefined;
     let passed = 0;
     let failed = 0;
+    let drifted = 0;
     for (const part of parts) {
+      // A changed file is reported, and what is there is still verified line by line.
+      drifted += reportManifestDrift(ctx, part.target);
       const track = await loadTrack(part.track);
       const r = await track.verify(ctx, part.target, {
         workers,
@@ -62,7 +65,10 @@ export default defineCommand({
       failed += r.failed;
     }
     process.stderr.write(`${passed} passed, ${failed} failed\n`);
-    if (failed > 0) throw new WorkFailedError(`${failed} of ${passed + failed} failed`);
+    const changed = drifted ? `${drifted} file${drifted === 1 ? "" : "s"} no longer match${drifted === 1 ? "es" : ""} the manifest` : "";
+    if (failed > 0) throw new WorkFailedError(`${failed} of ${passed + failed} failed${changed ? `; ${changed}` : ""}`);
+    if (changed)
+      throw new WorkFailedError(changed, "The dataset was changed after its manifest was written: regenerate it, or verify the files as plain chat JSONL.");
     if (passed === 0) throw new InputError(`${target}: nothing to verify`);
   },
 });

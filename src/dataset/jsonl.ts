@@ -122,7 +122,10 @@ export function writeJsonlAtomic(file: string, records: unknown[]): void {
 export class Journal<T> implements Disposable {
   private fd: number;
   readonly records: T[] = [];
+  /** The 1-based line of each record in `records` (as read; appended records get theirs too). */
+  readonly lines: number[] = [];
   readonly repaired: boolean;
+  private nextLine = 1;
   constructor(readonly file: string) {
     let repaired = false;
     if (existsSync(file)) {
@@ -133,10 +136,13 @@ export class Journal<T> implements Disposable {
         truncateSync(file, end);
         repaired = true;
       }
-      for (const raw of bytes.subarray(0, end).toString("utf8").split("\n")) {
+      const rows = bytes.subarray(0, end).toString("utf8").split("\n");
+      this.nextLine = rows.length;
+      for (const [i, raw] of rows.entries()) {
         if (!raw.trim()) continue;
         try {
           this.records.push(JSON.parse(raw) as T);
+          this.lines.push(i + 1);
         } catch {
           repaired = true; // a corrupt line is dropped: its work is simply redone
         }
@@ -161,6 +167,7 @@ export class Journal<T> implements Disposable {
       throw fileError(error, "append to", this.file);
     }
     this.records.push(record);
+    this.lines.push(this.nextLine++);
   }
   [Symbol.dispose](): void {
     closeSync(this.fd);

@@ -6,7 +6,7 @@ import { VERSION } from "../version.ts";
 import { canonical, sha256 } from "./hash.ts";
 import { writeFileAtomic } from "./jsonl.ts";
 import { sha256File } from "./stream.ts";
-import { READ_LIMITS, readBoundedText } from "../files.ts";
+import { READ_LIMITS, readBoundedText, resolveInside } from "../files.ts";
 
 /** `manifest.json`: what made a dataset directory and the sha256 of every file in it. Written last. */
 export const ManifestSchema = z.looseObject({
@@ -104,4 +104,34 @@ export function readManifest(dir: string): Manifest | undefined {
     throw new InputError(`${file}: not a sekft manifest: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** A file that no longer is what the manifest recorded: its digest differs, it is missing, or its key is refused. */
+export interface FileDrift {
+  file: string;
+  expected: string;
+  /** The file's sha256 now; absent when it cannot be hashed (`why` says why). */
+  actual?: string;
+  why?: string;
+}
+
+/**
+ * Compares the files DIR's manifest lists (or only `only`, a name relative to DIR) with the sha256 each was
+ * written with. Keys are untrusted: each is placed inside DIR before it is read. No manifest: nothing to compare.
+ */
+export function manifestDrift(dir: string, only?: string): FileDrift[] {
+  const manifest = readManifest(dir);
+  if (!manifest) return [];
+  const out: FileDrift[] = [];
+  for (const [file, expected] of Object.entries(manifest.files)) {
+    if (only !== undefined && file !== only) continue;
+    const found = resolveInside(dir, file);
+    if (!found.ok) out.push({ file, expected, why: `${found.why}: refused` });
+    else if (!found.exists) out.push({ file, expected, why: "missing" });
+    else {
+      const actual = sha256File(found.path);
+      if (actual !== expected) out.push({ file, expected, actual });
+    }
+  }
+  return out;
 }

@@ -2,8 +2,10 @@ import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { canonical, sha256 } from "../dataset/hash.ts";
-import { Journal } from "../dataset/jsonl.ts";
-import { InputError, InterruptedError, WorkFailedError } from "../errors.ts";
+import { configDigest } from "../dataset/manifest.ts";
+import { RunJournal, type RunIdentity, startOver } from "../dataset/run-journal.ts";
+import { InputError, InterruptedError, UsageError, WorkFailedError } from "../errors.ts";
+import { isWithin } from "../files.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { TokenLedger } from "../llm/ledger.ts";
 import { runPool } from "../pool/pool.ts";
@@ -26,6 +28,38 @@ export interface RolloutOptions {
   workers: number;
   format: Format;
   seed: number;
+  /** Remove OUT/rollout first (outputs, journal, copied bundles): start over instead of resuming. */
+  force: boolean;
+}
+
+/** The endpoint as recorded: scheme, host and path only — credentials or a query never reach a file. */
+function endpointName(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "(invalid)";
+  }
+}
+
+/**
+ * A rollout directory's identity: what every operator's samples in it share (the config without the
+ * operator's own table and the sample count, the bundle set, the format, the seed), and per operator what its
+ * samples depend on (the model and endpoint — never the API key — and the sample count).
+ */
+export function rolloutIdentity(
+  config: RunContext["config"],
+  opts: Pick<RolloutOptions, "operator" | "format" | "seed">,
+  samples: number,
+  bundleSet: string,
+): { run: RunIdentity; operator: RunIdentity } {
+  const shared = { ...config, shell: { ...config.shell, operator: undefined }, rollout: { ...config.rollout, samples: undefined } };
+  const model: Record<string, string> =
+    opts.operator === "model" ? { model: config.shell.operator.model, endpoint: endpointName(config.shell.operator.base_url) } : {};
+  return {
+    run: { track: "rollout", generator: "rollout/1", config_digest: configDigest(shared), bundle_set: bundleSet, format: opts.format, seed: opts.seed },
+    operator: { operator: opts.operator, ...model, samples },
+  };
 }
 
 /** Reads and checks every bundle of a directory (schema and the authoring safety rules) before any container starts. */
@@ -54,7 +88,18 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
   const bundles = loadBundles(opts.bundles, ctx.config.shell.limits).sort((a, b) => (a.bundle.id < b.bundle.id ? -1 : 1));
   if (!bundles.length) throw new InputError(`${opts.bundles}: no bundles`);
   const dir = join(opts.out, "rollout");
+  if (opts.force) {
+    if (isWithin(opts.bundles, dir)) throw new UsageError(`--force would remove ${dir}, which holds the bundles given (${opts.bundles})`);
+    startOver(dir);
+  }
+  // The reference is one trajectory per bundle: more samples of it would only repeat it.
+  const samples = opts.operator === "reference" ? 1 : opts.samples;
+  const bundleSetSha256 = sha256(canonical(bundles.map((b) => b.bundle.id)));
+  const identity = rolloutIdentity(ctx.config, opts, samples, bundleSetSha256);
   mkdirSync(join(dir, "bundles"), { recursive: true });
+  // The journal refuses another run's directory, and another setting of an operator it holds, before anything is touched.
+  using journal = new RunJournal<Trajectory>(join(dir, "journal.jsonl"), identity.run, dir);
+  journal.claimPart(opts.operator, identity.operator);
   rmSync(join(dir, "manifest.json"), { force: true }); // until the end, the directory must not look finished
   for (const { file, bundle } of bundles) copyFileSync(file, join(dir, "bundles", `${bundle.id}.json`));
 
@@ -65,10 +110,8 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
       : opts.operator === "perturb"
         ? perturbOperator
         : referenceOperator;
-  // The reference is one trajectory per bundle: more samples of it would only repeat it.
-  const samples = opts.operator === "reference" ? 1 : opts.samples;
-  using journal = new Journal<Trajectory>(join(dir, "journal.jsonl"));
   if (journal.repaired) ctx.log.warn(`${journal.file}: dropped a torn last line from an interrupted run`);
+  for (const line of journal.broken) ctx.log.warn(`${journal.file}:${line}: the entry does not match its digest (edited?): its sample runs again, not reused`);
   const decided = latestByKey(journal.records);
   const plan: { bundle: Bundle; sample: number }[] = [];
   let skipped = 0;
@@ -115,7 +158,7 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     maxPairs: ctx.config.rollout.max_pairs_per_bundle,
     config: ctx.config,
     seed: opts.seed,
-    bundleSetSha256: sha256(canonical(bundles.map((b) => b.bundle.id))),
+    bundleSetSha256,
     bundles: bundles.map((b) => b.bundle.id),
   });
   const secs = (performance.now() - started) / 1000;

@@ -13,7 +13,10 @@ import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
 import { authorBuiltin, authorWithModel, type Authored } from "./authoring.ts";
 import { gateScenario } from "./gate.ts";
 import { checkBuiltinCoverage, planCells } from "./plan.ts";
-import { BundleStore } from "./store.ts";
+import { configDigest } from "../dataset/manifest.ts";
+import { shardLabel, startOver } from "../dataset/run-journal.ts";
+import { join } from "node:path";
+import { BundleStore, shellIdentity } from "./store.ts";
 
 // A builtin cell that fails its gate gets a few other variants before the run gives it up.
 const BUILTIN_TRIES = 3;
@@ -29,11 +32,17 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const cells = planCells(shell, opts.count * shard.total, opts.seed)
     .map((cell, i): [number, Cell] => [i, cell])
     .filter(([i]) => i % shard.total === shard.index);
+  if (opts.force) startOver(join(opts.out, "shell"));
+  // Claim the directory before any container starts: another run's bundles are refused, not mixed in.
+  using store = new BundleStore(
+    opts.out,
+    shellIdentity({ config_digest: configDigest(ctx.config), seed: opts.seed, shard: shardLabel(shard), author: opts.author }),
+    model ? resolveApiKey(shell.teacher, ctx.env) : null,
+  );
   await using engine = await DockerEngine.connect(ctx.env, engineOptions(ctx));
   const reaped = await engine.reapOrphans();
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
   const image = await openImage(engine, shell.image, () => ctx.log.info(`building the sandbox image offline (no ${shell.image} yet)`));
-  using store = new BundleStore(opts.out, model ? resolveApiKey(shell.teacher, ctx.env) : null);
   const limiter = createLimiter(shell.teacher.concurrency);
   const episodeEnv = { engine, image, sandbox: shell.sandbox, signal: ctx.signal };
   const workers = opts.workers > 0 ? opts.workers : availableParallelism();
@@ -63,7 +72,9 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
         continue;
       }
       const id = bundleId(cell, authored.scenario);
-      if (store.has(id)) return true; // resumed: this exact bundle was admitted before
+      const before = store.admitted(id);
+      if (before === "yes") return true; // resumed: this exact bundle was admitted before
+      if (before === "edited") ctx.log.warn(`${store.dir}/${id}.json does not match its id (edited?): it is gated again, not reused`);
       const gate = await gateScenario(episodeEnv, cell, authored.scenario, shell.gate_repeats);
       if (!gate.passed) {
         rejected++;

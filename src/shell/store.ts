@@ -1,13 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, Journal } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
 import { containsSecret, redactSecret } from "../llm/redact.ts";
 import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { writeManifest } from "../dataset/manifest.ts";
+import { claimRunRecord, RUN_RECORD, type RunIdentity } from "../dataset/run-journal.ts";
 import type { SandboxImage } from "../sandbox/image.ts";
 import type { Shard } from "../tracks.ts";
-import { BUILTIN_VERSION, BUNDLE_SCHEMA_VERSION, BundleSchema, type Bundle, type Cell } from "./bundle.ts";
+import { BUILTIN_VERSION, BUNDLE_SCHEMA_VERSION, BundleSchema, bundleId, type Bundle, type Cell } from "./bundle.ts";
+
+/** What decides the bundles a shell directory holds: a rerun with anything else is another run. */
+export function shellIdentity(run: { config_digest: string; seed: number; shard: string; author: string }): RunIdentity {
+  return { track: "shell", generator: `${BUNDLE_SCHEMA_VERSION} ${BUILTIN_VERSION}`, ...run };
+}
 
 /** One rejected attempt, as written to rejects.jsonl. */
 export interface RejectRecord {
@@ -23,20 +29,39 @@ export class BundleStore implements Disposable {
   readonly dir: string;
   private readonly rejects: Journal<RejectRecord>;
   readonly root: string;
-  /** `secret`: the model API key, redacted from every reject written and refused inside any bundle. */
+  /**
+   * `secret`: the model API key, redacted from every reject written and refused inside any bundle. `identity`:
+   * the run's; a directory holding another run's bundles (or earlier ones of unknown origin) is refused.
+   */
   constructor(
     out: string,
+    identity: RunIdentity,
     private readonly secret: string | null = null,
   ) {
     this.root = join(out, "shell");
     this.dir = join(this.root, "bundles");
+    const rejects = join(this.root, "rejects.jsonl");
+    const hasWork = (existsSync(this.dir) && readdirSync(this.dir).some((f) => f.endsWith(".json"))) || (existsSync(rejects) && statSync(rejects).size > 0);
+    mkdirSync(this.root, { recursive: true });
+    claimRunRecord(join(this.root, RUN_RECORD), identity, this.root, hasWork);
     mkdirSync(this.dir, { recursive: true });
     // Until the run ends, the directory must not look finished.
     rmSync(join(this.root, "manifest.json"), { force: true });
-    this.rejects = new Journal<RejectRecord>(join(out, "shell", "rejects.jsonl"));
+    this.rejects = new Journal<RejectRecord>(rejects);
   }
-  has(id: string): boolean {
-    return existsSync(join(this.dir, `${id}.json`));
+  /** Whether bundle `id` was admitted before: `edited` when its file no longer matches its id (gate it again). */
+  admitted(id: string): "yes" | "no" | "edited" {
+    const file = join(this.dir, `${id}.json`);
+    if (!existsSync(file)) return "no";
+    let read: ReturnType<typeof parseBundle>;
+    try {
+      read = parseBundle(readBundleJson(file));
+    } catch {
+      return "edited";
+    }
+    if (!read.ok) return "edited";
+    const { schema: _s, id: claimed, cell, author: _a, image: _i, gate: _g, ...scenario } = read.bundle;
+    return claimed === id && bundleId(cell, scenario) === id ? "yes" : "edited";
   }
   write(bundle: Bundle): void {
     writeFileAtomic(join(this.dir, `${bundle.id}.json`), `${JSON.stringify(bundle, null, 2)}\n`);
@@ -72,13 +97,18 @@ export class BundleStore implements Disposable {
   }
 }
 
+/** A file name that may hold a bundle (the manifest and the run record do not). */
+export function isBundleName(f: string): boolean {
+  return f.endsWith(".json") && f !== "manifest.json" && f !== RUN_RECORD;
+}
+
 /** Finds the bundle files under DIR, DIR/bundles or DIR/shell/bundles. */
 export function bundleFiles(dir: string): string[] {
   const candidates = [join(dir, "shell", "bundles"), join(dir, "bundles"), dir];
-  const found = candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith(".json") && f !== "manifest.json"));
+  const found = candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => isBundleName(f)));
   if (!found) throw new InputError(`${dir}: no bundle files (*.json) found`, "Pass the --out directory of `sekft gen --track shell`, or its shell/bundles.");
   return readdirSync(found)
-    .filter((f) => f.endsWith(".json") && f !== "manifest.json")
+    .filter((f) => isBundleName(f))
     .sort()
     .map((f) => join(found, f));
 }

@@ -2,7 +2,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
-import { Journal } from "../dataset/jsonl.ts";
+import { configDigest } from "../dataset/manifest.ts";
+import { RunJournal, shardLabel, startOver } from "../dataset/run-journal.ts";
 import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import type { GenOptions, GenSummary } from "../tracks.ts";
@@ -11,7 +12,7 @@ import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
 import { familyShapers } from "./families.ts";
 import { ERROR_MARK, renderExample, renderQuestion } from "./render.ts";
-import { sampleSpecs, type ExampleSpec } from "./spec.ts";
+import { GENERATOR_VERSION, sampleSpecs, type ExampleSpec } from "./spec.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
 
 export interface WitnessGenSummary extends GenSummary {
@@ -21,17 +22,25 @@ export interface WitnessGenSummary extends GenSummary {
   sekftCpuSeconds: number;
 }
 
+/** What decides the witness dataset a directory holds: a rerun with anything else is another run. */
+function witnessIdentity(ctx: RunContext, opts: GenOptions) {
+  return { track: "witness", generator: GENERATOR_VERSION, config_digest: configDigest(ctx.config), seed: opts.seed, shard: shardLabel(opts.shard) };
+}
+
 /** Generates the witness dataset: sample, render, prove by running, journal, then write outputs. */
 export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<WitnessGenSummary> {
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const setup = await prepareWitness(ctx);
   const dir = join(opts.out, "witness");
+  if (opts.force) startOver(dir);
   mkdirSync(dir, { recursive: true });
+  // The journal refuses another run's directory before anything in it is touched.
+  using journal = new RunJournal<JournalRecord>(join(dir, "journal.jsonl"), witnessIdentity(ctx, opts), dir);
   // Outputs are rebuilt from the journal at the end; until then none may look complete.
   for (const f of ["manifest.json", "train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl"]) rmSync(join(dir, f), { force: true });
-  using journal = new Journal<JournalRecord>(join(dir, "journal.jsonl"));
   if (journal.repaired) ctx.log.warn(`${journal.file}: dropped a torn last line from an interrupted run`);
+  for (const line of journal.broken) ctx.log.warn(`${journal.file}:${line}: the entry does not match its digest (edited?): it is proved again, not reused`);
   const done = new Map(journal.records.map((r) => [r.id, r]));
   if (done.size) ctx.log.info(`resuming: ${done.size} examples already decided in ${dir}`);
 
