@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { fileError, InputError } from "../errors.ts";
-import { READ_LIMITS, readBoundedText } from "../files.ts";
+import { assertRegularFile, READ_LIMITS, readBoundedText } from "../files.ts";
 
 export interface JsonlLine<T> {
   line: number;
@@ -37,9 +37,8 @@ export async function* streamJsonl<T = unknown>(
   gcEvery = 16384,
 ): AsyncGenerator<JsonlLine<T>> {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a JSONL file`);
   // A FIFO or a device would block or never end: only regular files are read.
-  if (!statSync(file).isFile()) throw new InputError(`${file}: not a regular file`);
+  assertRegularFile(file, "JSONL file");
   const handle = await open(file, "r");
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { openRegularFile } from "../files.ts";
 
 const CHUNK = 1 << 16;
 
@@ -14,7 +15,7 @@ export class LineReader implements Disposable {
   /** 1-based number of the line last returned, for messages. */
   line = 0;
   constructor(readonly file: string) {
-    this.fd = openSync(file, "r");
+    this.fd = openRegularFile(file, "JSONL file").fd;
   }
   /** The next line's bytes, or undefined at the end of the file. */
   next(): Buffer | undefined {
@@ -88,7 +89,7 @@ export class AtomicWriter implements Disposable {
 /** Lower-case hex SHA-256 of a file, read in chunks (memory does not grow with the file). */
 export function sha256File(file: string): string {
   const hash = createHash("sha256");
-  const fd = openSync(file, "r");
+  const { fd } = openRegularFile(file);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
     for (let n = readSync(fd, chunk, 0, CHUNK, null); n > 0; n = readSync(fd, chunk, 0, CHUNK, null)) hash.update(chunk.subarray(0, n));

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
+import { openRegularFile } from "../files.ts";
 
 /** Where each non-blank line of a file lies, as byte offsets: line i is [starts[i], ends[i]). */
 export interface LineIndex {
@@ -17,7 +18,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Reads a file once in fixed chunks and hands each line, blank or not, to `onLine`; memory is one chunk. */
 async function scanLines(file: string, onLine: OnLine, chunkBytes = CHUNK): Promise<void> {
-  const fd = openSync(file, "r");
+  const { fd } = openRegularFile(file, "JSONL file");
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     let carry: Buffer[] = [];
@@ -85,7 +86,7 @@ export async function eachLine(file: string, onLine: (text: string, start: numbe
 
 /** Reads and parses the JSON of one line by its byte range. */
 export function readLineAt<T = unknown>(file: string, start: number, end: number): T {
-  const fd = openSync(file, "r");
+  const { fd } = openRegularFile(file, "JSONL file");
   try {
     const buf = Buffer.allocUnsafe(end - start);
     readSync(fd, buf, 0, end - start, start);
