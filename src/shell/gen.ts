@@ -14,6 +14,7 @@ import { authorBuiltin, authorWithModel, type Authored } from "./authoring.ts";
 import { gateScenario } from "./gate.ts";
 import { checkBuiltinCoverage, planCells } from "./plan.ts";
 import { BundleStore } from "./store.ts";
+import { printable } from "../ui/format.ts";
 
 // A builtin cell that fails its gate gets a few other variants before the run gives it up.
 const BUILTIN_TRIES = 3;
@@ -69,7 +70,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
         rejected++;
         giveUp.record(false, gate.reason);
         store.reject({ cell, author: authorName, stage: "gate", reason: gate.reason ?? "gate failed", id });
-        ctx.log.debug(`reject ${id}: ${gate.reason}`);
+        ctx.log.debug(`reject ${id}: ${printable(gate.reason ?? "")}`);
         continue;
       }
       store.write({ schema: BUNDLE_SCHEMA_VERSION, id, cell, author: authored.author, image, ...authored.scenario, gate });
@@ -102,7 +103,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
   if (giveUp.verdict) {
     throw new WorkFailedError(
-      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${giveUp.topReasons()}`,
+      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${printable(giveUp.topReasons())}`,
       `See ${opts.out}/shell/rejects.jsonl for every reason.`,
     );
   }

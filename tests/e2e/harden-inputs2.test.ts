@@ -81,3 +81,27 @@ describe("nothing hangs or floods on input (Hardening 2, item 4)", () => {
     expect(r.stderr).toContain("over the 256 MiB limit");
   });
 });
+
+describe("nothing from a model or a dataset reaches the terminal raw (Hardening 2, item 6)", () => {
+  test("verify: a failing command holding ESC sequences and a newline is printed escaped, with no forged summary line", async () => {
+    const dir = tmp();
+    const file = join(dir, "d.jsonl");
+    const answer = 'Run this:\n\n```sh\nfalse "\x1b]0;pwned\x07\x1b[2J\n0 passed, 0 failed"\nwitness verify -p p.json\n```\n';
+    writeFileSync(
+      file,
+      `${JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: answer },
+        ],
+      })}\n`,
+    );
+    const r = await runCli(["verify", file, "--host"], { timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("failed at: false \\x1b]0;pwned\\x07\\x1b[2J");
+    expect(r.stderr).not.toContain("\x1b");
+    expect(r.stderr).not.toContain("\x07");
+    expect(r.stderr.split("\n")).not.toContain("0 passed, 0 failed");
+    expect(r.stderr.split("\n")).toContain("0 passed, 1 failed");
+  });
+});
