@@ -83,6 +83,14 @@ export function readBoundedFile(file: string, maxBytes: number, what = "file"): 
   }
 }
 
+/** The UTF-8 byte order mark some editors put first in a text file; JSONL readers drop it from line 1. */
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** TEXT without a leading byte order mark. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** {@link readBoundedFile} as UTF-8 text. */
 export function readBoundedText(file: string, maxBytes: number, what = "file"): string {
   return readBoundedFile(file, maxBytes, what).toString("utf8");

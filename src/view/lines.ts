@@ -1,5 +1,5 @@
 import { closeSync, readSync } from "node:fs";
-import { openRegularFile } from "../files.ts";
+import { openRegularFile, UTF8_BOM } from "../files.ts";
 
 /** Where each non-blank line of a file lies, as byte offsets: line i is [starts[i], ends[i]). */
 export interface LineIndex {
@@ -29,6 +29,8 @@ async function scanLines(file: string, onLine: OnLine, chunkBytes = CHUNK): Prom
       const n = readSync(fd, buf, 0, chunkBytes, pos);
       if (n === 0) break;
       let from = 0;
+      // A byte order mark before line 1 is no part of it: its offsets start after it.
+      if (pos === 0 && n >= 3 && buf.subarray(0, 3).equals(UTF8_BOM)) from = lineStart = 3;
       for (let nl = buf.indexOf(0x0a, 0); nl !== -1 && nl < n; nl = buf.indexOf(0x0a, from)) {
         lineNo += 1;
         if (carry.length) {

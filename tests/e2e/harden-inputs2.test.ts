@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, runCli } from "../helpers/cli.ts";
+import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { testWith } from "../helpers/deps.ts";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "sekft-harden2-"));
 const fifoIn = (dir: string, name: string): string => {
@@ -104,4 +105,114 @@ describe("nothing from a model or a dataset reaches the terminal raw (Hardening 
     expect(r.stderr.split("\n")).not.toContain("0 passed, 0 failed");
     expect(r.stderr.split("\n")).toContain("0 passed, 1 failed");
   });
+});
+
+describe("right exit codes and clear words (Hardening 2, item 8)", () => {
+  test("a TOML file nested 40,000 deep is a config error naming the file (exit 2), not a stack overflow", async () => {
+    const file = join(tmp(), "deep.toml");
+    writeFileSync(file, `a = ${"[".repeat(40_000)}1${"]".repeat(40_000)}\n`);
+    const r = await runCli(["config", "check", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: `);
+    expect(r.stderr).not.toContain("Maximum call stack");
+  });
+
+  test("--out naming an existing regular file is a usage error naming it (exit 2), not a raw ENOTDIR", async () => {
+    const file = join(tmp(), "taken");
+    writeFileSync(file, "x");
+    for (const args of [
+      ["gen", "--out", file, "--count", "1"],
+      ["gen", "--track", "shell", "--out", file, "--count", "1"],
+      ["merge", file, tmp()],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toContain(`${file}: exists and is not a directory`);
+      expect(r.stderr, args.join(" ")).not.toContain("ENOTDIR");
+    }
+  });
+
+  test("a chat JSONL file that starts with a UTF-8 byte order mark is read (stats counts its lines)", async () => {
+    const file = join(tmp(), "bom.jsonl");
+    const line = JSON.stringify({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: "a" },
+      ],
+    });
+    writeFileSync(file, `\ufeff${line}\n${line}\n`);
+    const r = await runCli(["stats", file, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).examples).toBe(2);
+  });
+
+  test("doctor with no witness anywhere prints its report and exits 2 (no spawn error)", async () => {
+    const env = cleanEnv({ SEKFT_TOOLS_DIR: tmp(), PATH: "/usr/bin:/bin" });
+    delete env.SEKFT_WITNESS;
+    const r = await runCli(["doctor"], { env, timeoutMs: 120_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^MISS {2}witness /m);
+    expect(r.stderr).toMatch(/^ok {4}openssl /m);
+    expect(r.stderr).not.toContain("posix_spawn");
+  });
+
+  test("sekft with no arguments prints the usage on stderr and exits 2", async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("USAGE sekft");
+  });
+
+  test("an unknown command with --help is named, with the usage on stderr, exit 2", async () => {
+    for (const args of [["nosuch", "--help"], ["trace", "nosuch", "--help"], ["nosuch"]]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout, args.join(" ")).toBe("");
+      expect(r.stderr, args.join(" ")).toContain('unknown command "nosuch"');
+      expect(r.stderr, args.join(" ")).toContain("USAGE sekft");
+    }
+  });
+
+  test("gen --help offers only the tracks gen makes", async () => {
+    const r = await runCli(["gen", "--help"]);
+    expect(r.code).toBe(0);
+    const line = r.stdout.split("\n").find((l) => l.includes("--track"));
+    expect(line).toContain("witness | shell");
+    expect(line).not.toContain("rollout");
+  });
+
+  test("help has no colour codes when stdout is not a terminal, with or without NO_COLOR", async () => {
+    for (const noColor of [undefined, "true"]) {
+      const env = cleanEnv();
+      if (noColor === undefined) delete env.NO_COLOR;
+      else env.NO_COLOR = noColor;
+      for (const args of [["--help"], ["gen", "--help"], []]) {
+        const r = await runCli(args, { env });
+        expect(r.stdout + r.stderr, `${args.join(" ")} NO_COLOR=${noColor}`).toContain("USAGE");
+        expect(r.stdout + r.stderr, `${args.join(" ")} NO_COLOR=${noColor}`).not.toContain("\x1b[");
+      }
+    }
+  });
+
+  testWith(
+    existsSync("/var/run/docker.sock"),
+    "a dead teacher endpoint: no success tick for 0 kept, and the error names its base_url but never the key",
+    async () => {
+      const dir = tmp();
+      const cfg = join(dir, "teacher.toml");
+      writeFileSync(cfg, '[shell.teacher]\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "m"\nmax_attempts = 1\ntimeout_s = 5\n');
+      const key = "sk-dead-endpoint-1a2b3c";
+      const r = await runCli(["gen", "--track", "shell", "--author", "model", "--count", "2", "--workers", "2", "--out", join(dir, "out"), "--config", cfg], {
+        env: cleanEnv({ OPENAI_API_KEY: key }),
+        timeoutMs: 200_000,
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain("✔");
+      expect(r.stderr).toContain("kept 0/2");
+      const error = r.stderr.slice(r.stderr.indexOf("ERROR"));
+      expect(error).toContain("http://127.0.0.1:9/v1");
+      expect(r.stderr).not.toContain(key);
+    },
+    300_000,
+  );
 });
