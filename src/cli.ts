@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { SekftError, InterruptedError } from "./errors.ts";
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { stripAnsi } from "consola/utils";
+import { fileError, SekftError, InterruptedError, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { createLogger } from "./ui/logger.ts";
 import { abortController, interruptExitCode } from "./signals.ts";
@@ -54,8 +55,14 @@ async function run(): Promise<number> {
       return 0;
     }
     const { cmd, parent, rest } = await resolveCommand(main, rawArgs);
-    if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
-      await showUsage(cmd, parent);
+    // A command group followed by a word that is none of its commands (`sekft nosuch --help`): never its help and 0.
+    const unknown = cmd.subCommands ? rest.find((a) => !a.startsWith("-")) : undefined;
+    if (rawArgs.length === 0 || unknown !== undefined) {
+      await writeUsage(process.stderr, cmd, parent);
+      throw new UsageError(unknown === undefined ? "no command given" : `unknown command "${unknown}"`);
+    }
+    if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
+      await writeUsage(process.stdout, cmd, parent);
       return 0;
     }
     // The one place unknown flags are refused: a typo never silently runs the default.
@@ -68,8 +75,18 @@ async function run(): Promise<number> {
   }
 }
 
+/** A command's usage on STREAM, coloured only for a terminal and never under NO_COLOR (citty colours whatever the stream). */
+async function writeUsage(stream: NodeJS.WriteStream, cmd: CommandDef<any>, parent: CommandDef<any> | undefined): Promise<void> {
+  const text = await renderUsage(cmd, parent);
+  const colour = Boolean(stream.isTTY) && !process.env.NO_COLOR;
+  stream.write(`${colour ? text : stripAnsi(text)}\n\n`);
+}
+
 /** The one error formatter: message, hint, stack only with --verbose. */
-function report(error: unknown, log: ReturnType<typeof createLogger>, verbose: boolean): number {
+function report(thrown: unknown, log: ReturnType<typeof createLogger>, verbose: boolean): number {
+  // A file-system error that escaped its module still names its path and gets its exit code (ENOTDIR: 2, ENOSPC: 1).
+  const fs = thrown as { path?: unknown; syscall?: unknown };
+  const error = typeof fs?.path === "string" && typeof fs.syscall === "string" ? fileError(thrown, fs.syscall, fs.path) : thrown;
   if (abortController.signal.aborted && !(error instanceof SekftError && error.exitCode === 2)) {
     log.error(error instanceof InterruptedError ? error.message : "interrupted");
     return interruptExitCode();
@@ -83,7 +100,8 @@ function report(error: unknown, log: ReturnType<typeof createLogger>, verbose: b
   const e = error as { name?: string; code?: string; message?: string; stack?: string };
   // citty's own argument errors (a missing positional, an unknown subcommand) are usage errors; nothing else is.
   if (e?.name === "CLIError") {
-    log.error(e.message ?? String(error));
+    // citty colours the words it quotes; the logger adds its own colours where they belong.
+    log.error(stripAnsi(e.message ?? String(error)));
     log.info("Run with --help to see the usage.");
     return 2;
   }

@@ -8,10 +8,51 @@ export const READ_LIMITS = {
   manifest: 16 * 2 ** 20,
   bundle: 64 * 2 ** 20,
   dataset: 2 ** 30,
+  trace: 256 * 2 ** 20,
+  trainingLog: 256 * 2 ** 20,
+  key: 2 ** 20,
+  // A DSSE envelope holds its payload in base64: room for a trace at its own cap.
+  envelope: 512 * 2 ** 20,
 } as const;
 
 function mib(bytes: number): string {
   return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : `${bytes} bytes`;
+}
+
+const NOT_REGULAR = "not a regular file (FIFOs, devices and sockets are not read)";
+
+function refuseIrregular(file: string, isDirectory: boolean, what: string): never {
+  throw new InputError(isDirectory ? `${file}: is a directory, not a regular file (a ${what} was expected)` : `${file}: ${NOT_REGULAR}`);
+}
+
+/**
+ * Opens a regular file for reading and returns its descriptor and size. A FIFO, device, socket or directory is
+ * refused without blocking (reading one would wait for a writer or never end): an InputError naming the file (exit 2).
+ * The caller closes the descriptor.
+ */
+export function openRegularFile(file: string, what = "file"): { fd: number; size: number } {
+  let fd: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) refuseIrregular(file, st.isDirectory(), what);
+    // O_NONBLOCK: if the path was swapped for a FIFO after the check, open returns instead of waiting for a writer.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileError(error, "read", file);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) refuseIrregular(file, st.isDirectory(), what);
+    return { fd, size: st.size };
+  } catch (error) {
+    closeSync(fd);
+    throw fileError(error, "read", file);
+  }
+}
+
+/** Refuses (as {@link openRegularFile} does) a path that is not a regular file, without reading it. */
+export function assertRegularFile(file: string, what = "file"): void {
+  closeSync(openRegularFile(file, what).fd);
 }
 
 /**
@@ -20,25 +61,9 @@ function mib(bytes: number): string {
  * naming the file (exit 2).
  */
 export function readBoundedFile(file: string, maxBytes: number, what = "file"): Buffer {
-  let size: number;
+  const { fd, size } = openRegularFile(file, what);
   try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw new InputError(`${file}: is a directory, not a ${what}`);
-    if (!st.isFile()) throw new InputError(`${file}: not a regular file (FIFOs, devices and sockets are not read)`);
-    size = st.size;
-  } catch (error) {
-    throw fileError(error, "read", file);
-  }
-  if (size > maxBytes) throw new InputError(`${file}: ${size} bytes is over the ${mib(maxBytes)} limit for a ${what}`);
-  let fd: number;
-  try {
-    // O_NONBLOCK: if the path was swapped for a FIFO after the check, open returns instead of waiting for a writer.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw fileError(error, "read", file);
-  }
-  try {
-    if (!fstatSync(fd).isFile()) throw new InputError(`${file}: not a regular file (FIFOs, devices and sockets are not read)`);
+    if (size > maxBytes) throw new InputError(`${file}: ${size} bytes is over the ${mib(maxBytes)} limit for a ${what}`);
     // Read in chunks up to one byte past the cap: a file that grew since the stat is still bounded.
     const chunks: Buffer[] = [];
     let got = 0;
@@ -56,6 +81,14 @@ export function readBoundedFile(file: string, maxBytes: number, what = "file"): 
   } finally {
     closeSync(fd);
   }
+}
+
+/** The UTF-8 byte order mark some editors put first in a text file; JSONL readers drop it from line 1. */
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** TEXT without a leading byte order mark. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** {@link readBoundedFile} as UTF-8 text. */

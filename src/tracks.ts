@@ -78,15 +78,28 @@ export interface Track {
 
 interface TrackEntry {
   description: string;
+  /** Made by `sekft gen` (its Track has `gen`); known without loading it, for `gen --help`. */
+  byGen: boolean;
   load: () => Promise<Track>;
 }
 
 /** The registry (loaded lazily, so `--help` never evaluates a track). */
 export const TRACKS: Record<string, TrackEntry> = {
-  witness: { description: "witness examples proven by running their own answer text", load: () => import("./witness/track.ts").then((m) => m.track) },
-  shell: { description: "shell-agent scenario bundles admitted by the sandbox gate", load: () => import("./shell/track.ts").then((m) => m.track) },
-  rollout: { description: "operator trajectories judged by the checker (`sekft rollout`)", load: () => import("./rollout/track.ts").then((m) => m.track) },
+  witness: {
+    description: "witness examples proven by running their own answer text",
+    byGen: true,
+    load: () => import("./witness/track.ts").then((m) => m.track),
+  },
+  shell: { description: "shell-agent scenario bundles admitted by the sandbox gate", byGen: true, load: () => import("./shell/track.ts").then((m) => m.track) },
+  rollout: {
+    description: "operator trajectories judged by the checker (`sekft rollout`)",
+    byGen: false,
+    load: () => import("./rollout/track.ts").then((m) => m.track),
+  },
 };
+
+/** The tracks `sekft gen` makes. */
+export const GEN_TRACKS: readonly string[] = Object.keys(TRACKS).filter((name) => TRACKS[name]!.byGen);
 
 /** Loads a track by name; an unknown name is a usage error listing the known ones. */
 export async function loadTrack(name: string): Promise<Track> {

@@ -3,13 +3,14 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { resolveShard } from "../scale/shard.ts";
-import { loadTrack, TRACKS } from "../tracks.ts";
+import { GEN_TRACKS, loadTrack } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
+import { outputDir } from "./_dir.ts";
 import { intFlag } from "./_flags.ts";
 
 const args = {
   ...configArgs,
-  track: { type: "string", description: `${Object.keys(TRACKS).join(" | ")}`, default: "witness" },
+  track: { type: "string", description: GEN_TRACKS.join(" | "), default: "witness" },
   count: { type: "string", description: "Examples (witness) or bundles (shell) to keep" },
   out: { type: "string", description: "Output directory (default: run.out)" },
   workers: { type: "string", description: "Concurrent jobs (default: run.workers, 0 = CPU count)" },
@@ -46,6 +47,7 @@ export default defineCommand({
     const countFlag = intFlag("count", a.count, 1);
     if (countFlag !== undefined) overrides[track.countKey] = { count: countFlag };
     const ctx = await createContext(a, overrides);
+    outputDir(ctx.config.run.out);
     // Load the key before hours of work, so a wrong path fails now.
     const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;
     const count = (ctx.config as unknown as Record<string, { count: number }>)[track.countKey]!.count;

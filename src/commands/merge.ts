@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { configArgs, createContext } from "./_context.ts";
+import { outputDir } from "./_dir.ts";
 import { intFlag } from "./_flags.ts";
 
 const args = {
@@ -24,7 +25,7 @@ export default defineCommand({
   meta: { name: "merge", description: "Merge the shard outputs of one run into the dataset the unsharded run makes (SHARD_DIR... after OUT)" },
   args,
   async run({ args: a }) {
-    const out = a.out as string;
+    const out = outputDir(a.out as string);
     const shards = (a._ as string[]).slice(1); // citty puts every positional in `_`, OUT first
     if (shards.length === 0) throw new UsageError("merge needs OUT and at least one SHARD_DIR", "sekft merge OUT SHARD_DIR...");
     const ctx = await createContext(a);

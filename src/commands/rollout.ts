@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { configArgs, createContext } from "./_context.ts";
+import { outputDir } from "./_dir.ts";
 import { intFlag } from "./_flags.ts";
 
 const args = {
@@ -37,6 +38,7 @@ export default defineCommand({
     if (seed !== undefined) run.seed = seed;
     if (Object.keys(run).length) overrides.run = run;
     const ctx = await createContext(a, overrides);
+    outputDir(ctx.config.run.out);
     // Load the key before the work, so a wrong path fails now.
     const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;
     const { rollout } = await import("../rollout/rollout.ts");

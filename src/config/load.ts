@@ -13,13 +13,31 @@ export const DEFAULT_CONFIG_TEXT: string = defaultText;
 
 /** Parses TOML text; syntax errors name the source, line and column. */
 export function parseToml(text: string, source: string): Record<string, unknown> {
+  let parsed: Record<string, unknown>;
   try {
-    return TOML.parse(text) as Record<string, unknown>;
+    parsed = TOML.parse(text) as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof RangeError) throw new ConfigError(`${source}: TOML nested too deeply to read`);
     const e = error as { line?: number; col?: number; message?: string };
     const where = e.line === undefined ? "" : `:${e.line + 1}:${(e.col ?? 0) + 1}`;
     const reason = (e.message ?? String(error)).split(" at row ")[0];
     throw new ConfigError(`${source}${where}: TOML syntax error: ${reason}`);
+  }
+  checkDepth(parsed, source);
+  return parsed;
+}
+
+// Far deeper than any config: the checks, merges and schema after the parse recurse, and must not run out of stack.
+const MAX_DEPTH = 64;
+
+/** Refuses arrays and tables nested deeper than MAX_DEPTH (walked with a stack of its own, not by recursion). */
+function checkDepth(root: unknown, source: string): void {
+  const stack: [unknown, number][] = [[root, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [value, depth] = item;
+    if (typeof value !== "object" || value === null || value instanceof Date) continue;
+    if (depth >= MAX_DEPTH) throw new ConfigError(`${source}: arrays or tables nested more than ${MAX_DEPTH} deep`);
+    for (const v of Object.values(value)) stack.push([v, depth + 1]);
   }
 }
 

@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { fileError, InputError } from "../errors.ts";
-import { READ_LIMITS, readBoundedText } from "../files.ts";
+import { assertRegularFile, READ_LIMITS, readBoundedText, stripBom } from "../files.ts";
 
 export interface JsonlLine<T> {
   line: number;
@@ -11,7 +11,7 @@ export interface JsonlLine<T> {
 /** Reads a JSONL file; a bad line is an InputError naming file and line (exit 2). Blank lines are skipped. */
 export function readJsonl<T = unknown>(file: string): JsonlLine<T>[] {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  const text = readBoundedText(file, READ_LIMITS.dataset, "JSONL file");
+  const text = stripBom(readBoundedText(file, READ_LIMITS.dataset, "JSONL file"));
   const out: JsonlLine<T>[] = [];
   const lines = text.split("\n");
   lines.forEach((raw, i) => {
@@ -37,9 +37,8 @@ export async function* streamJsonl<T = unknown>(
   gcEvery = 16384,
 ): AsyncGenerator<JsonlLine<T>> {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a JSONL file`);
   // A FIFO or a device would block or never end: only regular files are read.
-  if (!statSync(file).isFile()) throw new InputError(`${file}: not a regular file`);
+  assertRegularFile(file, "JSONL file");
   const handle = await open(file, "r");
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
@@ -50,7 +49,7 @@ export async function* streamJsonl<T = unknown>(
       // JavaScriptCore lets the garbage of parsed lines pile up for a long while; a minor collection now and
       // then (a full one: a minor one does not return the memory) keeps the resident size flat on multi-gigabyte files at little cost.
       if (gcEvery > 0 && lineNo % gcEvery === 0) Bun.gc(true);
-      const raw = bytes.toString("utf8");
+      const raw = lineNo === 1 ? stripBom(bytes.toString("utf8")) : bytes.toString("utf8");
       if (!raw.trim()) return undefined;
       try {
         return { line: lineNo, value: JSON.parse(raw) as T };

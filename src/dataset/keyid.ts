@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 
 export type KeyKind = "ed25519" | "ecdsa" | "rsa";
 
@@ -31,7 +32,7 @@ export function keyKind(key: KeyObject, source: string): KeyKind {
 
 function readPem(file: string): string {
   if (!existsSync(file)) throw new InputError(`${file}: no such key file`);
-  return readFileSync(file, "utf8");
+  return readBoundedText(file, READ_LIMITS.key, "key file");
 }
 
 /** Loads a private key PEM (PKCS#8, PKCS#1 or SEC1), unencrypted. */

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, UsageError } from "../errors.ts";
-import { isWithin, resolveInside } from "../files.ts";
+import { isWithin, READ_LIMITS, readBoundedFile, resolveInside } from "../files.ts";
 import { sha256 } from "./hash.ts";
 import { type Manifest, readManifest, type ShardRef } from "./manifest.ts";
 import { sha256File } from "./stream.ts";
@@ -138,6 +138,11 @@ export function checkShards(names: string[], tracks: readonly string[], opts: { 
     }
   }
   shards.sort((a, b) => a.index - b.index);
-  const refs = shards.map((s) => ({ index: s.index, total: s.total, dir: s.name, manifest_sha256: sha256(readFileSync(join(s.dir, "manifest.json"))) }));
+  const refs = shards.map((s) => ({
+    index: s.index,
+    total: s.total,
+    dir: s.name,
+    manifest_sha256: sha256(readBoundedFile(join(s.dir, "manifest.json"), READ_LIMITS.manifest, "manifest")),
+  }));
   return { track: first.manifest.track, total, shards, missing, refs };
 }

@@ -1,9 +1,9 @@
 import { createHash, type KeyObject } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { SekftError, WorkFailedError } from "../errors.ts";
-import { resolveInside } from "../files.ts";
+import { READ_LIMITS, readBoundedText, resolveInside } from "../files.ts";
 import { parseEnvelope, signEnvelope, verifyEnvelope } from "./dsse.ts";
 import { writeFileAtomic } from "./jsonl.ts";
 import { readManifest } from "./manifest.ts";
@@ -73,7 +73,7 @@ export function signDataset(dir: string, key: KeyObject): { keyid: string; root:
 export function verifyDataset(dir: string, key: KeyObject): { keyid: string; root: string; files: number } {
   const file = join(dir, SIGNATURE_FILE);
   if (!existsSync(file)) throw new WorkFailedError(`${dir}: not signed (no ${SIGNATURE_FILE})`, "Sign it with --sign-key when it is made.");
-  const verified = verifyEnvelope(parseEnvelope(readFileSync(file, "utf8"), file), key, IN_TOTO_PAYLOAD_TYPE, file);
+  const verified = verifyEnvelope(parseEnvelope(readBoundedText(file, READ_LIMITS.envelope, "signature"), file), key, IN_TOTO_PAYLOAD_TYPE, file);
   let statement: z.infer<typeof StatementSchema>;
   try {
     statement = StatementSchema.parse(JSON.parse(verified.payload.toString("utf8")));

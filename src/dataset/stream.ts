@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { openRegularFile, UTF8_BOM } from "../files.ts";
 
 const CHUNK = 1 << 16;
 
@@ -14,7 +15,7 @@ export class LineReader implements Disposable {
   /** 1-based number of the line last returned, for messages. */
   line = 0;
   constructor(readonly file: string) {
-    this.fd = openSync(file, "r");
+    this.fd = openRegularFile(file, "JSONL file").fd;
   }
   /** The next line's bytes, or undefined at the end of the file. */
   next(): Buffer | undefined {
@@ -24,20 +25,24 @@ export class LineReader implements Disposable {
         const line = this.buf.subarray(0, nl);
         this.buf = this.buf.subarray(nl + 1);
         this.line++;
-        return line;
+        return this.withoutBom(line);
       }
       if (this.eof) {
         if (this.buf.length === 0) return undefined;
         const line = this.buf;
         this.buf = Buffer.alloc(0);
         this.line++;
-        return line;
+        return this.withoutBom(line);
       }
       const chunk = Buffer.allocUnsafe(CHUNK);
       const n = readSync(this.fd, chunk, 0, CHUNK, null);
       if (n === 0) this.eof = true;
       else this.buf = this.buf.length ? Buffer.concat([this.buf, chunk.subarray(0, n)]) : chunk.subarray(0, n);
     }
+  }
+  /** Line 1 without a leading byte order mark. */
+  private withoutBom(line: Buffer): Buffer {
+    return this.line === 1 && line.subarray(0, 3).equals(UTF8_BOM) ? line.subarray(3) : line;
   }
   [Symbol.dispose](): void {
     closeSync(this.fd);
@@ -88,7 +93,7 @@ export class AtomicWriter implements Disposable {
 /** Lower-case hex SHA-256 of a file, read in chunks (memory does not grow with the file). */
 export function sha256File(file: string): string {
   const hash = createHash("sha256");
-  const fd = openSync(file, "r");
+  const { fd } = openRegularFile(file);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
     for (let n = readSync(fd, chunk, 0, CHUNK, null); n > 0; n = readSync(fd, chunk, 0, CHUNK, null)) hash.update(chunk.subarray(0, n));

@@ -16,13 +16,19 @@ export interface Check {
 type Env = Readonly<Record<string, string | undefined>>;
 
 async function versionOf(argv: string[], env: Env): Promise<string | undefined> {
-  const r = await runProcess(argv, { env: { PATH: env.PATH ?? "", HOME: env.HOME ?? "/tmp" }, timeoutMs: 10_000 });
-  if (r.exitCode !== 0) return undefined;
-  return (r.stdout || r.stderr).trim().split("\n")[0];
+  try {
+    const r = await runProcess(argv, { env: { PATH: env.PATH ?? "", HOME: env.HOME ?? "/tmp" }, timeoutMs: 10_000 });
+    if (r.exitCode !== 0) return undefined;
+    return (r.stdout || r.stderr).trim().split("\n")[0];
+  } catch {
+    // Gone, or not executable, since it was found: the report says it did not run.
+    return undefined;
+  }
 }
 
-async function tool(name: string, argv: string[], env: Env, fix: string, bin?: string): Promise<Check> {
-  const path = bin ?? which(name, env.PATH);
+/** A tool's check; `bin` is where it was found (null: looked for and not found), else it is looked up on PATH. */
+async function tool(name: string, argv: string[], env: Env, fix: string, bin?: string | null): Promise<Check> {
+  const path = bin === null ? undefined : (bin ?? which(name, env.PATH));
   if (!path) return { name, ok: false, required: true, fix };
   const version = await versionOf([path, ...argv], env);
   return version ? { name, ok: true, required: true, path, version } : { name, ok: false, required: true, path, fix: `${path} did not run: ${fix}` };
@@ -59,7 +65,7 @@ export async function runChecks(env: Env, witnessBin = ""): Promise<Check[]> {
       ["version"],
       env,
       `${setup} (builds witness ${WITNESS_VERSION} into the tools cache) or set SEKFT_WITNESS`,
-      locateWitness(env, witnessBin) ?? "/nonexistent/witness",
+      locateWitness(env, witnessBin) ?? null,
     ),
     tool("openssl", ["version"], env, "apt-get install openssl"),
     tool("git", ["--version"], env, "apt-get install git"),

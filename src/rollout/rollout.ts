@@ -19,6 +19,7 @@ import { modelOperator, type Operator, perturbOperator, referenceOperator } from
 import { type Format, writeRolloutOutputs } from "./outputs.ts";
 import type { Trajectory } from "./record.ts";
 import { runSample } from "./sample.ts";
+import { printable } from "../ui/format.ts";
 
 export interface RolloutOptions {
   bundles: string;
@@ -143,7 +144,7 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
       journal.append(record, { durable: true });
       decided.set(record.key, record);
       turns += record.turns.length;
-      if (record.outcome === "infra-error") ctx.log.warn(`${record.key}: ${record.reason}`);
+      if (record.outcome === "infra-error") ctx.log.warn(`${record.key}: ${printable(record.reason ?? "")}`);
       return { ok: record.keep };
     },
     { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },

@@ -11,6 +11,7 @@ import type { VerifyOptions } from "../tracks.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import type { Outcome, Trajectory } from "./record.ts";
 import { outcomeOf } from "./sample.ts";
+import { printable } from "../ui/format.ts";
 
 /**
  * The documented replay rule: a sample's outcome must reproduce. `timeout` and `no-terminal` both mean "the
@@ -56,7 +57,7 @@ export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOp
       results.push({ line, key: t.key, ok, recorded: t.outcome, replayed, ...(note ? { note } : {}) });
       if (!ok)
         ctx.log.warn(
-          `${file}:${line}: ${t.key}${t.keep ? " (a keeper)" : ""} recorded ${t.outcome}, replayed ${replayed}: ${check.output.split("\n").at(-1) ?? ""}`,
+          `${file}:${line}: ${t.key}${t.keep ? " (a keeper)" : ""} recorded ${t.outcome}, replayed ${replayed}: ${printable(check.output.split("\n").at(-1) ?? "")}`,
         );
       return { ok };
     },

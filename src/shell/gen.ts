@@ -17,6 +17,7 @@ import { configDigest } from "../dataset/manifest.ts";
 import { shardLabel, startOver } from "../dataset/run-journal.ts";
 import { join } from "node:path";
 import { BundleStore, shellIdentity } from "./store.ts";
+import { printable, withoutCredentials } from "../ui/format.ts";
 
 // A builtin cell that fails its gate gets a few other variants before the run gives it up.
 const BUILTIN_TRIES = 3;
@@ -52,6 +53,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const terminals = { exit: 0, panic: 0, empty: 0 };
   const giveUp = new GiveUp({ after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share });
   const authorName = model ? `model:${shell.teacher.model}` : "builtin";
+  let teacherError: string | undefined;
 
   const gateCell = async ([index, cell]: [number, Cell]): Promise<boolean> => {
     const tries = model ? 1 : BUILTIN_TRIES;
@@ -61,6 +63,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
       const authored: Authored = model ? await authorWithModel(cell, ctx, store, limiter) : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
       if (!authored.ok) {
         rejected++;
+        if (model) teacherError = authored.reason;
         giveUp.record(false, authored.reason);
         store.reject({ cell, author: authorName, stage: "author", reason: authored.reason });
         continue;
@@ -80,7 +83,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
         rejected++;
         giveUp.record(false, gate.reason);
         store.reject({ cell, author: authorName, stage: "gate", reason: gate.reason ?? "gate failed", id });
-        ctx.log.debug(`reject ${id}: ${gate.reason}`);
+        ctx.log.debug(`reject ${id}: ${printable(gate.reason ?? "")}`);
         continue;
       }
       store.write({ schema: BUNDLE_SCHEMA_VERSION, id, cell, author: authored.author, image, ...authored.scenario, gate });
@@ -107,19 +110,22 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   if (ctx.signal.aborted) throw new InterruptedError();
 
   const secs = ((performance.now() - started) / 1000).toFixed(1);
-  ctx.log.success(
-    `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`,
-  );
+  const summary = `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`;
+  // A tick only for a run that kept what it was asked for.
+  if (kept === opts.count) ctx.log.success(summary);
+  else ctx.log.warn(summary);
+  // The endpoint named from the config (its credentials cut), whatever the client's own error says.
+  const teacherNote = model && teacherError ? `; the teacher at ${withoutCredentials(shell.teacher.base_url)} last failed: ${printable(teacherError)}` : "";
   store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
   if (giveUp.verdict) {
     throw new WorkFailedError(
-      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${giveUp.topReasons()}`,
+      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${printable(giveUp.topReasons())}${teacherNote}`,
       `See ${opts.out}/shell/rejects.jsonl for every reason.`,
     );
   }
   if (kept < opts.count) {
     throw new WorkFailedError(
-      `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate`,
+      `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate${teacherNote}`,
       `See ${opts.out}/shell/rejects.jsonl for every reason.`,
     );
   }

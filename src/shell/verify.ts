@@ -12,6 +12,7 @@ import { findImage, openImage } from "../sandbox/image.ts";
 import { bundleId, parseScenario, type Bundle } from "./bundle.ts";
 import { gateScenario } from "./gate.ts";
 import { bundleFiles, parseBundle, readBundleJson } from "./store.ts";
+import { printable } from "../ui/format.ts";
 
 /** A bundle read for verification, or why it fails without any container being started. */
 type Loaded = { file: string; id: string; bundle: Bundle; unsafe?: undefined } | { file: string; id: string; bundle?: undefined; unsafe: string };
@@ -58,7 +59,7 @@ export async function verifyBundles(ctx: RunContext, dir: string, opts: Omit<Ver
   const check = async ({ file, id: fileId, bundle, unsafe }: Loaded): Promise<Tally> => {
     if (!bundle) {
       results.push({ id: fileId, file, passed: false, reason: unsafe, timings_ms: null });
-      ctx.log.warn(`${file}: ${unsafe}`);
+      ctx.log.warn(`${file}: ${printable(unsafe ?? "")}`);
       return { ok: false };
     }
     const { schema: _s, id, cell, author: _a, image: recorded, gate: _g, ...scenario } = bundle;
@@ -69,7 +70,7 @@ export async function verifyBundles(ctx: RunContext, dir: string, opts: Omit<Ver
     const image = (await findImage(engine, recorded.id)) ?? fallback;
     const gate = await gateScenario({ engine, image, sandbox: shell.sandbox, signal: ctx.signal }, cell, scenario, shell.gate_repeats);
     results.push({ id, file, passed: gate.passed, ...(gate.reason ? { reason: gate.reason } : {}), timings_ms: gate.timings_ms });
-    if (!gate.passed) ctx.log.warn(`${id}: ${gate.reason}`);
+    if (!gate.passed) ctx.log.warn(`${id}: ${printable(gate.reason ?? "")}`);
     return { ok: gate.passed };
   };
   const workers = opts.workers && opts.workers > 0 ? opts.workers : availableParallelism();

@@ -16,8 +16,19 @@ export function parseDecimal(text: string): Decimal {
   const [, sign, int, frac = "", exp = "0"] = match;
   const exponent = Number(exp);
   if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > 100_000) throw new RangeError(`exponent out of range: ${text}`);
-  const m = BigInt(int! + frac) * (sign ? -1n : 1n);
-  return normalize({ m, e: exponent - frac.length });
+  // Trailing zeros are counted on the text, before BigInt: stripping them one division at a time is quadratic.
+  const digits = int! + frac;
+  const zeros = trailingZeros(digits);
+  if (zeros === digits.length) return ZERO;
+  const m = BigInt(digits.slice(0, digits.length - zeros)) * (sign ? -1n : 1n);
+  return { m, e: exponent - frac.length + zeros };
+}
+
+/** How many "0" characters end `digits`. */
+function trailingZeros(digits: string): number {
+  let n = 0;
+  while (n < digits.length && digits.charCodeAt(digits.length - 1 - n) === 48) n++;
+  return n;
 }
 
 /** True when `text` is a decimal this module reads. */
@@ -28,12 +39,13 @@ export function isDecimalText(text: string): boolean {
 /** Strips trailing zeros from the mantissa so equal values have one representation. */
 export function normalize(d: Decimal): Decimal {
   if (d.m === 0n) return ZERO;
-  let { m, e } = d;
-  while (m % 10n === 0n) {
-    m /= 10n;
-    e += 1;
-  }
-  return { m, e };
+  if (d.m % 10n !== 0n) return d;
+  // Many zeros (a product or an aligned sum of long numbers): count them in the digits, cut them once.
+  const negative = d.m < 0n;
+  const digits = (negative ? -d.m : d.m).toString();
+  const zeros = trailingZeros(digits);
+  const m = BigInt(digits.slice(0, digits.length - zeros));
+  return { m: negative ? -m : m, e: d.e + zeros };
 }
 
 export const ZERO: Decimal = Object.freeze({ m: 0n, e: 0 });

@@ -1,5 +1,6 @@
-import { readFileSync, statSync, existsSync } from "node:fs";
+import { statSync, existsSync } from "node:fs";
 import { InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { formatDecimal, fromBigInt, mul, parseDecimal, type Decimal } from "./decimal.ts";
 import { buildTrace, resolveStart, type BuiltTrace, type RawEvent } from "./build.ts";
 import type { Provenance } from "./provenance.ts";
@@ -86,7 +87,7 @@ export function parseMlxLog(text: string, source: string): MlxLog {
 /** An mlx-lm log as a trace: one compute event per report, FLOPs = 6 · N · (tokens trained since the last). */
 export function traceFromMlx(file: string, params: Decimal, opts: { start?: string }): { built: BuiltTrace; provenance: Provenance } {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  const log = parseMlxLog(readFileSync(file, "utf8"), file);
+  const log = parseMlxLog(readBoundedText(file, READ_LIMITS.trainingLog, "training log"), file);
   const notes: string[] = [];
   const six = fromBigInt(6n);
   let prevTokens = 0n;

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { InputError } from "../errors.ts";
+import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { formatDecimal, parseDecimal, type Decimal } from "./decimal.ts";
 
 /** A JSON number that keeps the text it was written with, and its exact value. */
@@ -46,8 +47,7 @@ export function parseJsonExact(text: string, source: string): JsonValue {
 /** Reads and parses a JSON file; every failure to read is an InputError (exit 2). */
 export function readJsonExact(file: string): JsonValue {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a directory, not a JSON file`);
-  return parseJsonExact(readFileSync(file, "utf8"), file);
+  return parseJsonExact(readBoundedText(file, READ_LIMITS.trace, "JSON file"), file);
 }
 
 /** Scans object keys per nesting level; returns the first key seen twice in one object. */

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { InputError, WorkFailedError } from "../errors.ts";
 import { writeFileAtomic } from "../dataset/jsonl.ts";
 import { checkTrace } from "./check.ts";
 import { parseEnvelope, signEnvelope, verifyEnvelope } from "../dataset/dsse.ts";
 import { keyIdOf, loadPrivateKey, loadPublicKey } from "../dataset/keyid.ts";
 import { parseJsonExact } from "./parse.ts";
+import { READ_LIMITS, readBoundedFile } from "../files.ts";
 
-function readInput(file: string): Buffer {
+function readInput(file: string, maxBytes: number, what: string): Buffer {
   if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  return readFileSync(file);
+  return readBoundedFile(file, maxBytes, what);
 }
 
 export interface SignOptions {
@@ -23,7 +24,7 @@ export interface SignOptions {
 
 /** Signs a file's bytes verbatim; returns the envelope text (also written to `out` when given). */
 export function signFile(opts: SignOptions): { envelope: string; keyid: string } {
-  const payload = readInput(opts.file);
+  const payload = readInput(opts.file, READ_LIMITS.trace, "file to sign");
   if (opts.privacyKeys) {
     const findings = checkTrace(parseJsonExact(payload.toString("utf8"), opts.file), opts.privacyKeys);
     if (findings.length)
@@ -48,7 +49,7 @@ export interface VerifyResult {
 
 /** Verifies an envelope file with a public key; refusals are WorkFailedErrors (exit 1) naming the cause. */
 export function verifyFile(envelopeFile: string, keyFile: string, payloadType: string): VerifyResult {
-  const env = parseEnvelope(readInput(envelopeFile).toString("utf8"), envelopeFile);
+  const env = parseEnvelope(readInput(envelopeFile, READ_LIMITS.envelope, "signed envelope").toString("utf8"), envelopeFile);
   const key = loadPublicKey(keyFile);
   const v = verifyEnvelope(env, key, payloadType, envelopeFile);
   return {

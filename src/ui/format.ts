@@ -7,3 +7,35 @@ export function dimensionLines(dimensions: Record<string, Record<string, number>
     return `${dim} (${items.length}): ${items.join(" ")}`;
   });
 }
+
+// C0 controls, DEL and C1 controls (ESC among them): what a terminal acts on instead of printing.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeControl(c: string): string {
+  const code = c.charCodeAt(0);
+  return NAMED[c] ?? (code < 0x80 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Untrusted text (a dataset's command, a model's reply, a witness message) made safe to print for people: every
+ * control character is written out (`\x1b`, `\n`, `\u009b`), so none can clear the screen, set a title or forge a
+ * line such as a summary. With `multiline`, newlines stay (a block meant to span lines).
+ */
+export function printable(text: string, opts: { multiline?: boolean } = {}): string {
+  return text.replace(opts.multiline ? CONTROL_BUT_NEWLINE : CONTROL, escapeControl);
+}
+
+/** A URL fit to print: a user name or password in it (`http://user:key@host`) is replaced by `***`. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = "***";
+    u.password = "";
+    return u.href;
+  } catch {
+    return printable(url.replace(/\/\/[^/@]*@/, "//***@"));
+  }
+}

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
+import { openRegularFile, UTF8_BOM } from "../files.ts";
 
 /** Where each non-blank line of a file lies, as byte offsets: line i is [starts[i], ends[i]). */
 export interface LineIndex {
@@ -17,7 +18,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Reads a file once in fixed chunks and hands each line, blank or not, to `onLine`; memory is one chunk. */
 async function scanLines(file: string, onLine: OnLine, chunkBytes = CHUNK): Promise<void> {
-  const fd = openSync(file, "r");
+  const { fd } = openRegularFile(file, "JSONL file");
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     let carry: Buffer[] = [];
@@ -28,6 +29,8 @@ async function scanLines(file: string, onLine: OnLine, chunkBytes = CHUNK): Prom
       const n = readSync(fd, buf, 0, chunkBytes, pos);
       if (n === 0) break;
       let from = 0;
+      // A byte order mark before line 1 is no part of it: its offsets start after it.
+      if (pos === 0 && n >= 3 && buf.subarray(0, 3).equals(UTF8_BOM)) from = lineStart = 3;
       for (let nl = buf.indexOf(0x0a, 0); nl !== -1 && nl < n; nl = buf.indexOf(0x0a, from)) {
         lineNo += 1;
         if (carry.length) {
@@ -85,7 +88,7 @@ export async function eachLine(file: string, onLine: (text: string, start: numbe
 
 /** Reads and parses the JSON of one line by its byte range. */
 export function readLineAt<T = unknown>(file: string, start: number, end: number): T {
-  const fd = openSync(file, "r");
+  const { fd } = openRegularFile(file, "JSONL file");
   try {
     const buf = Buffer.allocUnsafe(end - start);
     readSync(fd, buf, 0, end - start, start);

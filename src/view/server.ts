@@ -65,7 +65,9 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
       }
       if (url.pathname.startsWith("/raw/")) {
         // The raw files of the directory (manifests, JSONL) as plain text; the path is checked after decoding.
-        const file = resolveInside(root, decodeURIComponent(url.pathname.slice("/raw/".length)));
+        const key = decodePath(url.pathname.slice("/raw/".length));
+        if (key === undefined) return refuse(400, "bad percent-encoding in the path");
+        const file = resolveInside(root, key);
         if (!file.ok || !file.exists || !statSync(file.path).isFile()) return refuse(403, "outside the viewed directory, or not a file");
         return new Response(Bun.file(file.path), {
           headers: { ...SECURITY, "content-type": "text/plain; charset=utf-8", "content-security-policy": "default-src 'none'" },
@@ -76,6 +78,15 @@ export function createHandler(root: string, ctx: Pick<RunContext, "config">): (r
       return refuse(500, (error as Error).message);
     }
   };
+}
+
+/** A URL path segment decoded, or undefined when its percent-encoding is malformed (`/raw/%`). */
+function decodePath(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

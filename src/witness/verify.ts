@@ -8,6 +8,7 @@ import { isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { runPool } from "../pool/pool.ts";
 import { Rng } from "../rng.ts";
 import type { VerifyOptions } from "../tracks.ts";
+import { printable } from "../ui/format.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { type Diagnosis, diagnose, witnessFlags } from "./diagnose.ts";
 import { locateWitness, WITNESS_VERSION } from "./locate.ts";
@@ -73,11 +74,12 @@ async function openRunner(ctx: RunContext, sandbox: boolean, witness: string): P
   return { runner, path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), dispose: async () => undefined };
 }
 
+// Every field below comes from the dataset or from what its script printed: each is one line, control characters written out.
 function formatFailure(r: VerifyRecord): string {
-  const out = [`${r.file}:${r.line}: ${r.reason}`];
-  if (r.failing_command) out.push(`  failed at: ${r.failing_command}`);
-  if (r.message) out.push(`  witness said: ${r.message}`);
-  for (const d of r.diagnoses ?? []) out.push(`  ${d.code}: ${d.message}`);
+  const out = [`${r.file}:${r.line}: ${printable(r.reason ?? "")}`];
+  if (r.failing_command) out.push(`  failed at: ${printable(r.failing_command)}`);
+  if (r.message) out.push(`  witness said: ${printable(r.message)}`);
+  for (const d of r.diagnoses ?? []) out.push(`  ${printable(d.code)}: ${printable(d.message)}`);
   return out.join("\n");
 }
 
@@ -85,10 +87,10 @@ function formatFailure(r: VerifyRecord): string {
 export function formatCauses(causes: Map<string, { count: number; example: VerifyRecord }>): string {
   const rows = [...causes.entries()].sort((a, b) => b[1].count - a[1].count);
   if (!rows.length) return "";
-  const width = Math.max(...rows.map(([c]) => c.length));
+  const width = Math.max(...rows.map(([c]) => printable(c).length));
   const lines = rows.map(([cause, { count, example }]) => {
     const why = example.diagnoses?.[0]?.message ?? example.message ?? example.reason ?? "";
-    return `  ${cause.padEnd(width)} ${String(count).padStart(6)}  e.g. line ${example.line}: ${why.slice(0, 160)}`;
+    return `  ${printable(cause).padEnd(width)} ${String(count).padStart(6)}  e.g. line ${example.line}: ${printable(why.slice(0, 160))}`;
   });
   return `failures by cause:\n${lines.join("\n")}`;
 }

@@ -2,7 +2,9 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Journal, readJsonl, writeJsonlAtomic } from "../../src/dataset/jsonl.ts";
+import { Journal, readJsonl, streamJsonl, writeJsonlAtomic } from "../../src/dataset/jsonl.ts";
+import { LineReader } from "../../src/dataset/stream.ts";
+import { eachLine, indexLines, readLineAt } from "../../src/view/lines.ts";
 import { answerOf, fencedBlocks, parseChatRecord, questionOf } from "../../src/dataset/chat.ts";
 import { InputError } from "../../src/errors.ts";
 
@@ -85,4 +87,23 @@ test("fenced blocks: every fence with its language, ``` and ~~~, in order", () =
     { lang: "json", body: "{}" },
     { lang: "bash", body: "echo ```" },
   ]);
+});
+
+test("a UTF-8 byte order mark before line 1 is dropped by every JSONL reader (and only there)", async () => {
+  const f = join(dir(), "bom.jsonl");
+  writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\n{"a":"\u00e9"}\n')]));
+  expect(readJsonl(f).map((r) => r.value)).toEqual([{ a: 1 }, { a: "é" }]);
+  const streamed: unknown[] = [];
+  for await (const r of streamJsonl(f)) streamed.push(r.value);
+  expect(streamed).toEqual([{ a: 1 }, { a: "é" }]);
+  using reader = new LineReader(f);
+  expect(reader.next()?.toString("utf8")).toBe('{"a":1}');
+  const index = await indexLines(f);
+  expect(index.starts.map((s, i) => readLineAt(f, s, index.ends[i]!))).toEqual([{ a: 1 }, { a: "é" }]);
+  const texts: string[] = [];
+  await eachLine(f, (text) => texts.push(text));
+  expect(texts).toEqual(['{"a":1}', '{"a":"\u00e9"}']);
+  // A mark inside the file is data, not a byte order mark: still an error there.
+  writeFileSync(f, Buffer.concat([Buffer.from('{"a":1}\n'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":2}\n')]));
+  expect(() => readJsonl(f)).toThrow(/bom\.jsonl:2: not valid JSON/);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { add, approxRatio, compare, formatDecimal, formatRatio, mul, parseDecimal, ratio, sum } from "../../src/trace/decimal.ts";
+import { add, approxRatio, compare, formatDecimal, formatRatio, mul, normalize, parseDecimal, ratio, sum } from "../../src/trace/decimal.ts";
 import { parseJsonExact, type JsonNumber, stringifyExact } from "../../src/trace/parse.ts";
 import { parseDateTime } from "../../src/trace/time.ts";
 
@@ -37,6 +37,13 @@ describe("exact decimals", () => {
     expect(approxRatio(ratio(d("1"), d("3")))).toBe("0.333333");
     expect(approxRatio(ratio(d("2"), d("3")))).toBe("0.666667");
     expect(approxRatio(ratio(add(d("1e25"), d("1")), d("1e25")), 30)).toBe("1.0000000000000000000000001");
+  });
+
+  test("1 followed by 120,000 zeros normalises to 1e120000 (zeros counted on the text, not divided away)", () => {
+    expect(parseDecimal(`1${"0".repeat(120_000)}`)).toEqual({ m: 1n, e: 120_000 });
+    expect(parseDecimal(`-25${"0".repeat(120_000)}.000`)).toEqual({ m: -25n, e: 120_000 });
+    expect(parseDecimal(`0.${"0".repeat(120_000)}`)).toEqual({ m: 0n, e: 0 });
+    expect(normalize({ m: -(10n ** 120_000n) * 7n, e: -3 })).toEqual({ m: -7n, e: 119_997 });
   });
 
   test("rejects non-numbers", () => {

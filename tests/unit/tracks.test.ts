@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeManifest } from "../../src/dataset/manifest.ts";
-import { detectTracks, loadTrack, TRACKS } from "../../src/tracks.ts";
+import { detectTracks, GEN_TRACKS, loadTrack, TRACKS } from "../../src/tracks.ts";
 import { Progress } from "../../src/ui/progress.ts";
 
 const dir = (): string => mkdtempSync(join(tmpdir(), "sekft-tracks-"));
@@ -19,6 +19,13 @@ test("every registered track loads and names itself; an unknown track is a usage
   }
   await expect(loadTrack("nope")).rejects.toThrow(/--track must be one of witness, shell, rollout; got "nope"/);
   await expect(loadTrack("__proto__")).rejects.toThrow(/--track must be one of/);
+});
+
+test("GEN_TRACKS (what `gen --help` offers) lists exactly the tracks that have a gen", async () => {
+  const withGen: string[] = [];
+  for (const name of Object.keys(TRACKS)) if ((await loadTrack(name)).gen) withGen.push(name);
+  expect([...GEN_TRACKS]).toEqual(withGen);
+  expect(GEN_TRACKS).not.toContain("rollout");
 });
 
 test("verify and stats dispatch by the manifest, not by file-or-directory", () => {

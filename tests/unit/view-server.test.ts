@@ -121,6 +121,16 @@ describe("sekft view server", () => {
     expect((await get(handler, "/api/items?kind=witness")).body).toContain("meta.jsonl:12: not valid JSON");
   });
 
+  test("a malformed percent-encoding under /raw/ is a bad request (400), not a server error", async () => {
+    const { root } = witnessDir(1);
+    const handler = createHandler(root, { config });
+    for (const path of ["/raw/%", "/raw/%E0%A4%A", "/raw/witness/%ZZ"]) {
+      const res = await handler(new Request(`http://127.0.0.1:1${path}`));
+      expect(res.status, path).toBe(400);
+    }
+    expect((await handler(new Request("http://127.0.0.1:1/raw/witness/manifest.json"))).status).toBe(200);
+  });
+
   test("a big file's index made in a worker thread is the one made in this thread", async () => {
     const { root } = witnessDir(300);
     const file = join(root, "witness", "train.jsonl");

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { InputError, WorkFailedError } from "../../errors.ts";
 import { configArgs, createContext } from "../_context.ts";
+import { printable } from "../../ui/format.ts";
 
 const args = {
   ...configArgs,
@@ -18,7 +19,7 @@ export default defineCommand({
     const results = files.map((f) => checkFile(f, ctx.config.trace.privacy_keys));
     for (const r of results) {
       if (a.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.stderr.write(`${renderCheck(r).join("\n")}\n`);
+      process.stderr.write(`${printable(renderCheck(r).join("\n"), { multiline: true })}\n`);
     }
     const code = checkExitCode(results);
     const bad = results.filter((r) => r.status !== "ok").length;

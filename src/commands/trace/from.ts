@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { configArgs, createContext } from "../_context.ts";
+import { printable } from "../../ui/format.ts";
 
 const common = {
   ...configArgs,
@@ -34,7 +35,7 @@ async function emit(a: { out?: string; provenance?: string; config?: string; ver
   const findings = checkTrace(parseJsonExact(out.text, "generated trace"), ctx.config.trace.privacy_keys);
   if (findings.length) throw new Error(`generated trace fails trace check: ${JSON.stringify(findings)}`);
   if (!a.out) process.stdout.write(out.text);
-  process.stderr.write(renderProvenance(provenance));
+  process.stderr.write(printable(renderProvenance(provenance), { multiline: true }));
   if (out.provenanceFile) ctx.log.info(`provenance written to ${out.provenanceFile}`);
   if (a.out) ctx.log.success(`wrote ${a.out}: ${provenance.total_flops} FLOP`);
 }

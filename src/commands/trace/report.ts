@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { UsageError, WorkFailedError } from "../../errors.ts";
 import { configArgs, createContext } from "../_context.ts";
+import { printable } from "../../ui/format.ts";
 
 const args = {
   ...configArgs,
@@ -31,7 +32,7 @@ export default defineCommand({
       provenance: a.provenance as string | undefined,
     });
     const report = reportTrace(file, doc, ctx.config.trace, nd);
-    process.stderr.write(renderReport(report));
+    process.stderr.write(printable(renderReport(report), { multiline: true }));
     if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (report.crosscheck?.disagrees) {
       throw new WorkFailedError(
