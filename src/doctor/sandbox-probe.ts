@@ -42,11 +42,17 @@ export async function probeOverHttp(
     try {
       await call("POST", `/containers/${Id}/start`);
       await call("POST", `/containers/${Id}/wait`);
-      const logs = Buffer.from(await (await call("GET", `/containers/${Id}/logs?stdout=1&stderr=1`)).arrayBuffer());
+      // The engine may still be copying the output into its log when wait returns: read until the file's last
+      // field we use is there (a second at most).
       let out = "";
-      new Demux((kind, chunk) => {
-        if (kind === 1) out += chunk.toString("utf8");
-      }).push(logs);
+      for (let tries = 0; tries < 20 && !out.includes("Seccomp_filters:"); tries++) {
+        if (tries) await Bun.sleep(50);
+        const logs = Buffer.from(await (await call("GET", `/containers/${Id}/logs?stdout=1&stderr=1`)).arrayBuffer());
+        out = "";
+        new Demux((kind, chunk) => {
+          if (kind === 1) out += chunk.toString("utf8");
+        }).push(logs);
+      }
       return parseStatus(out);
     } finally {
       await call("DELETE", `/containers/${Id}?force=1&v=1`).catch(() => undefined);
