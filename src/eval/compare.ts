@@ -62,8 +62,10 @@ export function compareReports(a: EvalReport, b: EvalReport): ComparedMetric[] {
   const mb = metricsOf(b);
   const names = [...new Set([...ma.keys(), ...mb.keys()])];
   return names.map((metric) => {
-    const x = ma.get(metric) ?? null;
-    const y = mb.get(metric) ?? null;
+    // A cause a report does not list is a cause none of its answers had: share 0, not unknown.
+    const absent = metric.startsWith("cause ") ? 0 : null;
+    const x = ma.get(metric) ?? absent;
+    const y = mb.get(metric) ?? absent;
     return { metric, a: x, b: y, diff: x !== null && y !== null ? y - x : null };
   });
 }

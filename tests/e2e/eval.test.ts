@@ -162,3 +162,58 @@ describe("sekft eval: wrong requests exit 2", () => {
     expect(cmp.stderr).toContain("not");
   });
 });
+
+describe("sekft eval (shell)", () => {
+  testWith(
+    DOCKER,
+    "bundles run by the model operator: success per axis and terminal, wrong-terminal share, outputs under OUT/rollout",
+    async () => {
+      const bundles = tmp("bundles");
+      const g = await runCli(["gen", "--track", "shell", "--count", "4", "--workers", "2", "--out", bundles, "--seed", "5"]);
+      expect(g.code, g.stderr).toBe(0);
+      // A model that always ends at once: right on an empty queue, never on a blocked cell (that needs panic).
+      const server = await startFakeOpenAI(() => ({ content: "exit", usage: { prompt_tokens: 7, completion_tokens: 1 } }));
+      try {
+        const out = tmp("shell");
+        const r = await runCli([
+          "eval",
+          bundles,
+          "--base-url",
+          server.url,
+          "--model",
+          "exiter",
+          "--api-key-env",
+          "",
+          "--samples",
+          "2",
+          "--out",
+          out,
+          "--workers",
+          "2",
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        const report = readJson(join(out, "eval.json"));
+        const trajectories = jsonl(join(out, "rollout/trajectories.jsonl"));
+        expect(report.track).toBe("shell");
+        expect(report.scored).toBe(8);
+        expect(trajectories).toHaveLength(8);
+        expect(trajectories.every((t) => t.operator === "model" && t.model === "exiter")).toBe(true);
+        expect(Object.keys(report.by_axis).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
+        for (const values of Object.values<any>(report.by_axis)) {
+          expect(Object.values<any>(values).reduce((s, v) => s + v.samples, 0)).toBe(8);
+        }
+        const success = trajectories.filter((t) => t.outcome === "success").length;
+        expect(report.overall.passed).toBe(success);
+        expect(report.overall.pass_at_1).toBeCloseTo(success / 8, 12);
+        if (report.by_axis.difficulty.empty_queue) expect(report.by_axis.difficulty.empty_queue.rate).toBe(1);
+        if (report.by_terminal.panic) expect(report.by_terminal.panic.success).toBe(0);
+        expect(report.wrong_terminal.count).toBe(trajectories.filter((t) => t.outcome === "wrong-terminal").length);
+        expect(report.wrong_terminal.ci).toHaveLength(2);
+        expect(r.stderr).toContain("wrong terminal");
+      } finally {
+        await server.close();
+      }
+    },
+    300_000,
+  );
+});
