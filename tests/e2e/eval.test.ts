@@ -135,6 +135,44 @@ describe("sekft eval (witness)", () => {
     120_000,
   );
 
+  testWith(
+    WITNESS,
+    "an endpoint that fails is an infra error: not scored, the report still written, exit 1",
+    async () => {
+      const server = await startFakeOpenAI(() => ({ content: "overloaded", status: 503 }));
+      try {
+        const out = tmp("infra");
+        const config = join(out, "one-try.toml");
+        await Bun.write(config, "[eval]\nmax_attempts = 1\n");
+        const r = await runCli([
+          "eval",
+          target(),
+          "--config",
+          config,
+          "--base-url",
+          server.url,
+          "--model",
+          "down",
+          "--api-key-env",
+          "",
+          "--out",
+          out,
+          "--host",
+        ]);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toContain("not scored");
+        const report = readJson(join(out, "eval.json"));
+        expect(report.scored).toBe(0);
+        expect(report.infra_errors).toBe(report.questions);
+        expect(report.by_cause).toEqual({});
+        expect(jsonl(join(out, "answers.jsonl")).every((a) => a.ok === null && a.cause === "infra-error" && a.reason.includes("503"))).toBe(true);
+      } finally {
+        await server.close();
+      }
+    },
+    120_000,
+  );
+
   testWith(WITNESS && DOCKER, "--compare prints both reports side by side with the difference, exit 0", async () => {
     expect(full && empty).toBeTruthy();
     const r = await runCli(["eval", "--compare", join(empty, "eval.json"), join(full, "eval.json")]);
