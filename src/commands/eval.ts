@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError, WorkFailedError } from "../errors.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
@@ -66,6 +66,9 @@ export default defineCommand({
     const out = outputDir(a.out ?? join(ctx.config.run.out, "eval"));
     const { resolveEvalTarget } = await import("../eval/target.ts");
     const resolved = resolveEvalTarget(target);
+    // Kept answers must never land beside the split they answer, where a later run could take them for part of it.
+    if (resolved.track === "witness" && resolve(out) === resolve(dirname(resolved.file)))
+      throw new UsageError(`--out ${out} is the dataset's own directory`, "Give the eval its own output directory.");
     const common = { out, endpoint: ctx.config.eval, workers: ctx.config.run.workers || availableParallelism(), seed: ctx.config.run.seed };
     const report =
       resolved.track === "witness"

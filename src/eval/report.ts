@@ -92,6 +92,7 @@ function groupRows(title: string, groups: Record<string, GroupScore>, k: number)
     pct(g.pass_at_1),
     ci(g.pass_at_1_ci),
     k > 1 ? pct(g.pass_at_k) : "",
+    k > 1 ? ci(g.pass_at_k_ci) : "",
   ]);
 }
 
@@ -101,12 +102,12 @@ export function formatReport(r: EvalReport): string {
   const head = `${r.track} eval of ${printable(r.model)} at ${printable(r.endpoint)}`;
   if (r.track === "witness") {
     const rows = [
-      ["group", "questions", "passed", "pass@1", "95% (Wilson)", k > 1 ? `pass@${k}` : ""],
+      ["group", "questions", "passed", "pass@1", "95% (Wilson)", k > 1 ? `pass@${k}` : "", k > 1 ? "95% (bootstrap)" : ""],
       ...groupRows("", { overall: r.overall }, k),
       ...groupRows("family ", r.by_family, k),
       ...groupRows("attestor ", r.by_attestor, k),
     ];
-    const causes = Object.entries(r.by_cause).map(([c, v]) => [`cause ${printable(c)}`, "", String(v.count), pct(v.share), ci(v.ci), ""]);
+    const causes = Object.entries(r.by_cause).map(([c, v]) => [`cause ${printable(c)}`, "", String(v.count), pct(v.share), ci(v.ci), "", ""]);
     return [
       `${head}: ${r.questions} questions of ${printable(r.dataset)} (${r.split}), ${r.scored} answers scored${r.infra_errors ? `, ${r.infra_errors} infra errors not scored` : ""}`,
       table([...rows, ...causes]),
