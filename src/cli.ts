@@ -26,6 +26,7 @@ const main = defineCommand({
     k8s: () => import("./commands/k8s.ts").then((m) => m.default),
     view: () => import("./commands/view.ts").then((m) => m.default),
     report: () => import("./commands/report.ts").then((m) => m.default),
+    eval: () => import("./commands/eval.ts").then((m) => m.default),
   },
 });
 

@@ -4,6 +4,7 @@ import { ShellSchema } from "./shell-schema.ts";
 import { RolloutSchema } from "./rollout-schema.ts";
 import { TraceSchema } from "./trace-schema.ts";
 import { K8sSchema } from "./k8s-schema.ts";
+import { EvalSchema } from "./eval-schema.ts";
 
 export const RunSchema = z.strictObject({
   out: z
@@ -25,6 +26,7 @@ export const ConfigSchema = z.strictObject({
   trace: TraceSchema,
   rollout: RolloutSchema,
   k8s: K8sSchema,
+  eval: EvalSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -17,6 +17,8 @@ export interface ChatRequest {
   json?: boolean;
   /** Caps the reply (`max_tokens`). */
   maxTokens?: number;
+  /** Sampling temperature; the server's default when absent. */
+  temperature?: number;
   /** Names the spend in the ledger. */
   label?: string;
   signal: AbortSignal;
@@ -83,6 +85,7 @@ export class ChatClient {
       model: this.endpoint.model,
       messages: req.messages,
       ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.json && this.jsonMode ? { response_format: { type: "json_object" as const } } : {}),
     });
     let failed: { error: unknown; tries: number } | undefined;

@@ -10,7 +10,7 @@ import { Rng } from "../rng.ts";
 import type { VerifyOptions } from "../tracks.ts";
 import { printable } from "../ui/format.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
-import { type Diagnosis, diagnose, witnessFlags } from "./diagnose.ts";
+import { type Diagnosis, diagnose, type WitnessFlags, witnessFlags } from "./diagnose.ts";
 import { locateWitness, WITNESS_VERSION } from "./locate.ts";
 import { extractAnyScript, runScript, scriptPath } from "./script.ts";
 
@@ -63,7 +63,11 @@ async function* rowsOf(file: string): AsyncGenerator<Row> {
 }
 
 /** Where scripts run: a fresh container each (`sandbox`), or an isolated host process (`host`). */
-async function openRunner(ctx: RunContext, sandbox: boolean, witness: string): Promise<{ runner: ScriptRunner; path: string; dispose: () => Promise<void> }> {
+export async function openRunner(
+  ctx: RunContext,
+  sandbox: boolean,
+  witness: string,
+): Promise<{ runner: ScriptRunner; path: string; dispose: () => Promise<void> }> {
   if (sandbox) {
     const { VerifyBox } = await import("../sandbox/verify-box.ts");
     const box = await VerifyBox.open(ctx.env, witness, ctx.config.witness.sandbox);
@@ -95,6 +99,41 @@ export function formatCauses(causes: Map<string, { count: number; example: Verif
   return `failures by cause:\n${lines.join("\n")}`;
 }
 
+/** An answer's verdict as `verify` gives it: its script (any fence) run by the runner, a failure named by `diagnose` or the runner's reason. */
+export type Judgement = Omit<VerifyRecord, "type" | "file" | "line">;
+
+/** Runs one answer's script with `exec` and classifies the outcome (the one judge of `verify` and `eval`). */
+export async function judgeAnswer(
+  ctx: RunContext,
+  exec: { runner: ScriptRunner; path: string },
+  answer: string,
+  opts: { now: Date; flags: WitnessFlags },
+): Promise<Judgement> {
+  const { script, shell } = extractAnyScript(answer);
+  const r = await runScript(script, {
+    path: exec.path,
+    timeoutMs: ctx.config.witness.timeout_s * 1000,
+    signal: ctx.signal,
+    shell,
+    trace: true,
+    runner: exec.runner,
+  });
+  const judged: Judgement = { ok: r.ok, seconds: Math.round(r.durationMs) / 1000 };
+  if (r.ok) return judged;
+  const diagnoses = diagnose(answer, script, `${r.stderrTail}\n${r.message ?? ""}`, {
+    now: opts.now,
+    horizonDays: ctx.config.witness.policy_horizon_days,
+    flags: opts.flags,
+  });
+  return Object.assign(judged, {
+    cause: diagnoses[0]?.code ?? r.reason!.split(":")[0],
+    reason: r.reason,
+    ...(r.failingCommand ? { failing_command: r.failingCommand } : {}),
+    ...(r.message ? { message: r.message } : {}),
+    ...(diagnoses.length ? { diagnoses } : {}),
+  });
+}
+
 /**
  * Re-runs the answer text of every example of any chat JSONL (or `--sample N` of them, drawn while streaming);
  * the text alone is the test. Scripts run in the sandbox unless the dataset's signature verified against a
@@ -117,30 +156,10 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
     await runPool(
       chosen ?? rowsOf(file),
       async (row): Promise<Tally> => {
-        const { script, shell } = extractAnyScript(row.answer);
-        const r = await runScript(script, {
-          path: exec.path,
-          timeoutMs: ctx.config.witness.timeout_s * 1000,
-          signal: ctx.signal,
-          shell,
-          trace: true,
-          runner: exec.runner,
-        });
+        const judged = await judgeAnswer(ctx, exec, row.answer, { now, flags });
         if (ctx.signal.aborted) return undefined;
-        const record: VerifyRecord = { type: "result", file, line: row.line, ok: r.ok, seconds: Math.round(r.durationMs) / 1000 };
-        if (!r.ok) {
-          const diagnoses = diagnose(row.answer, script, `${r.stderrTail}\n${r.message ?? ""}`, {
-            now,
-            horizonDays: ctx.config.witness.policy_horizon_days,
-            flags,
-          });
-          Object.assign(record, {
-            cause: diagnoses[0]?.code ?? r.reason!.split(":")[0],
-            reason: r.reason,
-            ...(r.failingCommand ? { failing_command: r.failingCommand } : {}),
-            ...(r.message ? { message: r.message } : {}),
-            ...(diagnoses.length ? { diagnoses } : {}),
-          });
+        const record: VerifyRecord = { type: "result", file, line: row.line, ...judged };
+        if (!record.ok) {
           const entry = causes.get(record.cause!) ?? { count: 0, example: record };
           entry.count += 1;
           causes.set(record.cause!, entry);
@@ -148,7 +167,7 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
           ctx.log.log(formatFailure(record));
         } else passed += 1;
         if (opts.json) process.stdout.write(`${JSON.stringify(record)}\n`);
-        return { ok: r.ok };
+        return { ok: record.ok };
       },
       { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent, more: () => !(opts.failFast && failed > 0) },
     );

@@ -16,7 +16,15 @@ async function runWithPreload(args: string[]): Promise<{ code: number; stderr: s
 }
 
 test("--help, config and doctor never evaluate dockerode or openai", async () => {
-  for (const args of [["--help"], ["gen", "--help"], ["verify", "--help"], ["sandbox", "--help"], ["config", "print"], ["doctor", "--json"]]) {
+  for (const args of [
+    ["--help"],
+    ["gen", "--help"],
+    ["verify", "--help"],
+    ["eval", "--help"],
+    ["sandbox", "--help"],
+    ["config", "print"],
+    ["doctor", "--json"],
+  ]) {
     const r = await runWithPreload(args);
     expect(r.stderr, args.join(" ")).not.toContain("forbidden");
   }

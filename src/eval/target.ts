@@ -1,0 +1,25 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../errors.ts";
+import { detectTracks } from "../tracks.ts";
+
+/** What `sekft eval` was pointed at: witness questions in a chat JSONL file, or a directory of shell bundles. */
+export type EvalTarget = { track: "witness"; file: string } | { track: "shell"; dir: string };
+
+/**
+ * Resolves an eval target: a file is chat JSONL; a directory of `gen` is asked its `valid` split (witness) or
+ * rolled out (shell bundles). A witness directory without a valid split is an error: the train split is no test.
+ */
+export function resolveEvalTarget(target: string): EvalTarget {
+  if (!existsSync(target)) throw new InputError(`${target}: no such file or directory`);
+  if (!statSync(target).isDirectory()) return { track: "witness", file: target };
+  for (const part of detectTracks(target)) {
+    if (part.track === "shell") return { track: "shell", dir: part.target };
+    if (part.track === "witness") {
+      const valid = join(part.target, "valid.jsonl");
+      if (existsSync(valid)) return { track: "witness", file: valid };
+      throw new InputError(`${part.target}: no valid.jsonl to ask`, "Generate with a valid_share above 0, or pass a chat JSONL file.");
+    }
+  }
+  throw new InputError(`${target}: neither witness data nor shell bundles`, "Pass a chat JSONL file, or the --out directory of `sekft gen`.");
+}
