@@ -24,7 +24,7 @@ MODELS="$TOOLS/models"
 gguf_pin() {
   local line
   line="$(awk -v n="$1" '$1 == "#" && $2 == "gguf" && $3 == n { $1 = $2 = $3 = ""; print }' "$PINS")"
-  [[ -n "$line" ]] || die "unknown model '$1' (known: $(awk '$1 == "#" && $2 == "gguf" { printf "%s ", $3 }' "$PINS"))"
+  [[ -n "$line" ]] || die "unknown model '$1' (known: $(awk '$1 == "#" && $2 == "gguf" { printf "%s%s", sep, $3; sep = ", " }' "$PINS"))"
   echo $line
 }
 
@@ -99,6 +99,7 @@ case "$cmd" in
     # One install at a time; a concurrent one waits, then finds the cache filled.
     exec 8>"$TOOLS/model.lock"
     flock 8
+    rm -rf "$TOOLS"/model-download.* # an interrupted install's leftovers (no other install runs now)
     install_server
     install_model "$name"
     pin=($(gguf_pin "$name"))

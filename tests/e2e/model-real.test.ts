@@ -1,4 +1,4 @@
-import { afterAll, describe, expect } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +44,18 @@ async function stopAndCheck(m: RunningModel): Promise<void> {
 }
 
 describe("a real model in the loop", () => {
+  test("scripts/model.sh names what is missing: an unknown model, a model not installed, a bad flag", () => {
+    const model = (...args: string[]) =>
+      Bun.spawnSync(["bash", join(ROOT, "scripts/model.sh"), ...args], { env: { ...cleanEnv(), SEKFT_TOOLS_DIR: tmp("tools") } });
+    const unknown = model("install", "nope");
+    expect([unknown.exitCode, unknown.stderr.toString()]).toEqual([1, "model: unknown model 'nope' (known: smollm2, qwen)\n"]);
+    const missing = model("serve", "qwen", "--port", "0");
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr.toString()).toContain("qwen is not installed: run 'bash scripts/model.sh install qwen'");
+    expect(model("serve", "smollm2", "--bogus").exitCode).toBe(1);
+    expect(model("path", "smollm2").exitCode).toBe(1);
+  });
+
   testWith(
     DOCKER && modelInstalled("smollm2"),
     "teacher authoring with SmolLM2: exit 0 or 1, valid bundles and rejects, no container left, the key in no file",
