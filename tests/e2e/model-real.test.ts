@@ -141,11 +141,11 @@ describe("a real model in the loop", () => {
         expect(trajectories.map((t) => t.bundle_id).sort()).toEqual(ids);
         for (const t of trajectories) {
           expect([t.operator, t.model, t.sample]).toEqual(["model", m.model, 0]);
-          // A healthy endpoint: whatever the model said, the sample is decided by the checker, never an infra error.
-          expect(OUTCOMES.filter((o) => o !== "infra-error" && o !== "timeout")).toContain(t.outcome);
+          // A healthy endpoint: whatever the model said, the sample is decided (a slow machine may see `timeout`), never an infra error.
+          expect(OUTCOMES.filter((o) => o !== "infra-error")).toContain(t.outcome);
           expect(t.keep).toBe(t.outcome === "success");
           expect(t.turns.length).toBeLessThanOrEqual(6);
-          if (t.outcome === "no-terminal") expect(t.terminal).toBeNull();
+          if (t.outcome === "no-terminal" || t.outcome === "timeout") expect(t.terminal).toBeNull();
           else expect(t.terminal).toMatch(/^(exit|panic)\b/);
           expect(t.checker).toMatchObject({ exit_code: expect.any(Number), output: expect.any(String) });
           expect(t.usage.prompt_tokens).toBeGreaterThan(0);
