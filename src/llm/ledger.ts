@@ -41,3 +41,9 @@ export class TokenLedger {
     return { ...sum, total_tokens: sum.prompt_tokens + sum.completion_tokens, requests: this.entries.length, seconds };
   }
 }
+
+/** The summary's words for a run's model spend: tokens, requests, and seconds in all and per request. */
+export function modelSpend(t: ReturnType<TokenLedger["totals"]>): string {
+  const per = t.requests ? t.seconds / t.requests : 0;
+  return `${t.total_tokens} tokens (${t.prompt_tokens} prompt, ${t.completion_tokens} completion) in ${t.requests} requests, ${t.seconds.toFixed(1)}s waiting on the model (${per.toFixed(2)}s per request)`;
+}
