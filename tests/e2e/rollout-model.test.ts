@@ -30,6 +30,12 @@ beforeAll(async () => {
 
 const rollout = (out: string, extra: string[], env: Record<string, string> = {}) =>
   runCli(["rollout", bundles, "--out", out, "--operator", "model", ...extra], { env: cleanEnv(env) });
+/** A config file whose operator is the given server (no key). */
+const operatorConfig = (out: string, url: string, model = "op") => {
+  const cfg = join(out, "op.toml");
+  writeFileSync(cfg, `[shell.operator]\nbase_url = "${url}"\nmodel = "${model}"\napi_key_env = ""\n`);
+  return cfg;
+};
 
 describe("model operator requests", () => {
   testWith(
@@ -44,7 +50,7 @@ describe("model operator requests", () => {
       });
       try {
         const out = tmp("turns");
-        const r = await rollout(out, ["--base-url", server.url, "--model", "op", "--api-key-env", ""]);
+        const r = await rollout(out, ["--config", operatorConfig(out, server.url)]);
         expect(r.code, r.stderr).toBe(0);
         const [t] = jsonl(join(out, "rollout/trajectories.jsonl"));
         expect(t.outcome).toBe("success");
@@ -88,7 +94,7 @@ describe("model operator requests", () => {
 
   testWith(
     DOCKER,
-    "a model repeating one failing command is stuck after rollout.stuck_repeats runs: a negative, not infra, not the turn budget; the flags override the config",
+    "a model repeating one failing command is stuck after rollout.stuck_repeats runs: a negative, not infra, not the turn budget",
     async () => {
       const server = await startFakeOpenAI(() => ({
         content: "```sh\ncat /etc/sekft-no-such-directive\n```",
@@ -96,19 +102,11 @@ describe("model operator requests", () => {
       }));
       try {
         const out = tmp("stuck");
-        // The config names a dead endpoint, another model and an unset key: the flags must win over all three.
-        const cfg = join(out, "op.toml");
-        writeFileSync(cfg, `[shell.operator]\nbase_url = "${DEAD}"\nmodel = "from-config"\napi_key_env = "SEKFT_UNSET_KEY"\n`);
-        const r = await rollout(out, ["--config", cfg, "--base-url", server.url, "--model", "from-flag", "--api-key-env", "SEKFT_OP_KEY"], {
-          SEKFT_OP_KEY: KEY,
-        });
+        const r = await rollout(out, ["--config", operatorConfig(out, server.url)]);
         expect(r.code, r.stderr).toBe(0);
-        expect(server.requests.every((b) => b.model === "from-flag")).toBe(true);
-        expect(server.authorizations.every((a) => a === `Bearer ${KEY}`)).toBe(true);
         const [t] = jsonl(join(out, "rollout/trajectories.jsonl"));
         expect(t.outcome).toBe("stuck");
         expect(t.keep).toBe(false);
-        expect(t.model).toBe("from-flag");
         expect(t.turns).toHaveLength(3);
         expect(server.requests).toHaveLength(3);
         expect(t.reason).toContain("stuck");
@@ -116,6 +114,31 @@ describe("model operator requests", () => {
         expect(kto).toHaveLength(1);
         expect(kto[0].label).toBe(false);
         expect(JSON.parse(readFileSync(join(out, "rollout/manifest.json"), "utf8")).counts).toMatchObject({ stuck: 1 });
+      } finally {
+        await server.close();
+      }
+    },
+    300_000,
+  );
+
+  testWith(
+    DOCKER,
+    "--base-url, --model and --api-key-env override the config's operator table",
+    async () => {
+      const server = await startFakeOpenAI(() => ({ content: "exit" }));
+      try {
+        const out = tmp("flags");
+        // The config names a dead endpoint, another model and an unset key: the flags must win over all three.
+        const cfg = join(out, "op.toml");
+        writeFileSync(cfg, `[shell.operator]\nbase_url = "${DEAD}"\nmodel = "from-config"\napi_key_env = "SEKFT_UNSET_KEY"\n`);
+        const r = await rollout(out, ["--config", cfg, "--base-url", server.url, "--model", "from-flag", "--api-key-env", "SEKFT_OP_KEY"], {
+          SEKFT_OP_KEY: KEY,
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(server.requests.length).toBeGreaterThan(0);
+        expect(server.requests.every((b) => b.model === "from-flag")).toBe(true);
+        expect(server.authorizations.every((a) => a === `Bearer ${KEY}`)).toBe(true);
+        expect(jsonl(join(out, "rollout/trajectories.jsonl"))[0].model).toBe("from-flag");
         expect(r.stderr + r.stdout).not.toContain(KEY);
       } finally {
         await server.close();
