@@ -114,6 +114,9 @@ describe("model operator requests", () => {
         expect(kto).toHaveLength(1);
         expect(kto[0].label).toBe(false);
         expect(JSON.parse(readFileSync(join(out, "rollout/manifest.json"), "utf8")).counts).toMatchObject({ stuck: 1 });
+        // A replay has no model and no repeat count: a stuck sample replays as one that ended without a terminal.
+        const replay = await runCli(["verify", join(out, "rollout")], { env: cleanEnv() });
+        expect(replay.code, replay.stderr).toBe(0);
       } finally {
         await server.close();
       }
