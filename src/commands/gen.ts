@@ -7,6 +7,8 @@ import { GEN_TRACKS, loadTrack } from "../tracks.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
 import { intFlag } from "./_flags.ts";
+import { hasModelFlags, modelArgs, modelOverrides } from "./_model.ts";
+import { mergeTables } from "../config/load.ts";
 
 const args = {
   ...configArgs,
@@ -16,6 +18,7 @@ const args = {
   workers: { type: "string", description: "Concurrent jobs (default: run.workers, 0 = CPU count)" },
   seed: { type: "string", description: "Sampler seed (default: run.seed)" },
   author: { type: "string", description: "Who authors items, for tracks with a choice (shell: builtin | model)" },
+  ...modelArgs,
   shard: { type: "string", description: "I/N: make only every N-th item starting at I (0-based); auto: I from $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID" },
   shards: { type: "string", description: "N, with --shard auto" },
   "sign-key": { type: "string", description: "Private key (PEM): sign the manifest (DSSE over an in-toto statement of every file)" },
@@ -46,7 +49,9 @@ export default defineCommand({
     if (Object.keys(run).length) overrides.run = run;
     const countFlag = intFlag("count", a.count, 1);
     if (countFlag !== undefined) overrides[track.countKey] = { count: countFlag };
-    const ctx = await createContext(a, overrides);
+    if (hasModelFlags(a) && !(track.name === "shell" && a.author === "model"))
+      throw new UsageError("--base-url, --model and --api-key-env set the teacher of `--track shell --author model`");
+    const ctx = await createContext(a, mergeTables(overrides, modelOverrides(a, ["shell", "teacher"])));
     outputDir(ctx.config.run.out);
     // Load the key before hours of work, so a wrong path fails now.
     const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;

@@ -5,12 +5,14 @@ import { UsageError } from "../errors.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
 import { intFlag } from "./_flags.ts";
+import { hasModelFlags, modelArgs, modelOverrides } from "./_model.ts";
 
 const args = {
   bundles: { type: "positional", required: true, description: "A bundle directory (the --out of `sekft gen --track shell`, or its shell/bundles)" },
   ...configArgs,
   out: { type: "string", description: "Output directory; trajectories go to OUT/rollout (default: run.out)" },
   operator: { type: "string", description: "model | reference | perturb", default: "reference" },
+  ...modelArgs,
   samples: { type: "string", description: "Samples per bundle (default: rollout.samples; reference: always 1)" },
   workers: { type: "string", description: "Concurrent samples (default: run.workers, 0 = CPU count)" },
   format: { type: "string", description: "Training lines as chat messages or as tool calls: chat | tools", default: "chat" },
@@ -27,7 +29,8 @@ export default defineCommand({
     if (operator !== "model" && operator !== "reference" && operator !== "perturb")
       throw new UsageError(`--operator must be model, reference or perturb; got "${operator}"`);
     if (a.format !== "chat" && a.format !== "tools") throw new UsageError(`--format must be chat or tools; got "${a.format}"`);
-    const overrides: Record<string, unknown> = {};
+    if (operator !== "model" && hasModelFlags(a)) throw new UsageError("--base-url, --model and --api-key-env set the model of --operator model");
+    const overrides: Record<string, unknown> = modelOverrides(a, ["shell", "operator"]);
     const samples = intFlag("samples", a.samples, 1);
     if (samples !== undefined) overrides.rollout = { samples };
     const run: Record<string, unknown> = {};

@@ -6,6 +6,7 @@ const DAY_S = 86_400;
 export const RolloutSchema = z.strictObject({
   samples: z.number().int().min(1).max(1_000),
   max_turns: z.number().int().min(1).max(1_000),
+  stuck_repeats: z.number().int().min(2).max(1_000),
   max_tokens_per_sample: z.number().int().min(1).max(100_000_000),
   sample_timeout_s: z.number().min(1).max(DAY_S, "at most 86400 (a day)"),
   reply_max_tokens: z.number().int().min(1).max(1_000_000),

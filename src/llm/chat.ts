@@ -31,8 +31,8 @@ export interface ChatRequest {
  * Never the model's doing, so never a training line. Reasons name the endpoint and never hold the key.
  */
 export type ChatReply =
-  | { ok: true; content: string; finishReason: string | null; usage: TokenUsage }
-  | { ok: false; kind: "infra"; reason: string; usage: TokenUsage };
+  | { ok: true; content: string; finishReason: string | null; usage: TokenUsage; seconds: number }
+  | { ok: false; kind: "infra"; reason: string; usage: TokenUsage; seconds: number };
 
 export interface ChatOptions {
   /** Shared by every call of a run; without one the endpoint's `concurrency` bounds this client alone. */
@@ -81,6 +81,9 @@ export class ChatClient {
    * abort. A caller's deadline (a timeout signal) that ends the retries of a failing endpoint is an infra failure too.
    */
   async send(req: ChatRequest): Promise<ChatReply> {
+    const started = performance.now();
+    // Wall clock of the whole call (its retries and the limiter's queue included), in seconds to the millisecond.
+    const seconds = () => Math.round(performance.now() - started) / 1000;
     const body = (): ChatCompletionCreateParamsNonStreaming => ({
       model: this.endpoint.model,
       messages: req.messages,
@@ -109,16 +112,17 @@ export class ChatClient {
       // The endpoint was failing when the caller's time ran out: its failure, not an interrupt of the run.
       if (!failed || !isDeadline(req.signal)) throw error;
       const reason = `${describeFailure({ ok: false, ...failed }, this.endpoint)}; the caller's deadline came before the next try`;
-      return { ok: false, kind: "infra", reason: this.scrub(reason), usage: zeroUsage() };
+      return { ok: false, kind: "infra", reason: this.scrub(reason), usage: zeroUsage(), seconds: seconds() };
     }
     if (!outcome.ok) {
       if (req.signal.aborted) throw outcome.error;
-      return { ok: false, kind: "infra", reason: this.scrub(describeFailure(outcome, this.endpoint)), usage: zeroUsage() };
+      return { ok: false, kind: "infra", reason: this.scrub(describeFailure(outcome, this.endpoint)), usage: zeroUsage(), seconds: seconds() };
     }
     const reply = outcome.value;
     const usage = addUsage(zeroUsage(), reply.usage);
-    this.ledger?.record({ label: req.label ?? "", model: this.endpoint.model, ...usage });
-    return { ok: true, content: reply.content, finishReason: reply.finishReason, usage };
+    const took = seconds();
+    this.ledger?.record({ label: req.label ?? "", model: this.endpoint.model, ...usage, seconds: took });
+    return { ok: true, content: reply.content, finishReason: reply.finishReason, usage, seconds: took };
   }
 }
 

@@ -9,6 +9,8 @@ export interface LedgerEntry extends TokenUsage {
   /** What the tokens were spent on, e.g. a cell key or bundle id. */
   label: string;
   model: string;
+  /** Wall clock of the call in seconds, retries included. */
+  seconds: number;
 }
 
 /** Usage with zero tokens, the start of a sum. */
@@ -28,12 +30,20 @@ export class TokenLedger {
 
   /** Adds one request's usage. */
   record(entry: LedgerEntry): void {
-    this.entries.push({ ...entry, ...addUsage(zeroUsage(), entry) });
+    const seconds = Number.isFinite(entry.seconds) && entry.seconds > 0 ? entry.seconds : 0;
+    this.entries.push({ ...entry, ...addUsage(zeroUsage(), entry), seconds });
   }
 
-  /** Sum over all requests, with the request count. */
-  totals(): TokenUsage & { requests: number; total_tokens: number } {
+  /** Sum over all requests, with the request count and the seconds spent waiting on the model. */
+  totals(): TokenUsage & { requests: number; total_tokens: number; seconds: number } {
     const sum = this.entries.reduce<TokenUsage>((acc, e) => addUsage(acc, e), zeroUsage());
-    return { ...sum, total_tokens: sum.prompt_tokens + sum.completion_tokens, requests: this.entries.length };
+    const seconds = Math.round(this.entries.reduce((acc, e) => acc + e.seconds, 0) * 1000) / 1000;
+    return { ...sum, total_tokens: sum.prompt_tokens + sum.completion_tokens, requests: this.entries.length, seconds };
   }
+}
+
+/** The summary's words for a run's model spend: tokens, requests, and seconds in all and per request. */
+export function modelSpend(t: ReturnType<TokenLedger["totals"]>): string {
+  const per = t.requests ? t.seconds / t.requests : 0;
+  return `${t.total_tokens} tokens (${t.prompt_tokens} prompt, ${t.completion_tokens} completion) in ${t.requests} requests, ${t.seconds.toFixed(1)}s waiting on the model (${per.toFixed(2)}s per request)`;
 }

@@ -1,11 +1,11 @@
 import type { RunContext } from "../context.ts";
-import { fencedBlocks } from "../dataset/chat.ts";
-import { ChatClient, type ChatMessage } from "../llm/chat.ts";
+import { ChatClient } from "../llm/chat.ts";
 import { addUsage, type TokenLedger, type TokenUsage, zeroUsage } from "../llm/ledger.ts";
 import type { Limiter } from "../llm/limiter.ts";
 import type { Bundle } from "../shell/bundle.ts";
 import { mutate } from "../shell/gate.ts";
 import { shellQuote as q } from "../proc/shell.ts";
+import { commandOf, type Exchange, ONE_COMMAND_NOTE, operatorMessages, saidAs } from "./reply.ts";
 
 /** What an operator does next: run a command (or a terminal), or stop without one. */
 export type Move = { kind: "command"; cmd: string; raw?: string } | { kind: "stop"; reason: string } | { kind: "infra"; reason: string } | { kind: "aborted" };
@@ -14,7 +14,12 @@ export type Move = { kind: "command"; cmd: string; raw?: string } | { kind: "sto
 export interface OperatorSession {
   next(screen: string, signal: AbortSignal): Promise<Move>;
   readonly usage: TokenUsage;
+  /** Each model request of the sample: its tokens and seconds (model operator only). */
+  readonly calls?: readonly ModelCall[];
 }
+
+/** One model request of a sample, as the trajectory records it. */
+export type ModelCall = TokenUsage & { seconds: number };
 
 /** An operator kind; `variant` names a perturbation (perturb only). */
 export interface Operator {
@@ -117,19 +122,7 @@ export const perturbOperator: Operator = {
   },
 };
 
-/**
- * The command a model reply stands for (the documented rule): the body of its first fenced block if it has
- * one, else the whole reply; trimmed, with a leading `$ ` prompt removed. Null when empty or oversize.
- */
-export function commandOf(reply: string, maxBytes: number): { cmd: string } | { invalid: string } {
-  const first = fencedBlocks(reply)[0];
-  const text = (first ? first.body : reply).trim().replace(/^\$ +/, "");
-  if (!text) return { invalid: "the reply holds no command" };
-  if (Buffer.byteLength(text) > maxBytes) return { invalid: `the command is longer than ${maxBytes} bytes` };
-  return { cmd: text };
-}
-
-/** The model operator: `[shell.operator]` through the openai client, one command per reply. */
+/** The model operator: `[shell.operator]` through the openai client, one command per reply (`reply.ts`'s rule). */
 export function modelOperator(ctx: RunContext, shared: { limiter: Limiter; ledger: TokenLedger }): Operator {
   const endpoint = ctx.config.shell.operator;
   const rollout = ctx.config.rollout;
@@ -141,29 +134,42 @@ export function modelOperator(ctx: RunContext, shared: { limiter: Limiter; ledge
     variant: () => "model",
     start(bundle, sample) {
       // The scaffold is disposable: it steers the operator and is never recorded in training lines.
-      const messages: ChatMessage[] = [{ role: "system", content: rollout.scaffold }];
+      let login: string | undefined;
+      const exchanges: Exchange[] = [];
+      // What the operator said last, waiting for the screen it left; and a note for that screen.
+      let said: string | undefined;
+      let note = "";
       let usage = zeroUsage();
+      const calls: ModelCall[] = [];
       return {
         get usage() {
           return usage;
         },
+        calls,
         async next(screen, signal) {
-          messages.push({ role: "user", content: screen });
+          if (login === undefined) login = screen;
+          else if (said !== undefined) exchanges.push({ said, screen: note ? `${note}\n${screen}` : screen });
+          said = undefined;
+          note = "";
           if (usage.prompt_tokens + usage.completion_tokens >= rollout.max_tokens_per_sample) return { kind: "stop", reason: "token budget spent" };
           let reply: Awaited<ReturnType<ChatClient["send"]>>;
           try {
+            const messages = operatorMessages(rollout.scaffold, login, exchanges);
             reply = await chat.send({ messages, maxTokens: rollout.reply_max_tokens, label: `${bundle.id}#${sample}`, signal });
           } catch (error) {
             if (signal.aborted) return { kind: "aborted" };
             throw error;
           }
           usage = addUsage(usage, reply.usage);
+          calls.push({ ...reply.usage, seconds: reply.seconds });
           // The endpoint failed, not the model: the sample is an infra error, retried by the next run, never data.
           if (!reply.ok) return { kind: "infra", reason: reply.reason };
           const raw = chat.scrub(reply.content);
-          messages.push({ role: "assistant", content: reply.content });
           const parsed = commandOf(reply.content, rollout.max_command_bytes);
           if ("invalid" in parsed) return { kind: "stop", reason: `invalid reply: ${parsed.invalid}` };
+          // Sent back as the command that ran, in the reply's own form: the history shows one command per turn.
+          said = saidAs(parsed);
+          if (parsed.dropped > 0) note = ONE_COMMAND_NOTE;
           return { kind: "command", cmd: chat.scrub(parsed.cmd), raw: raw.length > 65_536 ? `${raw.slice(0, 65_536)}…` : raw };
         },
       };

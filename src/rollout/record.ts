@@ -12,7 +12,7 @@ export interface TurnRecord {
   ms: number;
 }
 
-export const OUTCOMES = ["success", "wrong-state", "wrong-terminal", "no-terminal", "timeout", "infra-error"] as const;
+export const OUTCOMES = ["success", "wrong-state", "wrong-terminal", "no-terminal", "stuck", "timeout", "infra-error"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** One sample as `trajectories.jsonl` holds it. */
@@ -36,6 +36,8 @@ export interface Trajectory {
   reason?: string;
   checker: { exit_code: number; output: string } | null;
   usage: { prompt_tokens: number; completion_tokens: number };
+  /** Each model request of the sample, in order: its tokens and wall-clock seconds (model operator only). */
+  calls?: { prompt_tokens: number; completion_tokens: number; seconds: number }[];
   timings: { ready_ms: number; total_ms: number };
 }
 

@@ -7,7 +7,8 @@ import { RunJournal, type RunIdentity, startOver } from "../dataset/run-journal.
 import { InputError, InterruptedError, UsageError, WorkFailedError } from "../errors.ts";
 import { isWithin } from "../files.ts";
 import { createLimiter } from "../llm/limiter.ts";
-import { TokenLedger } from "../llm/ledger.ts";
+import { modelSpend, TokenLedger } from "../llm/ledger.ts";
+import { checkEndpoint } from "../llm/preflight.ts";
 import { runPool } from "../pool/pool.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
 import type { EpisodeEnv } from "../sandbox/episode.ts";
@@ -88,6 +89,8 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
   const started = performance.now();
   const bundles = loadBundles(opts.bundles, ctx.config.shell.limits).sort((a, b) => (a.bundle.id < b.bundle.id ? -1 : 1));
   if (!bundles.length) throw new InputError(`${opts.bundles}: no bundles`);
+  // Before anything is touched: a dead endpoint or an unknown model fails now, not as a run of infra errors.
+  if (opts.operator === "model") await checkEndpoint(ctx, ctx.config.shell.operator, "operator");
   const dir = join(opts.out, "rollout");
   if (opts.force) {
     if (isWithin(opts.bundles, dir)) throw new UsageError(`--force would remove ${dir}, which holds the bundles given (${opts.bundles})`);
@@ -171,7 +174,7 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
   ctx.log.log(
     `rollout: ${counts.samples} samples (${outcomes || "none"}), ${plan.length} run now${skipped ? `, ${skipped} without an applicable perturbation` : ""}; ` +
       `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}; ${turns} turns in ${secs.toFixed(1)}s` +
-      `${tokens.requests ? `, ${tokens.total_tokens} tokens in ${tokens.requests} requests` : ""} → ${dir}`,
+      `${tokens.requests ? `, ${modelSpend(tokens)}` : ""} → ${dir}`,
   );
   const infra = counts.outcomes["infra-error"] ?? 0;
   if (infra > 0)

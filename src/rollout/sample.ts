@@ -7,8 +7,8 @@ import type { Operator } from "./operators.ts";
 import { loginScreen, type Outcome, screenOf, type Trajectory, type TurnRecord } from "./record.ts";
 
 /** The outcome of a finished episode (DESIGN: keep = success). */
-export function outcomeOf(terminal: Terminal, checkerExit: number, expected: string): Outcome {
-  if (terminal.kind === "none") return "no-terminal";
+export function outcomeOf(terminal: Terminal, checkerExit: number, expected: string, stuck = false): Outcome {
+  if (terminal.kind === "none") return stuck ? "stuck" : "no-terminal";
   if (checkerExit !== 0) return "wrong-state";
   if (terminal.kind !== expected) return "wrong-terminal";
   return "success";
@@ -42,6 +42,9 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
   let reason: string | undefined;
   let timedOut = false;
   let readyMs = 0;
+  // The same command leaving the same screen, run after run: the operator is stuck (rollout.stuck_repeats).
+  let repeats = 0;
+  let stuck = false;
   const finish = (outcome: Outcome, checker: Trajectory["checker"], extra: Partial<Trajectory> = {}): Trajectory => ({
     ...base,
     turns,
@@ -51,6 +54,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     ...(reason ? { reason } : {}),
     checker,
     usage: { ...session.usage },
+    ...(session.calls ? { calls: session.calls.map((c) => ({ ...c })) } : {}),
     timings: { ready_ms: Math.round(readyMs), total_ms: Math.round(performance.now() - started) },
     ...extra,
   });
@@ -86,7 +90,14 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
         truncated: shown.truncated || result.truncated,
         ms: Math.round(performance.now() - t0),
       });
+      const prev = turns.at(-2);
+      repeats = prev && prev.cmd === move.cmd && prev.output === shown.text ? repeats + 1 : 1;
       screen = shown.text;
+      if (repeats >= limits.stuck_repeats) {
+        stuck = true;
+        reason = `stuck: the same command left the same screen ${repeats} times in a row`;
+        break;
+      }
       if (deadline.aborted) {
         timedOut = true;
         break;
@@ -94,7 +105,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     }
     if (!timedOut && terminal === null && !reason) reason = `no terminal within ${limits.max_turns} turns`;
     const check = await episode.check(bundle.checker);
-    const outcome = timedOut ? "timeout" : outcomeOf(episode.terminal, check.exitCode, bundle.terminal);
+    const outcome = timedOut ? "timeout" : outcomeOf(episode.terminal, check.exitCode, bundle.terminal, stuck);
     return finish(outcome, { exit_code: check.exitCode, output: check.output });
   } catch (error) {
     if (env.signal.aborted || error instanceof InterruptedError) throw new InterruptedError();

@@ -14,12 +14,12 @@ import { outcomeOf } from "./sample.ts";
 import { printable } from "../ui/format.ts";
 
 /**
- * The documented replay rule: a sample's outcome must reproduce. `timeout` and `no-terminal` both mean "the
- * episode ended without a terminal" on replay (a replay has no model and no wall-clock race); outputs and
- * timings may differ, exit codes are compared and reported but only the outcome decides.
+ * The documented replay rule: a sample's outcome must reproduce. `timeout`, `stuck` and `no-terminal` all mean
+ * "the episode ended without a terminal" on replay (a replay has no model, no wall-clock race and no repeat
+ * count); outputs and timings may differ, exit codes are compared and reported but only the outcome decides.
  */
 export function replayable(o: Outcome): string {
-  return o === "timeout" ? "no-terminal" : o;
+  return o === "timeout" || o === "stuck" ? "no-terminal" : o;
 }
 
 /** `sekft verify DIR/rollout`: re-runs every recorded trajectory's commands in a fresh sandbox; the outcome must reproduce. */

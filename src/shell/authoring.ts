@@ -1,5 +1,6 @@
 import type { RunContext } from "../context.ts";
 import { authorBundleWithModel } from "../llm/teacher.ts";
+import type { TokenLedger } from "../llm/ledger.ts";
 import type { Limiter } from "../llm/limiter.ts";
 import { BUILTIN_VERSION, parseScenario, type Cell, type Scenario } from "./bundle.ts";
 import { composeBuiltin } from "./builtin/compose.ts";
@@ -26,7 +27,7 @@ export function authorBuiltin(cell: Cell, seed: number, attempt: number, ctx: Ru
 }
 
 /** Model: the teacher is asked through the openai client; every reply is untrusted and validated here. */
-export async function authorWithModel(cell: Cell, ctx: RunContext, store: BundleStore, limiter: Limiter): Promise<Authored> {
+export async function authorWithModel(cell: Cell, ctx: RunContext, store: BundleStore, limiter: Limiter, ledger?: TokenLedger): Promise<Authored> {
   const { teacher, limits } = ctx.config.shell;
   const result = await authorBundleWithModel({
     cell,
@@ -35,6 +36,7 @@ export async function authorWithModel(cell: Cell, ctx: RunContext, store: Bundle
     env: ctx.env,
     signal: ctx.signal,
     limiter,
+    ledger,
     label: Object.values(cell).join("/"),
     validate: (raw) => {
       const parsed = parseScenario(raw, limits);

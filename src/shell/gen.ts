@@ -2,7 +2,9 @@ import { availableParallelism } from "node:os";
 import type { RunContext } from "../context.ts";
 import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { resolveApiKey } from "../llm/client.ts";
+import { modelSpend, TokenLedger } from "../llm/ledger.ts";
 import { createLimiter } from "../llm/limiter.ts";
+import { checkEndpoint } from "../llm/preflight.ts";
 import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import type { GenOptions, GenSummary } from "../tracks.ts";
@@ -27,6 +29,9 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const shell = ctx.config.shell;
   const model = opts.author === "model";
   if (!model) checkBuiltinCoverage(shell);
+  // Before anything is touched: a dead endpoint or an unknown model fails now, not as a run of rejects.
+  if (model) await checkEndpoint(ctx, shell.teacher, "teacher");
+  const ledger = new TokenLedger();
   const shard = opts.shard;
   // Plan the whole job, then keep this shard's share, so shards together keep the planned balance.
   // Each cell keeps its index in the whole plan: it seeds the cell's variants, so a shard authors what the unsharded run would.
@@ -60,7 +65,9 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
     for (let attempt = 0; attempt < tries; attempt++) {
       if (ctx.signal.aborted) throw new InterruptedError();
       if (giveUp.verdict) return false;
-      const authored: Authored = model ? await authorWithModel(cell, ctx, store, limiter) : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
+      const authored: Authored = model
+        ? await authorWithModel(cell, ctx, store, limiter, ledger)
+        : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
       if (!authored.ok) {
         rejected++;
         if (model) teacherError = authored.reason;
@@ -110,7 +117,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   if (ctx.signal.aborted) throw new InterruptedError();
 
   const secs = ((performance.now() - started) / 1000).toFixed(1);
-  const summary = `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s → ${store.dir}`;
+  const summary = `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s${model && ledger.entries.length ? `; ${modelSpend(ledger.totals())}` : ""} → ${store.dir}`;
   // A tick only for a run that kept what it was asked for.
   if (kept === opts.count) ctx.log.success(summary);
   else ctx.log.warn(summary);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
 import { testWith } from "../helpers/deps.ts";
+import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "sekft-harden2-"));
 const fifoIn = (dir: string, name: string): string => {
@@ -196,22 +197,28 @@ describe("right exit codes and clear words (Hardening 2, item 8)", () => {
 
   testWith(
     existsSync("/var/run/docker.sock"),
-    "a dead teacher endpoint: no success tick for 0 kept, and the error names its base_url but never the key",
+    "a failing teacher endpoint: no success tick for 0 kept, and the error names its base_url but never the key",
     async () => {
-      const dir = tmp();
-      const cfg = join(dir, "teacher.toml");
-      writeFileSync(cfg, '[shell.teacher]\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "m"\nmax_attempts = 1\ntimeout_s = 5\n');
-      const key = "sk-dead-endpoint-1a2b3c";
-      const r = await runCli(["gen", "--track", "shell", "--author", "model", "--count", "2", "--workers", "2", "--out", join(dir, "out"), "--config", cfg], {
-        env: cleanEnv({ OPENAI_API_KEY: key }),
-        timeoutMs: 200_000,
-      });
-      expect(r.code).toBe(1);
-      expect(r.stderr).not.toContain("✔");
-      expect(r.stderr).toContain("kept 0/2");
-      const error = r.stderr.slice(r.stderr.indexOf("ERROR"));
-      expect(error).toContain("http://127.0.0.1:9/v1");
-      expect(r.stderr).not.toContain(key);
+      // The endpoint answers (so the preflight passes) but every completion fails: a dead one fails the preflight with exit 2.
+      const server = await startFakeOpenAI(() => ({ status: 503, content: "down" }));
+      try {
+        const dir = tmp();
+        const cfg = join(dir, "teacher.toml");
+        writeFileSync(cfg, `[shell.teacher]\nbase_url = "${server.url}"\nmodel = "m"\nmax_attempts = 1\ntimeout_s = 5\n`);
+        const key = "sk-dead-endpoint-1a2b3c";
+        const r = await runCli(["gen", "--track", "shell", "--author", "model", "--count", "2", "--workers", "2", "--out", join(dir, "out"), "--config", cfg], {
+          env: cleanEnv({ OPENAI_API_KEY: key }),
+          timeoutMs: 200_000,
+        });
+        expect(r.code).toBe(1);
+        expect(r.stderr).not.toContain("✔");
+        expect(r.stderr).toContain("kept 0/2");
+        const error = r.stderr.slice(r.stderr.indexOf("ERROR"));
+        expect(error).toContain(server.url);
+        expect(r.stderr).not.toContain(key);
+      } finally {
+        await server.close();
+      }
     },
     300_000,
   );

@@ -45,18 +45,22 @@ describe("model operator against a failing endpoint", () => {
       expect(kept.login_text).not.toBe(failing.login_text);
       const out = tmp("out");
       const dir = join(out, "rollout");
-      const rollout = async (handler: FakeHandler) => {
-        const server = await startFakeOpenAI(handler);
-        try {
-          const cfg = join(out, "op.toml");
-          writeFileSync(cfg, `[shell.operator]\nbase_url = "${server.url}"\nmodel = "op"\napi_key_env = ""\nmax_attempts = 2\n`);
-          const r = await runCli(["rollout", bundles, "--out", out, "--operator", "model", "--config", cfg], { env: cleanEnv() });
-          return { ...r, url: server.url, requests: [...server.requests] };
-        } finally {
-          await server.close();
-        }
+      // One server for the three runs: the endpoint is part of the operator's recorded settings, so it must not move.
+      let handler: FakeHandler = overloaded;
+      const server = await startFakeOpenAI((...args) => handler(...args));
+      const cfg = join(out, "op.toml");
+      writeFileSync(cfg, `[shell.operator]\nbase_url = "${server.url}"\nmodel = "op"\napi_key_env = ""\nmax_attempts = 2\n`);
+      const rollout = async (h: FakeHandler) => {
+        handler = h;
+        const before = server.requests.length;
+        const r = await runCli(["rollout", bundles, "--out", out, "--operator", "model", "--config", cfg], { env: cleanEnv() });
+        return { ...r, url: server.url, requests: server.requests.slice(before) };
       };
-      const journal = () => lines(join(dir, "journal.jsonl")).map((l) => JSON.parse(l));
+      // Sample entries only: the journal opens with the run's identity and the operator's settings.
+      const journal = () =>
+        lines(join(dir, "journal.jsonl"))
+          .map((l) => JSON.parse(l))
+          .filter((t) => "key" in t);
       const mentions = (b: any) => (line: string) => line.includes(JSON.stringify(b.login_text).slice(1, -1)) || line.includes(b.id);
 
       // 1. Every request answers 200 {"error": …}: each sample is tried max_attempts (2) times, then infra-error.
@@ -86,6 +90,7 @@ describe("model operator against a failing endpoint", () => {
       expect(journal().filter((t) => t.bundle_id === kept.id && t.outcome !== "infra-error")).toHaveLength(1);
       const trajectories = lines(join(dir, "trajectories.jsonl")).map((l) => JSON.parse(l));
       expect(trajectories.map((t) => `${t.bundle_id} ${t.outcome}`).sort()).toEqual([`${kept.id} success`, `${failing.id} success`].sort());
+      await server.close();
     },
     600_000,
   );
@@ -105,7 +110,9 @@ describe("model operator against a failing endpoint", () => {
         const r = await runCli(["rollout", bundles, "--out", out, "--operator", "model", "--config", cfg], { env: cleanEnv() });
         expect(r.code, r.stderr).toBe(1);
         expect(r.stderr).toContain("the caller's deadline came before the next try");
-        const journal = lines(join(out, "rollout/journal.jsonl")).map((l) => JSON.parse(l));
+        const journal = lines(join(out, "rollout/journal.jsonl"))
+          .map((l) => JSON.parse(l))
+          .filter((t) => "key" in t);
         expect(journal.map((t) => t.outcome)).toEqual(["infra-error", "infra-error"]);
         for (const f of OUTPUTS) expect(lines(join(out, "rollout", f)), f).toEqual([]);
       } finally {

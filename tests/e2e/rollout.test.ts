@@ -162,7 +162,8 @@ describe("rollouts", () => {
       const scripts: Record<string, (turn: number) => string> = {
         // Good: the reference, the first reply wrapped in prose and a fence (the documented rule takes the block).
         good: (i) => (i === 0 ? `Let me look around first.\n\`\`\`sh\n${reference[0]}\n\`\`\`` : (reference[i] ?? "exit")),
-        silent: () => "true",
+        // Never ends, never repeats itself (a repeat would be `stuck`).
+        silent: (i) => `echo ${i}`,
         forger: (i) => (i === 0 ? "(i=0; while :; do i=$((i+1)); echo $i > /home/op/forged; sleep 0.05; done) >/dev/null 2>&1 &" : "exit"),
         snoop: (i) =>
           [

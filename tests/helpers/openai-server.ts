@@ -20,21 +20,37 @@ export interface FakeOpenAI {
   authorizations: (string | null)[];
   /** Most requests in flight at the same time. */
   readonly maxInFlight: number;
+  /** How many `GET /v1/models` requests arrived (the preflight). */
+  readonly modelListings: number;
   close(): Promise<void>;
 }
 
+export interface FakeOptions {
+  /**
+   * What `GET /v1/models` lists: model ids, or null for a server without the route (404, so the preflight asks for
+   * one token through the handler). Default: an empty list, which names nothing and lets any model pass.
+   */
+  models?: string[] | null;
+}
+
 /** The OpenAI-compatible stand-in (the only one allowed in tests): real HTTP on 127.0.0.1, a free port. */
-export async function startFakeOpenAI(handler: FakeHandler): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(handler: FakeHandler, opts: FakeOptions = {}): Promise<FakeOpenAI> {
   const requests: any[] = [];
   const authorizations: (string | null)[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
+  let modelListings = 0;
+  const models = opts.models === undefined ? [] : opts.models;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     idleTimeout: 0,
     async fetch(req) {
       const path = new URL(req.url).pathname;
+      if (req.method === "GET" && path === "/v1/models" && models !== null) {
+        modelListings++;
+        return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "fake" })) });
+      }
       if (req.method !== "POST" || path !== "/v1/chat/completions") {
         return Response.json({ error: { message: `no route ${req.method} ${path}`, type: "not_found" } }, { status: 404 });
       }
@@ -57,6 +73,9 @@ export async function startFakeOpenAI(handler: FakeHandler): Promise<FakeOpenAI>
     authorizations,
     get maxInFlight() {
       return maxInFlight;
+    },
+    get modelListings() {
+      return modelListings;
     },
     async close() {
       await server.stop(true);

@@ -21,7 +21,10 @@ const endpoint = (url: string, over: Partial<ChatEndpoint> = {}): ChatEndpoint =
 const signal = new AbortController().signal;
 
 test("the generic chat call sends the messages as given, records usage in the ledger and returns the text", async () => {
-  server = await startFakeOpenAI(() => ({ content: "ls -la", usage: { prompt_tokens: 11, completion_tokens: 3 } }));
+  server = await startFakeOpenAI(async () => {
+    await Bun.sleep(30);
+    return { content: "ls -la", usage: { prompt_tokens: 11, completion_tokens: 3 } };
+  });
   const ledger = new TokenLedger();
   const chat = ChatClient.create(endpoint(server.url), {}, { ledger });
   const messages = [
@@ -35,6 +38,10 @@ test("the generic chat call sends the messages as given, records usage in the le
   expect(server.requests[0].response_format).toBeUndefined();
   expect(ledger.totals()).toMatchObject({ requests: 1, total_tokens: 14 });
   expect(ledger.entries[0]!.label).toBe("episode-1");
+  // Each call's wall clock, retries included, in the ledger and the totals.
+  expect(ledger.entries[0]!.seconds).toBeGreaterThanOrEqual(0.03);
+  expect((r as { seconds: number }).seconds).toBe(ledger.entries[0]!.seconds);
+  expect(ledger.totals().seconds).toBe(ledger.entries[0]!.seconds);
 });
 
 test("a 5xx then a good reply: retried, one answer; a dead server is an infra error naming the endpoint — none throws", async () => {

@@ -40,7 +40,7 @@ describe("authorBundleWithModel", () => {
     expect(body.messages[0]).toEqual({ role: "system", content: "You write bundles." });
     expect(JSON.parse(body.messages[1].content)).toEqual({ task: "rename", terminal: "exit" });
     expect(server.authorizations[0]).toBe(`Bearer ${KEY}`);
-    expect(ledger.totals()).toEqual({ prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, requests: 1 });
+    expect(ledger.totals()).toMatchObject({ prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, requests: 1 });
   });
 
   test("JSON inside a ```json fence with prose around it is extracted", async () => {
