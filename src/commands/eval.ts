@@ -5,6 +5,7 @@ import { UsageError, WorkFailedError } from "../errors.ts";
 import { configArgs, createContext } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
 import { intFlag } from "./_flags.ts";
+import { modelArgs, modelOverrides } from "./_model.ts";
 
 const args = {
   target: {
@@ -13,9 +14,7 @@ const args = {
     description: "A chat JSONL file, a `gen` output directory (its valid split), or shell bundles; with --compare: report B",
   },
   ...configArgs,
-  "base-url": { type: "string", description: "OpenAI-compatible endpoint of the model under test (default: eval.base_url)" },
-  model: { type: "string", description: "Model name (default: eval.model)" },
-  "api-key-env": { type: "string", description: 'Environment variable holding the API key; "" for none (default: eval.api_key_env)' },
+  ...modelArgs,
   samples: { type: "string", description: "Answers per question K: pass@1 and pass@K (default: eval.samples)" },
   temperature: { type: "string", description: "Sampling temperature of witness answers (default: eval.temperature)" },
   "max-tokens": { type: "string", description: "max_tokens of each witness answer (default: eval.max_tokens)" },
@@ -44,10 +43,7 @@ export default defineCommand({
     }
     if (!target) throw new UsageError("eval needs a dataset, a gen output directory or a bundle directory (or --compare A.json B.json)");
     if (a.sandbox && a.host) throw new UsageError("--sandbox and --host exclude each other");
-    const evalTable: Record<string, unknown> = {};
-    if (a["base-url"] !== undefined) evalTable.base_url = a["base-url"];
-    if (a.model !== undefined) evalTable.model = a.model;
-    if (a["api-key-env"] !== undefined) evalTable.api_key_env = a["api-key-env"];
+    const evalTable: Record<string, unknown> = { ...(modelOverrides(a, ["eval"]).eval as Record<string, unknown> | undefined) };
     const samples = intFlag("samples", a.samples, 1);
     if (samples !== undefined) evalTable.samples = samples;
     const maxTokens = intFlag("max-tokens", a["max-tokens"], 1);
@@ -69,6 +65,9 @@ export default defineCommand({
     // Kept answers must never land beside the split they answer, where a later run could take them for part of it.
     if (resolved.track === "witness" && resolve(out) === resolve(dirname(resolved.file)))
       throw new UsageError(`--out ${out} is the dataset's own directory`, "Give the eval its own output directory.");
+    // A dead endpoint or an unknown model fails here, naming the URL, before any answer is asked for.
+    const { checkEndpoint } = await import("../llm/preflight.ts");
+    await checkEndpoint(ctx, ctx.config.eval, "model under test");
     const common = { out, endpoint: ctx.config.eval, workers: ctx.config.run.workers || availableParallelism(), seed: ctx.config.run.seed };
     const report =
       resolved.track === "witness"

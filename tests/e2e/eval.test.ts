@@ -194,7 +194,7 @@ describe("sekft eval: wrong requests exit 2", () => {
     expect((await runCli(["eval", f, "--sandbox", "--host"])).code).toBe(2);
     const bad = await runCli(["eval", f, "--base-url", "not a url"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("eval.base_url");
+    expect(bad.stderr).toContain("--base-url must be an http(s) URL");
     const cmp = await runCli(["eval", "--compare", f, f]);
     expect(cmp.code).toBe(2);
     expect(cmp.stderr).toContain("not");
