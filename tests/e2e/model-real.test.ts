@@ -171,4 +171,65 @@ describe("a real model in the loop", () => {
     },
     900_000,
   );
+
+  testWith(
+    DOCKER && modelInstalled("qwen"),
+    "eval with Qwen2.5 Coder 0.5B: two witness questions proven in the sandbox and one shell bundle rolled out, reports with every answer judged",
+    async () => {
+      const data = tmp("eval-data");
+      const g = await run(["gen", "--config", join(ROOT, "fixtures/configs/witness-fast.toml"), "--count", "3", "--workers", "1", "--out", data], cleanEnv());
+      expect(g.code, g.stderr).toBe(0);
+      const lines = ["train.jsonl", "valid.jsonl"].flatMap((f) =>
+        readFileSync(join(data, "witness", f), "utf8")
+          .split("\n")
+          .filter(Boolean),
+      );
+      const held = join(tmp("eval-held"), "held.jsonl");
+      writeFileSync(held, `${lines.slice(0, 2).join("\n")}\n`);
+      const bundles = tmp("eval-bundles");
+      const b = await run(["gen", "--track", "shell", "--count", "1", "--workers", "1", "--out", bundles], cleanEnv());
+      expect(b.code, b.stderr).toBe(0);
+
+      const m = await startModel("qwen");
+      try {
+        const cfg = join(tmp("eval-cfg"), "eval.toml");
+        writeFileSync(cfg, `[eval]\nconcurrency = 1\ntimeout_s = 300\nmax_tokens = 384\n[rollout]\nmax_turns = 4\nreply_max_tokens = 96\n`);
+        const flags = ["--base-url", m.url, "--model", m.model, "--api-key-env", "", "--workers", "1", "--config", cfg];
+        const out = tmp("eval-witness");
+        const w = await run(["eval", held, "--out", out, "--json", ...flags], cleanEnv());
+        expect(w.code, w.stderr).toBe(0);
+        const report = JSON.parse(w.stdout.trim().split("\n").at(-1)!);
+        expect(report).toMatchObject({
+          type: "sekft-eval",
+          track: "witness",
+          model: m.model,
+          questions: 2,
+          answers: 2,
+          scored: 2,
+          infra_errors: 0,
+          runner: "sandbox",
+        });
+        expect(report.overall.pass_at_1).toBeGreaterThanOrEqual(0);
+        expect(report.overall.pass_at_1).toBeLessThanOrEqual(1);
+        const answers = jsonl(join(out, "answers.jsonl"));
+        expect(answers).toHaveLength(2);
+        for (const a of answers) {
+          expect(typeof a.ok).toBe("boolean");
+          if (!a.ok) expect(typeof a.cause).toBe("string");
+        }
+        expect(await labelled(w.pid)).toBe(0);
+
+        const sout = tmp("eval-shell");
+        const s = await run(["eval", bundles, "--out", sout, "--json", ...flags], cleanEnv());
+        expect(s.code, s.stderr).toBe(0);
+        const shell = JSON.parse(s.stdout.trim().split("\n").at(-1)!);
+        expect(shell).toMatchObject({ type: "sekft-eval", track: "shell", bundles: 1, samples_run: 1, infra_errors: 0 });
+        expect(Object.keys(shell.by_axis).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
+        expect(await labelled(s.pid)).toBe(0);
+      } finally {
+        await stopAndCheck(m);
+      }
+    },
+    900_000,
+  );
 });
