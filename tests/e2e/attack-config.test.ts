@@ -33,10 +33,16 @@ testWith(
     const r = await runCli(["gen", "--config", config, "--count", "2", "--workers", "2", "--out", out], { env: cleanEnv(), timeoutMs: 240_000 });
     for (const c of canaries) expect(existsSync(c), `${c}: configured text ran as a command`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
-    const train = readFileSync(join(out, "witness", "train.jsonl"), "utf8");
-    expect(train.trim().split("\n")).toHaveLength(2);
+    const kept = ["train.jsonl", "valid.jsonl"].flatMap((f) =>
+      readFileSync(join(out, "witness", f), "utf8")
+        .split("\n")
+        .filter(Boolean),
+    );
+    expect(kept).toHaveLength(2);
     // The kept answers still pass when re-run, and still run nothing of the file.
-    const v = await runCli(["verify", join(out, "witness", "train.jsonl"), "--host"], { env: cleanEnv(), timeoutMs: 240_000 });
+    const both = join(dir, "both.jsonl");
+    writeFileSync(both, `${kept.join("\n")}\n`);
+    const v = await runCli(["verify", both, "--host"], { env: cleanEnv(), timeoutMs: 240_000 });
     expect(v.code, v.stderr).toBe(0);
     for (const c of canaries) expect(existsSync(c)).toBe(false);
   },
