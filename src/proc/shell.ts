@@ -20,7 +20,7 @@ export function simpleCommandProblem(line: string): string | undefined {
     }
     if (c === "\\") {
       if (i === line.length - 1) return "it ends with a backslash";
-      i += 1;
+      i += 1; // an escaped character, or a line continuation (backslash-newline)
       continue;
     }
     if (c === "`" || (c === "$" && line[i + 1] === "(")) return "it substitutes a command";
@@ -29,6 +29,7 @@ export function simpleCommandProblem(line: string): string | undefined {
       continue;
     }
     if (c === "'" || c === '"') quote = c;
+    else if (c === "\n") return "it spans lines without a backslash";
     else if (";&|".includes(c)) return `it holds the operator ${c}`;
     else if ("<>".includes(c)) return "it redirects";
     else if ("()".includes(c)) return "it opens a subshell";

@@ -50,12 +50,25 @@ export function lastCommand(script: string): string {
   return lines.at(-1) ?? "";
 }
 
-/** The script without its final command (the last line that is not blank or a comment), and that command. */
+/**
+ * The script without its final command, and that command: the last line that is not blank or a comment, with
+ * the lines it continues (`\` at the end of a line joins the next, as the shell reads it) — so a final
+ * `witness verify \` with its flags on continuation lines is one command.
+ */
 export function splitFinal(script: string): { prefix: string; final: string } {
   const lines = script.split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
     const t = lines[i]!.trim();
-    if (t && !t.startsWith("#")) return { prefix: lines.slice(0, i).join("\n"), final: t };
+    if (!t || t.startsWith("#")) continue;
+    let start = i;
+    while (start > 0 && /(^|[^\\])(\\\\)*\\$/.test(lines[start - 1]!)) start -= 1;
+    return {
+      prefix: lines.slice(0, start).join("\n"),
+      final: lines
+        .slice(start, i + 1)
+        .join("\n")
+        .trim(),
+    };
   }
   return { prefix: script, final: "" };
 }

@@ -73,7 +73,14 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
           a.replace("witness sign -k keys/policy.key", "witness sign --signer-file-key-passphrase secret -k keys/policy.key"),
           /--signer-file-key-passphrase/,
         ],
+        // The most common foreign shape: the final witness verify continued over several lines.
+        [
+          undefined,
+          a.replace(/```bash\n(witness verify [^\n]*)\n```/, (_m, line: string) => `\`\`\`bash\n${line.replaceAll(" -", " \\\n  -")}\n\`\`\``),
+          undefined,
+        ],
       ];
+      expect(cases.at(-1)![1]).toContain(" \\\n  -");
       const dir = tmp("foreign");
       const file = join(dir, "foreign.jsonl");
       writeFileSync(file, cases.map(([, ans]) => `${JSON.stringify(withAnswer(good, ans))}\n`).join(""));
@@ -82,7 +89,7 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
       expect(r.stderr).toContain("each in a sandbox container");
       const results = records(r.stdout);
       const summary = results.find((x) => x.type === "summary") as unknown as { passed: number; failed: number; causes: Record<string, { count: number }> };
-      expect(summary.passed).toBe(2);
+      expect(summary.passed).toBe(3);
       expect(summary.failed).toBe(4);
       cases.forEach(([cause, , failing], i) => {
         const res = results.find((x) => x.type === "result" && x.line === i + 1)!;
