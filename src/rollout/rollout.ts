@@ -6,6 +6,7 @@ import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, type RunIdentity, startOver } from "../dataset/run-journal.ts";
 import { InputError, InterruptedError, UsageError, WorkFailedError } from "../errors.ts";
 import { isWithin } from "../files.ts";
+import { endpointName } from "../llm/chat.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { modelSpend, TokenLedger } from "../llm/ledger.ts";
 import { checkEndpoint } from "../llm/preflight.ts";
@@ -32,16 +33,6 @@ export interface RolloutOptions {
   seed: number;
   /** Remove OUT/rollout first (outputs, journal, copied bundles): start over instead of resuming. */
   force: boolean;
-}
-
-/** The endpoint as recorded: scheme, host and path only — credentials or a query never reach a file. */
-function endpointName(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "(invalid)";
-  }
 }
 
 /**

@@ -19,7 +19,8 @@ import { configDigest } from "../dataset/manifest.ts";
 import { shardLabel, startOver } from "../dataset/run-journal.ts";
 import { join } from "node:path";
 import { BundleStore, shellIdentity } from "./store.ts";
-import { printable, withoutCredentials } from "../ui/format.ts";
+import { printable } from "../ui/format.ts";
+import { endpointName } from "../llm/chat.ts";
 
 // A builtin cell that fails its gate gets a few other variants before the run gives it up.
 const BUILTIN_TRIES = 3;
@@ -122,7 +123,7 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   if (kept === opts.count) ctx.log.success(summary);
   else ctx.log.warn(summary);
   // The endpoint named from the config (its credentials cut), whatever the client's own error says.
-  const teacherNote = model && teacherError ? `; the teacher at ${withoutCredentials(shell.teacher.base_url)} last failed: ${printable(teacherError)}` : "";
+  const teacherNote = model && teacherError ? `; the teacher at ${endpointName(shell.teacher.base_url)} last failed: ${printable(teacherError)}` : "";
   store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
   if (giveUp.verdict) {
     throw new WorkFailedError(

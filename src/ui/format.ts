@@ -26,16 +26,3 @@ function escapeControl(c: string): string {
 export function printable(text: string, opts: { multiline?: boolean } = {}): string {
   return text.replace(opts.multiline ? CONTROL_BUT_NEWLINE : CONTROL, escapeControl);
 }
-
-/** A URL fit to print: a user name or password in it (`http://user:key@host`) is replaced by `***`. */
-export function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = "***";
-    u.password = "";
-    return u.href;
-  } catch {
-    return printable(url.replace(/\/\/[^/@]*@/, "//***@"));
-  }
-}

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { printable, withoutCredentials } from "../../src/ui/format.ts";
+import { endpointName } from "../../src/llm/chat.ts";
+import { printable } from "../../src/ui/format.ts";
 
 describe("printable: untrusted text for a terminal", () => {
   test("ESC, BEL, CR, TAB, DEL and C1 controls are written out; plain text is unchanged", () => {
@@ -13,10 +14,10 @@ describe("printable: untrusted text for a terminal", () => {
   });
 });
 
-describe("withoutCredentials", () => {
-  test("a user name or password in a URL is replaced; a plain URL is unchanged", () => {
-    expect(withoutCredentials("http://127.0.0.1:9/v1")).toBe("http://127.0.0.1:9/v1");
-    expect(withoutCredentials("https://user:sk-secret@api.example/v1")).toBe("https://***@api.example/v1");
-    expect(withoutCredentials("not a url //sk-x@host")).toBe("not a url //***@host");
+describe("endpointName: a base_url fit to print or record", () => {
+  test("a user name, password, query or fragment is dropped; a plain URL is unchanged", () => {
+    expect(endpointName("http://127.0.0.1:9/v1")).toBe("http://127.0.0.1:9/v1");
+    expect(endpointName("https://user:sk-secret@api.example/v1?key=sk-q#f")).toBe("https://api.example/v1");
+    expect(endpointName("not a url //sk-x@host")).toBe("(an invalid base_url)");
   });
 });
