@@ -9,7 +9,8 @@ import { loadConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/ui/logger.ts";
 import { familyShapers } from "../src/witness/families.ts";
 import { prepareWitness } from "../src/witness/prepare.ts";
-import { renderExample, renderQuestion } from "../src/witness/render.ts";
+import { renderQuestion } from "../src/witness/render.ts";
+import { renderExample } from "../src/witness/families.ts";
 import { sampleSpecs, type ExampleSpec } from "../src/witness/spec.ts";
 import { datasetStats } from "../src/witness/stats.ts";
 

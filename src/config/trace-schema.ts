@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { compare, isDecimalText, parseDecimal } from "../trace/decimal.ts";
+import { compare, isDecimalText, parseDecimal } from "../decimal.ts";
 
 /** Numbers that must stay exact (10^25 and up) are written as decimal strings: TOML floats are doubles. */
 const DecimalText = z.string().refine(isDecimalText, { message: 'must be a decimal number written as a string, e.g. "1e25"' });

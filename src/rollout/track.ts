@@ -1,4 +1,4 @@
-import type { Track } from "../tracks.ts";
+import type { Track } from "../track-types.ts";
 import { formatRolloutStats, rolloutStats } from "./stats.ts";
 import { verifyRollout } from "./verify.ts";
 

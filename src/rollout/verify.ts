@@ -7,7 +7,7 @@ import { DockerEngine } from "../sandbox/docker.ts";
 import { Episode } from "../sandbox/episode.ts";
 import { findImage, openImage } from "../sandbox/image.ts";
 import { readBundle } from "../shell/store.ts";
-import type { VerifyOptions } from "../tracks.ts";
+import type { VerifyOptions } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import type { Outcome, Trajectory } from "./record.ts";
 import { outcomeOf } from "./sample.ts";

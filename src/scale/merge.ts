@@ -1,7 +1,8 @@
 import type { RunContext } from "../context.ts";
 import { checkOutApart, checkShards, type ShardGuard } from "../dataset/shards.ts";
 import { UsageError } from "../errors.ts";
-import { loadTrack, type MergeSummary, TRACKS } from "../tracks.ts";
+import type { MergeSummary } from "../track-types.ts";
+import { loadTrack, TRACKS } from "../tracks.ts";
 
 export interface MergeRequest {
   out: string;

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import type { Shard } from "../tracks.ts";
+import type { Shard } from "../track-types.ts";
 
 /** Where cluster engines put a task's index: Kubernetes Indexed Jobs, then Slurm job arrays. */
 export const SHARD_INDEX_VARS = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"] as const;

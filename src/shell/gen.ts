@@ -7,7 +7,7 @@ import { createLimiter } from "../llm/limiter.ts";
 import { checkEndpoint } from "../llm/preflight.ts";
 import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
-import type { GenOptions, GenSummary } from "../tracks.ts";
+import type { GenOptions, GenSummary } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { openImage } from "../sandbox/image.ts";

@@ -6,7 +6,7 @@ import { type ShardSet, shardFile } from "../dataset/shards.ts";
 import { AtomicWriter, LineReader } from "../dataset/stream.ts";
 import { InputError } from "../errors.ts";
 import { resolveInside } from "../files.ts";
-import type { MergeOptions, MergeSummary } from "../tracks.ts";
+import type { MergeOptions, MergeSummary } from "../track-types.ts";
 
 /**
  * Merges shell shards: the shards gated disjoint cells of one plan, so the union of their bundles is the

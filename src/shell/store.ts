@@ -7,7 +7,7 @@ import { READ_LIMITS, readBoundedText } from "../files.ts";
 import { writeManifest } from "../dataset/manifest.ts";
 import { claimRunRecord, RUN_RECORD, type RunIdentity } from "../dataset/run-journal.ts";
 import type { SandboxImage } from "../sandbox/image.ts";
-import type { Shard } from "../tracks.ts";
+import type { Shard } from "../track-types.ts";
 import { BUILTIN_VERSION, BUNDLE_SCHEMA_VERSION, BundleSchema, bundleId, type Bundle, type Cell } from "./bundle.ts";
 
 /** What decides the bundles a shell directory holds: a rerun with anything else is another run. */

@@ -1,4 +1,4 @@
-import type { Track } from "../tracks.ts";
+import type { Track } from "../track-types.ts";
 import { mergeShell } from "./merge.ts";
 import { genShell } from "./gen.ts";
 import { bundleStats, formatBundleStats } from "./stats.ts";

@@ -5,7 +5,7 @@ import type { ShellConfig } from "../config/shell-schema.ts";
 import type { RunContext } from "../context.ts";
 import { InterruptedError } from "../errors.ts";
 import { runPool } from "../pool/pool.ts";
-import type { VerifyOptions } from "../tracks.ts";
+import type { VerifyOptions } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { findImage, openImage } from "../sandbox/image.ts";

@@ -1,6 +1,6 @@
 import { InputError } from "../errors.ts";
 import { writeFileAtomic } from "../dataset/jsonl.ts";
-import { parseDecimal, sum, type Decimal } from "./decimal.ts";
+import { parseDecimal, sum, type Decimal } from "../decimal.ts";
 import { JsonNumber, stringifyExact } from "./parse.ts";
 import type { Provenance } from "./provenance.ts";
 import { formatInstant, parseDateTime } from "./time.ts";

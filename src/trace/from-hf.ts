@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { InputError } from "../errors.ts";
-import { compare, formatDecimal, fromBigInt, isInteger, mul, normalize, toBigInt, ZERO, type Decimal } from "./decimal.ts";
+import { compare, formatDecimal, fromBigInt, isInteger, mul, normalize, toBigInt, ZERO, type Decimal } from "../decimal.ts";
 import { buildTrace, resolveStart, type BuiltTrace, type RawEvent } from "./build.ts";
 import { isObject, JsonNumber, readJsonExact, type JsonValue } from "./parse.ts";
 import type { Provenance } from "./provenance.ts";

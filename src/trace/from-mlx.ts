@@ -1,7 +1,7 @@
 import { statSync, existsSync } from "node:fs";
 import { InputError } from "../errors.ts";
 import { READ_LIMITS, readBoundedText } from "../files.ts";
-import { formatDecimal, fromBigInt, mul, parseDecimal, type Decimal } from "./decimal.ts";
+import { formatDecimal, fromBigInt, mul, parseDecimal, type Decimal } from "../decimal.ts";
 import { buildTrace, resolveStart, type BuiltTrace, type RawEvent } from "./build.ts";
 import type { Provenance } from "./provenance.ts";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { InputError } from "../errors.ts";
 import { READ_LIMITS, readBoundedText } from "../files.ts";
-import { formatDecimal, parseDecimal, type Decimal } from "./decimal.ts";
+import { formatDecimal, parseDecimal, type Decimal } from "../decimal.ts";
 
 /** A JSON number that keeps the text it was written with, and its exact value. */
 export class JsonNumber {

@@ -1,5 +1,5 @@
 import { InputError, UsageError } from "../errors.ts";
-import { compare, isDecimalText, isInteger, parseDecimal, ZERO, type Decimal } from "./decimal.ts";
+import { compare, isDecimalText, isInteger, parseDecimal, ZERO, type Decimal } from "../decimal.ts";
 import { isObject, JsonNumber, readJsonExact } from "./parse.ts";
 
 /**

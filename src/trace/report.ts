@@ -1,6 +1,6 @@
 import type { ThresholdConfig, TraceConfig } from "../config/trace-schema.ts";
 import { InputError } from "../errors.ts";
-import { add, approxRatio, compare, formatDecimal, formatRatio, mul, parseDecimal, ratio, ZERO, type Decimal } from "./decimal.ts";
+import { add, approxRatio, compare, formatDecimal, formatRatio, mul, parseDecimal, ratio, ZERO, type Decimal } from "../decimal.ts";
 import { isObject, JsonNumber, type JsonValue } from "./parse.ts";
 
 export type Position = "above" | "at" | "below";

@@ -1,4 +1,4 @@
-import { compare, formatDecimal, isNegative, sum, ZERO, type Decimal } from "./decimal.ts";
+import { compare, formatDecimal, isNegative, sum, ZERO, type Decimal } from "../decimal.ts";
 import { isObject, JsonNumber, pointerJoin, type JsonValue } from "./parse.ts";
 import { parseDateTime } from "./time.ts";
 

@@ -1,4 +1,4 @@
-import { compare, isInteger, parseDecimal } from "./decimal.ts";
+import { compare, isInteger, parseDecimal } from "../decimal.ts";
 import { isObject, JsonNumber, pointerJoin, type JsonValue } from "./parse.ts";
 import { parseDateTime } from "./time.ts";
 

@@ -1,4 +1,4 @@
-import { add, fromBigInt, parseDecimal, type Decimal } from "./decimal.ts";
+import { add, fromBigInt, parseDecimal, type Decimal } from "../decimal.ts";
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 

@@ -6,12 +6,13 @@ import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, shardLabel, startOver } from "../dataset/run-journal.ts";
 import { GiveUp } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
-import type { GenOptions, GenSummary } from "../tracks.ts";
+import type { GenOptions, GenSummary } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
 import { familyShapers } from "./families.ts";
-import { ERROR_MARK, renderExample, renderQuestion } from "./render.ts";
+import { ERROR_MARK, renderQuestion } from "./render.ts";
+import { renderExample } from "./families.ts";
 import { GENERATOR_VERSION, sampleSpecs, type ExampleSpec } from "./spec.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
 

@@ -1,7 +1,7 @@
 import { canonical, sha256 } from "../dataset/hash.ts";
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
-import type { Family } from "./families.ts";
+import type { Family } from "./family.ts";
 import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
 import { shellQuote } from "../proc/shell.ts";
 import type { ExampleSpec } from "./spec.ts";

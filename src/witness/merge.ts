@@ -5,7 +5,7 @@ import { writeManifest } from "../dataset/manifest.ts";
 import { type ShardInput, type ShardSet, shardFile } from "../dataset/shards.ts";
 import { AtomicWriter, LineReader } from "../dataset/stream.ts";
 import { InputError, WorkFailedError } from "../errors.ts";
-import type { MergeOptions, MergeSummary } from "../tracks.ts";
+import type { MergeOptions, MergeSummary } from "../track-types.ts";
 
 const GC_EVERY = 10_000;
 

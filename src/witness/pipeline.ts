@@ -1,5 +1,5 @@
 import type { WitnessConfig } from "../config/witness-schema.ts";
-import type { Family } from "./families.ts";
+import type { Family } from "./family.ts";
 import {
   attestationEntries,
   attestorType,

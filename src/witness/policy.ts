@@ -1,5 +1,5 @@
 import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts";
-import type { Family } from "./families.ts";
+import type { Family } from "./family.ts";
 import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
 import { shellQuote } from "../proc/shell.ts";
 import type { ExampleSpec } from "./spec.ts";

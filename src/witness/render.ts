@@ -2,7 +2,6 @@ import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
-import { familyPlugin } from "./families.ts";
 import { shellQuote } from "../proc/shell.ts";
 
 /** A script edit that must make `witness verify` deny with `message`. */
@@ -132,13 +131,6 @@ export function renderQuestion(spec: ExampleSpec, cfg: WitnessConfig): string {
     rules: rules.length ? listWords(rules.map((r) => `"${fill(r.message, vars)}"`)) : "of your own",
     key_type: KEYNAME[spec.keys.step],
   });
-}
-
-/** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
-export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
-  const attest = renderAttest(spec, cfg, catalog);
-  const family = spec.family && spec.family !== "attest" ? familyPlugin(spec.family) : undefined;
-  return family ? family.render(spec, cfg, catalog, attest) : attest;
 }
 
 /** Paragraph and `sh` lines of one part of an answer; `lines` absent: prose only. */

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Track } from "../tracks.ts";
+import type { Track } from "../track-types.ts";
 import { mergeWitness } from "./merge.ts";
 
 /** The split files of a witness output directory that hold examples (an empty valid.jsonl is skipped). */

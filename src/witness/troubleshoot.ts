@@ -1,5 +1,5 @@
 import type { RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
-import type { Family } from "./families.ts";
+import type { Family } from "./family.ts";
 import { ERROR_MARK, fill, resolveExample, shellVar, type RenderedExample } from "./render.ts";
 import { extractScript } from "./script.ts";
 import type { ExampleSpec } from "./spec.ts";

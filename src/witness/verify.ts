@@ -7,7 +7,7 @@ import { DependencyError, InterruptedError } from "../errors.ts";
 import { isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { runPool } from "../pool/pool.ts";
 import { Rng } from "../rng.ts";
-import type { VerifyOptions } from "../tracks.ts";
+import type { VerifyOptions } from "../track-types.ts";
 import { printable } from "../ui/format.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { type Diagnosis, diagnose, type WitnessFlags, witnessFlags } from "./diagnose.ts";

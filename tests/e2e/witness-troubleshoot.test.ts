@@ -2,7 +2,7 @@ import { describe, expect } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { familyShapers } from "../../src/witness/families.ts";
 import { checkpoints, judgeBroken, proveExample } from "../../src/witness/prove.ts";
-import { renderExample } from "../../src/witness/render.ts";
+import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { CAUSES, maskDigests, witnessErrors } from "../../src/witness/troubleshoot.ts";

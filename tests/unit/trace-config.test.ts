@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { compare, parseDecimal } from "../../src/trace/decimal.ts";
+import { compare, parseDecimal } from "../../src/decimal.ts";
 
 test("the embedded [trace] section: three thresholds, all 'greater than', exact decimal strings", () => {
   const t = loadConfig(undefined).trace;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { add, approxRatio, compare, formatDecimal, formatRatio, mul, normalize, parseDecimal, ratio, sum } from "../../src/trace/decimal.ts";
+import { add, approxRatio, compare, formatDecimal, formatRatio, mul, normalize, parseDecimal, ratio, sum } from "../../src/decimal.ts";
 import { parseJsonExact, type JsonNumber, stringifyExact } from "../../src/trace/parse.ts";
 import { parseDateTime } from "../../src/trace/time.ts";
 

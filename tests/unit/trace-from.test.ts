@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { checkTrace } from "../../src/trace/check.ts";
-import { compare, parseDecimal } from "../../src/trace/decimal.ts";
+import { compare, parseDecimal } from "../../src/decimal.ts";
 import { traceFromHf } from "../../src/trace/from-hf.ts";
 import { parseMlxLog, traceFromMlx } from "../../src/trace/from-mlx.ts";
 import { parseJsonExact, stringifyExact } from "../../src/trace/parse.ts";

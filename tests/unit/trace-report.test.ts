@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { parseDecimal } from "../../src/trace/decimal.ts";
+import { parseDecimal } from "../../src/decimal.ts";
 import { parseJsonExact } from "../../src/trace/parse.ts";
 import { crossCheck, reportTrace } from "../../src/trace/report.ts";
 

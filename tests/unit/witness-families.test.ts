@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { applyMutation, checkpoints, shellLines } from "../../src/witness/prove.ts";
 import { familyShapers, questionTemplates } from "../../src/witness/families.ts";
-import { renderExample } from "../../src/witness/render.ts";
+import { renderExample } from "../../src/witness/families.ts";
 import { extractScript } from "../../src/witness/script.ts";
 import { FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { CAUSES, maskDigests } from "../../src/witness/troubleshoot.ts";

@@ -4,7 +4,7 @@ import type { WitnessConfig } from "../../src/config/witness-schema.ts";
 import { familyShapers } from "../../src/witness/families.ts";
 import { pipeline, VARIANTS } from "../../src/witness/pipeline.ts";
 import { applyMutation, checkpoints } from "../../src/witness/prove.ts";
-import { renderExample } from "../../src/witness/render.ts";
+import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, lastCommand } from "../../src/witness/script.ts";
 import { type ExampleSpec, sampleSpecs } from "../../src/witness/spec.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { applyMutation } from "../../src/witness/prove.ts";
-import { renderExample } from "../../src/witness/render.ts";
+import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, lastCommand } from "../../src/witness/script.ts";
 import { sampleSpecs } from "../../src/witness/spec.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
-import { renderExample } from "../../src/witness/render.ts";
+import { renderExample } from "../../src/witness/families.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { answerSkeleton, datasetStats } from "../../src/witness/stats.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
