@@ -42,6 +42,8 @@ export interface VerifyOptions {
   mode?: "sandbox" | "host";
   /** `--trust` verified the signature over the target's manifest and files: the data is ours. */
   trusted?: boolean;
+  /** Chat answers: what makes a pass — `witness-verify` (default) a final `witness verify` the real witness accepts, `any` the script's exit 0. */
+  expect?: "witness-verify" | "any";
 }
 
 export interface MergeOptions {

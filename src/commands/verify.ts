@@ -18,6 +18,10 @@ const args = {
   "fail-fast": { type: "boolean", description: "Stop at the first failure" },
   sandbox: { type: "boolean", description: "Run each script in a locked-down container (the default unless --trust verified the dataset's signature)" },
   host: { type: "boolean", description: "Run scripts on this machine (isolated: scrubbed env, own session, namespaces when allowed)" },
+  expect: {
+    type: "string",
+    description: "Chat JSONL: what passes — witness-verify (default: a final witness verify the real witness accepts) or any (the script exits 0)",
+  },
 } as const;
 
 export default defineCommand({
@@ -45,6 +49,11 @@ export default defineCommand({
     const seed = intFlag("seed", a.seed) ?? ctx.config.run.seed;
     if (a.sandbox && a.host) throw new UsageError("--sandbox and --host exclude each other");
     const mode = a.sandbox ? "sandbox" : a.host ? "host" : undefined;
+    const expect = a.expect ?? "witness-verify";
+    if (expect !== "witness-verify" && expect !== "any") throw new UsageError(`--expect must be witness-verify or any, not ${JSON.stringify(expect)}`);
+    const other = parts.find((p) => p.track !== "witness");
+    if (a.expect !== undefined && other)
+      throw new UsageError(`--expect applies to chat JSONL (the witness track) only, not to ${other.target} (${other.track})`);
     let passed = 0;
     let failed = 0;
     let drifted = 0;
@@ -60,6 +69,7 @@ export default defineCommand({
         failFast: Boolean(a["fail-fast"]),
         mode,
         trusted: trusted.has(part.target),
+        expect,
       });
       passed += r.passed;
       failed += r.failed;

@@ -1,9 +1,10 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type sh from "mvdan-sh";
 import { fencedBlocks } from "../dataset/chat.ts";
 import { plainRunner, type ScriptRunner, VARS_MARK } from "../proc/isolate.ts";
 import { exitMeaning, lastLines } from "../proc/run.ts";
-import { simpleCommandProblem } from "../proc/shell.ts";
+import { parseShell, type ShellLang, ShellSyntaxError, simpleCommandProblem } from "../proc/shell.ts";
 import { makeOwnedTempDir } from "../proc/temp.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
@@ -51,45 +52,69 @@ export function lastCommand(script: string): string {
 }
 
 /**
- * The script without its final command, and that command: the last line that is not blank or a comment, with
- * the lines it continues (`\` at the end of a line joins the next, as the shell reads it) — so a final
- * `witness verify \` with its flags on continuation lines is one command.
+ * The script without its final command, and that command, as the shell reads them: the last statement (a
+ * `witness verify \` continued over several lines is one), the text before it the prefix. When a
+ * here-document of an earlier statement on the same line ends after it starts, the final command is that whole
+ * statement list (so it is no simple witness verify). Throws `ShellSyntaxError` for a script the shell would refuse.
  */
-export function splitFinal(script: string): { prefix: string; final: string } {
-  const lines = script.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const t = lines[i]!.trim();
-    if (!t || t.startsWith("#")) continue;
-    let start = i;
-    while (start > 0 && /(^|[^\\])(\\\\)*\\$/.test(lines[start - 1]!)) start -= 1;
-    return {
-      prefix: lines.slice(0, start).join("\n"),
-      final: lines
-        .slice(start, i + 1)
-        .join("\n")
-        .trim(),
-    };
+export function splitFinal(script: string, lang: ShellLang = "sh"): { prefix: string; final: string } {
+  const parsed = parseShell(script, lang);
+  const stmts = parsed.statements;
+  const last = stmts.at(-1);
+  if (!last) return { prefix: script, final: "" };
+  let start = last.Pos().Offset();
+  // Here-document bodies of earlier statements that run past the final statement's start belong to the prefix.
+  for (const stmt of stmts.slice(0, -1)) {
+    let bodyEnd = 0;
+    parsed.walk((node, type) => {
+      const hdoc = type === "Redirect" ? (node as sh.Redirect).Hdoc : null;
+      if (hdoc) bodyEnd = Math.max(bodyEnd, hdoc.End().Offset());
+    }, stmt);
+    if (bodyEnd > start) start = Math.min(start, stmt.Pos().Offset());
   }
-  return { prefix: script, final: "" };
+  return { prefix: parsed.source(0, start).trimEnd(), final: parsed.source(start, last.End().Offset()).trim() };
 }
 
 // The tools a verdict rests on, and the lookup that finds them: a script may use them, never redefine them.
-const SHADOWS: [RegExp, string][] = [
-  [/(?:^|[\s;&|(){}])(witness|openssl|git|command)\s*\(\s*\)/m, "defines a function named $1"],
-  [/(?:^|[\s;&|(){}])function\s+(witness|openssl|git|command)\b/m, "defines a function named $1"],
-  [/(?:^|[\s;&|(){}])alias\s+(?:-\S+\s+)*['"]?(witness|openssl|git|command)=/m, "makes $1 an alias"],
-  [/(?:^|[\s;&|(){}])(?:export\s+|readonly\s+|local\s+|declare\s+(?:-\S+\s+)*|typeset\s+(?:-\S+\s+)*)?(PATH)\+?=/m, "assigns $1"],
-  [/(?:^|[\s;&|(){}])unset\s+(?:-v\s+)?(PATH)\b/m, "unsets $1"],
-  [/(?:^|[\s;&|(){}])(hash\s+-p|enable)\b/m, "changes how commands are found ($1)"],
-];
+const TOOLS = new Set(["witness", "openssl", "git", "command"]);
 
-/** Why a script would decide its own verdict (it redefines witness, openssl, git, command or PATH); undefined when it does not. */
-export function shadowedTool(script: string): string | undefined {
-  for (const [re, what] of SHADOWS) {
-    const m = re.exec(script);
-    if (m) return what.replace("$1", m[1]!);
+/**
+ * Why a script would decide its own verdict (it defines a function or alias named witness, openssl, git or
+ * command, assigns or unsets PATH, or changes how commands are found), read from its parsed commands — text in
+ * comments and here-document bodies is data, a literal `eval` argument is read as script too. Undefined when it does not.
+ */
+export function shadowedTool(script: string, lang: ShellLang = "sh"): string | undefined {
+  let found: string | undefined;
+  const parsed = parseShell(script, lang);
+  parsed.walk((node, type) => {
+    if (found) return;
+    if (type === "FuncDecl") {
+      const name = (node as sh.FuncDecl).Name?.Value;
+      if (name && TOOLS.has(name)) found = `defines a function named ${name}`;
+    } else if (type === "Assign") {
+      const a = node as sh.Assign;
+      if (a.Name?.Value === "PATH" && !a.Naked) found = "assigns PATH";
+    }
+  });
+  for (const c of parsed.commands()) {
+    if (found) break;
+    const [cmd, ...args] = c.words;
+    if (cmd === "alias") {
+      const named = args.map((a) => (a === undefined ? undefined : /^([^=]+)=/.exec(a)?.[1])).find((n) => n && TOOLS.has(n));
+      if (named) found = `makes ${named} an alias`;
+    } else if (cmd === "unset" && args.includes("PATH")) found = "unsets PATH";
+    else if (cmd === "hash" && args.includes("-p")) found = "changes how commands are found (hash -p)";
+    else if (cmd === "enable") found = "changes how commands are found (enable)";
+    else if (cmd === "eval" && args.length && args.every((a) => a !== undefined)) {
+      try {
+        found = shadowedTool(args.join(" "), lang);
+      } catch {
+        // eval of text the shell would refuse runs nothing.
+      }
+    } else if (["export", "readonly", "local", "declare", "typeset"].includes(cmd ?? "") && args.some((a) => a !== undefined && /^PATH\+?=/.test(a)))
+      found = "assigns PATH";
   }
-  return undefined;
+  return found;
 }
 
 // Appended to the script: quietly, the variables it ends with, for the verdict run's `witness verify` words.
@@ -109,6 +134,8 @@ export interface ScriptOutcome {
   failingCommand?: string;
   /** The last error witness logged (or the last stderr line), when the script failed. */
   message?: string;
+  /** Whether `message` is witness's logged error or a line the shell (or another tool) printed. */
+  messageFrom?: "witness" | "shell";
   /** With `keepDir`: the run directory (`work/`, `home/`, `script.sh`), left for the caller to remove. */
   dir?: string;
 }
@@ -133,6 +160,8 @@ export interface ScriptEnv {
   startFrom?: string;
   /** Keep the run directory after the run (the caller removes `ScriptOutcome.dir`). */
   keepDir?: boolean;
+  /** What makes a pass: `witness-verify` (default) the real witness for a final `witness verify`; `any` the script's exit 0. */
+  expect?: "witness-verify" | "any";
 }
 
 /** The PATH a script sees: the witness directory first. */
@@ -156,9 +185,16 @@ export function splitTrace(stderr: string): { commands: string[]; rest: string }
   return { commands, rest: rest.join("\n") };
 }
 
+const WITNESS_ERROR = /level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g;
+
+/** Whether stderr holds an error witness logged. */
+function witnessLogged(stderr: string): boolean {
+  return new RegExp(WITNESS_ERROR.source).test(stderr);
+}
+
 /** The last error witness logged (`level=error msg="…"`, unescaped), else the last non-empty stderr line. */
 export function lastError(stderr: string): string {
-  const errors = [...stderr.matchAll(/level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\n/g, " ").replace(/\\(.)/g, "$1"));
+  const errors = [...stderr.matchAll(WITNESS_ERROR)].map((m) => m[1]!.replace(/\\n/g, " ").replace(/\\(.)/g, "$1"));
   return (errors.at(-1) ?? lastLines(stderr, 1)).trim().slice(0, 400);
 }
 
@@ -166,21 +202,35 @@ export function lastError(stderr: string): string {
  * Runs a script the way the rules say a reader would: `sh -eu` in an empty directory with only PATH
  * and HOME set. Passes only when it exits 0, its last command is `witness verify`, and the real witness
  * binary, run by the runner itself for that last command (`ScriptExec.final`), exited 0 and said so: no text
- * the script prints and nothing it redefines can stand in for the verdict.
+ * the script prints and nothing it redefines can stand in for the verdict. With `expect: "any"` the script
+ * need not end in `witness verify`: it runs whole, in the same runner, and its exit 0 is the pass. A script the
+ * shell would refuse is a `syntax-error` (with its line) before anything runs.
  */
 export async function runScript(script: string, env: ScriptEnv): Promise<ScriptOutcome> {
   if (!script.trim()) return fail("no-script", "the answer has no ```sh, ```bash, ```shell or ```console blocks");
-  const { prefix, final } = splitFinal(script);
-  if (!/^witness verify\b/.test(final)) return fail("not-verify-last", `the last command is not witness verify: ${final.slice(0, 120)}`);
-  const shadow = shadowedTool(script);
-  if (shadow) return fail("shadows-tool", `the script ${shadow}: a pass must come from the real witness, found on the PATH sekft gives`);
-  const notSimple = simpleCommandProblem(final);
-  if (notSimple) return fail("verify-not-simple", `the final witness verify must be one simple command, but ${notSimple}: ${final.slice(0, 120)}`);
+  const lang: ShellLang = env.shell === "bash" ? "bash" : "sh";
+  let prefix = script;
+  let final = "";
+  try {
+    if (env.expect === "any") parseShell(script, lang);
+    else {
+      ({ prefix, final } = splitFinal(script, lang));
+      if (!/^witness verify\b/.test(final))
+        return fail("not-verify-last", `the last command is not witness verify: ${final.replace(/[ \t]*\\\n[ \t]*/g, " ").slice(0, 120)}`);
+      const shadow = shadowedTool(script, lang);
+      if (shadow) return fail("shadows-tool", `the script ${shadow}: a pass must come from the real witness, found on the PATH sekft gives`);
+      const notSimple = simpleCommandProblem(final);
+      if (notSimple) return fail("verify-not-simple", `the final witness verify must be one simple command, but ${notSimple}: ${final.slice(0, 120)}`);
+    }
+  } catch (error) {
+    if (!(error instanceof ShellSyntaxError)) throw error;
+    return fail("syntax-error", `the script does not parse as ${lang} reads it: ${error.message}`);
+  }
   const dir = makeOwnedTempDir("sekft-ex");
   const work = join(dir, "work");
   let kept = false;
   try {
-    writeFileSync(join(dir, "script.sh"), `${prefix}\n${POSTLUDE}`);
+    writeFileSync(join(dir, "script.sh"), env.expect === "any" ? script : `${prefix}\n${POSTLUDE}`);
     mkdirSync(work);
     if (env.home === undefined) mkdirSync(join(dir, "home"));
     if (env.startFrom) {
@@ -198,7 +248,7 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
       timeoutMs: env.timeoutMs,
       signal: env.signal,
       maxOutput: 256 * 1024,
-      final: { witness: env.witness ?? join(env.path.split(":")[0]!, "witness"), args: final.slice("witness".length) },
+      ...(env.expect === "any" ? {} : { final: { witness: env.witness ?? join(env.path.split(":")[0]!, "witness"), args: final.slice("witness".length) } }),
     });
     const { commands, rest: stderr } = env.trace ? splitTrace(r.stderr) : { commands: [], rest: r.stderr };
     const tail = lastLines(stderr, 15);
@@ -206,11 +256,14 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
     kept = Boolean(env.keepDir);
     const base = { exitCode: r.exitCode, stderrTail: tail, durationMs: r.durationMs, cpuSeconds: r.cpuSeconds, found, ...(kept ? { dir } : {}) };
     // A failing verdict run failed at the final command; otherwise the trace names the script's last command.
-    const failedAt = r.final && r.final.exitCode !== 0 ? final : commands.at(-1);
-    const why = env.trace ? { failingCommand: failedAt?.slice(0, 400), message: lastError(stderr) } : {};
+    const failedAt = r.final && r.final.exitCode !== 0 ? final.replace(/[ \t]*\\\n[ \t]*/g, " ") : commands.at(-1);
+    const why = env.trace
+      ? { failingCommand: failedAt?.slice(0, 400), message: lastError(stderr), messageFrom: witnessLogged(stderr) ? ("witness" as const) : ("shell" as const) }
+      : {};
     if (r.timedOut) return { ...base, ...why, ok: false, reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
     if (r.aborted) return { ...base, ok: false, reason: "interrupted" };
     if (r.exitCode !== 0) return { ...base, ...why, ok: false, reason: `${classify(stderr)}: the script exited ${r.exitCode} (${exitMeaning(r.exitCode)})` };
+    if (env.expect === "any") return { ...base, ok: true };
     if (!r.final || !/Verification succeeded/.test(r.final.stderr))
       return { ...base, ...why, ok: false, reason: "no-success: witness verify did not report success" };
     return { ...base, ok: true };
@@ -227,6 +280,7 @@ function fail(code: string, message: string): ScriptOutcome {
 export function classify(stderr: string): string {
   const s = stderr;
   if (/unknown (shorthand )?flag/.test(s)) return "unknown-flag";
+  if (/Syntax error|syntax error near|unexpected EOF while looking for/.test(s)) return "syntax-error";
   if (/policy expired|Policy expired on/.test(s)) return "expired-policy";
   if (/policy validation failed/.test(s)) return "invalid-policy";
   if (/failed to verify policy signature/.test(s)) return "bad-policy-signature";

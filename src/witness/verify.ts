@@ -26,6 +26,8 @@ export interface VerifyRecord {
   reason?: string;
   failing_command?: string;
   message?: string;
+  /** Who printed `message`: witness (its logged error) or the shell (a syntax error, a missing tool, another tool's line). */
+  said_by?: "witness" | "shell";
   diagnoses?: Diagnosis[];
 }
 
@@ -82,9 +84,17 @@ export async function openRunner(
 function formatFailure(r: VerifyRecord): string {
   const out = [`${r.file}:${r.line}: ${printable(r.reason ?? "")}`];
   if (r.failing_command) out.push(`  failed at: ${printable(r.failing_command)}`);
-  if (r.message) out.push(`  witness said: ${printable(r.message)}`);
+  if (r.message) out.push(`  ${r.said_by === "shell" ? "the script said" : "witness said"}: ${printable(r.message)}`);
   for (const d of r.diagnoses ?? []) out.push(`  ${printable(d.code)}: ${printable(d.message)}`);
   return out.join("\n");
+}
+
+/**
+ * A report line on stderr as it is, unless the logger is quiet: the logger's terminal reporter reads `x` as markup and
+ * drops the backticks, which the diagnoses use to quote commands and fences. Every field was passed through `printable`.
+ */
+function say(ctx: RunContext, text: string): void {
+  if (ctx.log.level >= 2) process.stderr.write(`${text}\n`);
 }
 
 /** The summary: failures grouped by cause, most frequent first, each with a count and one example line. */
@@ -107,7 +117,7 @@ export async function judgeAnswer(
   ctx: RunContext,
   exec: { runner: ScriptRunner; path: string },
   answer: string,
-  opts: { now: Date; flags: WitnessFlags },
+  opts: { now: Date; flags: WitnessFlags; expect?: "witness-verify" | "any" },
 ): Promise<Judgement> {
   const { script, shell } = extractAnyScript(answer);
   const r = await runScript(script, {
@@ -117,6 +127,7 @@ export async function judgeAnswer(
     shell,
     trace: true,
     runner: exec.runner,
+    expect: opts.expect ?? "witness-verify",
   });
   const judged: Judgement = { ok: r.ok, seconds: Math.round(r.durationMs) / 1000 };
   if (r.ok) return judged;
@@ -124,12 +135,13 @@ export async function judgeAnswer(
     now: opts.now,
     horizonDays: ctx.config.witness.policy_horizon_days,
     flags: opts.flags,
+    lang: shell,
   });
   return Object.assign(judged, {
     cause: diagnoses[0]?.code ?? r.reason!.split(":")[0],
     reason: r.reason,
     ...(r.failingCommand ? { failing_command: r.failingCommand } : {}),
-    ...(r.message ? { message: r.message } : {}),
+    ...(r.message ? { message: r.message, said_by: r.messageFrom ?? "witness" } : {}),
     ...(diagnoses.length ? { diagnoses } : {}),
   });
 }
@@ -156,7 +168,7 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
     await runPool(
       chosen ?? rowsOf(file),
       async (row): Promise<Tally> => {
-        const judged = await judgeAnswer(ctx, exec, row.answer, { now, flags });
+        const judged = await judgeAnswer(ctx, exec, row.answer, { now, flags, expect: opts.expect });
         if (ctx.signal.aborted) return undefined;
         const record: VerifyRecord = { type: "result", file, line: row.line, ...judged };
         if (!record.ok) {
@@ -164,7 +176,7 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
           entry.count += 1;
           causes.set(record.cause!, entry);
           failed += 1;
-          ctx.log.log(formatFailure(record));
+          say(ctx, formatFailure(record));
         } else passed += 1;
         if (opts.json) process.stdout.write(`${JSON.stringify(record)}\n`);
         return { ok: record.ok };
@@ -177,7 +189,7 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
   }
   if (ctx.signal.aborted) throw new InterruptedError();
   const summary = formatCauses(causes);
-  if (summary) ctx.log.log(summary);
+  if (summary) say(ctx, summary);
   if (opts.json) {
     const byCause = Object.fromEntries([...causes].map(([c, v]) => [c, { count: v.count, example_line: v.example.line }]));
     process.stdout.write(`${JSON.stringify({ type: "summary", file, total, checked: passed + failed, passed, failed, causes: byCause })}\n`);

@@ -8,14 +8,14 @@ test("the final command is the last logical line: a witness verify continued ove
   expect(simpleCommandProblem(splitFinal(script).final)).toBeUndefined();
   // An escaped backslash at a line's end is no continuation.
   expect(splitFinal("echo a\\\\\nwitness verify -p p").final).toBe("witness verify -p p");
-  // A continuation into the final line makes it an argument of the line before: not a witness verify.
-  expect(splitFinal("echo ok; : \\\nwitness verify -p p").final).toBe("echo ok; : \\\nwitness verify -p p");
+  // A continuation into the final line makes it an argument of the command before: not a witness verify.
+  expect(splitFinal("echo ok; : \\\nwitness verify -p p").final).toBe(": \\\nwitness verify -p p");
 });
 
 test("the final command must be one simple command", () => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
   expect(simpleCommandProblem('witness verify -p "$P" -k ${K} -f out.txt # comment; ok')).toBeUndefined();
-  expect(simpleCommandProblem("witness verify -p p || true")).toBe("it holds the operator |");
+  expect(simpleCommandProblem("witness verify -p p || true")).toBe("it holds the operator ||");
   expect(simpleCommandProblem("witness verify -p p; echo ok")).toBe("it holds the operator ;");
   expect(simpleCommandProblem("witness verify -p $(cat p)")).toBe("it substitutes a command");
   expect(simpleCommandProblem('witness verify -p "`cat p`"')).toBe("it substitutes a command");
