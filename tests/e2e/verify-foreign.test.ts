@@ -1,0 +1,99 @@
+// needs: witness docker
+import { describe, expect } from "bun:test";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cleanEnv, runCli } from "../helpers/cli.ts";
+import { testWith, witnessBin } from "../helpers/deps.ts";
+
+const HAVE = Boolean(witnessBin()) && (Boolean(process.env.DOCKER_HOST) || existsSync("/var/run/docker.sock"));
+type Result = { type: string; line: number; ok: boolean; cause?: string; reason?: string; diagnoses?: { code: string; message: string }[] };
+const records = (stdout: string): Result[] =>
+  stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Result)
+    .filter((r) => r.type === "result")
+    .sort((a, b) => a.line - b.line);
+const line = (answer: string): string =>
+  `${JSON.stringify({
+    messages: [
+      { role: "user", content: "How do I attest a build and verify it?" },
+      { role: "assistant", content: answer },
+    ],
+  })}\n`;
+const bash = (body: string): string => `\`\`\`bash\n${body}\n\`\`\`\n`;
+
+// The shape of a public foreign dataset: ```bash blocks, flags on continuation lines, the policy shown as a JSON
+// block that no command writes, then signed and verified.
+const FOREIGN = [
+  "Generate keys:",
+  bash("openssl genpkey -algorithm ed25519 -out key.pem\nopenssl pkey -in key.pem -pubout -out pub.pem"),
+  "Attest the build:",
+  bash(
+    'witness run --step build \\\n  --signer-file-key-path key.pem \\\n  --outfile build.att \\\n  --attestations material,product \\\n  -- sh -c "echo built > output.txt"',
+  ),
+  "Policy:",
+  '```json\n{\n  "expires": "2035-12-31T23:59:59Z",\n  "steps": {}\n}\n```\n',
+  "Sign and verify:",
+  bash("witness sign --signer-file-key-path key.pem \\\n  --infile policy.json \\\n  --outfile policy-signed.json"),
+  bash("witness verify \\\n  --policy policy-signed.json \\\n  --publickey pub.pem \\\n  --attestations build.att \\\n  -f output.txt"),
+].join("\n");
+
+describe("verify reads foreign scripts as a shell does (real witness, real Docker)", () => {
+  testWith(
+    HAVE,
+    "a final witness verify over continuation lines runs; the policy shown but never written is the named cause; a syntax error is one",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-vf-"));
+      const file = join(dir, "foreign.jsonl");
+      writeFileSync(file, line(FOREIGN) + line(bash("echo start\nif true; then\n  echo 'no fi'\nwitness verify -p p")));
+      const r = await runCli(["verify", file, "--json", "--workers", "2"], { env: cleanEnv() });
+      expect(r.code, r.stderr).toBe(1);
+      const [foreign, syntax] = records(r.stdout);
+      expect(foreign!.ok).toBe(false);
+      expect(foreign!.reason).not.toContain("not witness verify");
+      expect(foreign!.cause).toBe("missing-file");
+      expect(foreign!.diagnoses![0]!.message).toStartWith(
+        "policy.json is used (script line 8: `witness sign --signer-file-key-path key.pem --infile policy.json",
+      );
+      expect(foreign!.diagnoses![0]!.message).toContain("the text shows it only as a ```json block, never written by the script");
+      expect(syntax!.cause).toBe("syntax-error");
+      expect(syntax!.reason).toMatch(/does not parse as bash reads it: line 2, column 1: .*fi/);
+      // The human report keeps the backticks that quote the command and the fence.
+      expect(r.stderr).toContain("(script line 8: `witness sign");
+      expect(r.stderr).toContain("only as a ```json block");
+      expect(r.stderr).not.toContain("witness said: line 2");
+    },
+    300_000,
+  );
+
+  testWith(
+    HAVE,
+    "--expect any: exit 0 passes a script that need not end in witness verify, still in the sandbox",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-vf-any-"));
+      const file = join(dir, "any.jsonl");
+      const home = process.env.HOME ?? "/root";
+      writeFileSync(
+        file,
+        line(bash("printf 'hello\\n' > out.txt &&\n  grep -q hello out.txt\ncat <<'EOF' > note.txt\na \\ b\nEOF\ntest -s note.txt")) +
+          line(bash("echo trying\nexit 3")) +
+          line(bash(`test ! -e ${JSON.stringify(home)}/.bashrc || ls ${JSON.stringify(home)} > seen.txt\ntouch /pwned`)),
+      );
+      const r = await runCli(["verify", file, "--json", "--expect", "any"], { env: cleanEnv() });
+      const [ok, exit3, escape] = records(r.stdout);
+      expect(ok!.ok, ok!.reason).toBe(true);
+      expect(exit3!.ok).toBe(false);
+      expect(exit3!.reason).toContain("exited 3");
+      // The sandbox's read-only root still holds.
+      expect(escape!.ok).toBe(false);
+      expect(existsSync("/pwned")).toBe(false);
+      expect(r.code).toBe(1);
+      const bad = await runCli(["verify", file, "--expect", "exit-zero"], { env: cleanEnv() });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("--expect must be witness-verify or any");
+    },
+    300_000,
+  );
+});
