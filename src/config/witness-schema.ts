@@ -73,6 +73,7 @@ export const VerifySandboxSchema = z.strictObject({
   cpus: z.number().positive().max(256),
   tmpfs_mb: z.number().int().min(16).max(65_536),
   mounts: z.array(z.string().regex(/^\/[^:]*$/, "an absolute path without ':'")),
+  build_caches: z.boolean(),
 });
 
 const OwnQuestions = z.strictObject({ weight: z.number().min(0).max(1_000), questions: z.array(z.string().min(1)).min(1) });

@@ -1,4 +1,5 @@
-import { readdirSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { type RunResult, runProcess } from "./run.ts";
 import { parseSetOutput, shellQuote } from "./shell.ts";
 
@@ -75,6 +76,44 @@ export async function runWithVerdict(
 export const plainRunner: ScriptRunner = (e) =>
   runWithVerdict(e, (argv, env, timeoutMs) => runProcess(argv, { cwd: e.work, env, timeoutMs, signal: e.signal, maxOutput: e.maxOutput }));
 
+/** A build cache of the user's that verify's scripts read (never write): its name under a run's cache root and its host directory. */
+export interface BuildCache {
+  name: "go-build" | "go-mod" | "npm/_cacache" | "m2";
+  host: string;
+}
+
+/**
+ * The user's build caches that exist, found as the tools find them: Go's build cache (GOCACHE, else
+ * $XDG_CACHE_HOME/go-build or ~/.cache/go-build) and module cache (GOMODCACHE, else the first GOPATH entry's
+ * pkg/mod or ~/go/pkg/mod), npm's content store (`_cacache` of npm_config_cache or ~/.npm; never ~/.npmrc) and
+ * Maven's local repository (~/.m2/repository; never settings.xml). Only content-addressed build outputs and
+ * downloaded packages: no credentials live in these directories.
+ */
+export function buildCaches(env: Readonly<Record<string, string | undefined>>): BuildCache[] {
+  const home = env.HOME && env.HOME !== "/" ? env.HOME : undefined;
+  const under = (...p: (string | undefined)[]): string | undefined => (p.every(Boolean) ? join(...(p as string[])) : undefined);
+  const found: [BuildCache["name"], string | undefined][] = [
+    ["go-build", env.GOCACHE || under(env.XDG_CACHE_HOME || under(home, ".cache"), "go-build")],
+    ["go-mod", env.GOMODCACHE || under(env.GOPATH?.split(":")[0] || under(home, "go"), "pkg", "mod")],
+    ["npm/_cacache", under(env.npm_config_cache || under(home, ".npm"), "_cacache")],
+    ["m2", under(home, ".m2", "repository")],
+  ];
+  return found.flatMap(([name, host]) => (host?.startsWith("/") && existsSync(host) && statSync(host).isDirectory() ? [{ name, host }] : []));
+}
+
+/** The variables that point Go, npm and Maven at the read-only caches mounted under `root` (writes go to `home`). */
+export function cacheEnv(caches: BuildCache[], root: string, home: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const c of caches) {
+    if (c.name === "go-build") env.GOCACHE = `${root}/go-build`;
+    if (c.name === "go-mod") Object.assign(env, { GOMODCACHE: `${root}/go-mod`, GOPROXY: "off" });
+    if (c.name === "npm/_cacache")
+      Object.assign(env, { npm_config_cache: `${root}/npm`, npm_config_logs_dir: `${home}/.npm-logs`, npm_config_update_notifier: "false" });
+    if (c.name === "m2") env.MAVEN_ARGS = `-o -Dmaven.repo.local=${root}/m2`;
+  }
+  return env;
+}
+
 // A user namespace (root mapped to the caller, so no privilege is gained on the host), a PID namespace whose
 // init is the script (when it exits the kernel kills everything left in it, setsid daemons included, and
 // /proc shows nothing outside it, so $PPID is 0), and an empty network namespace (loopback down).
@@ -111,13 +150,16 @@ export function killStrays(dir: string): number {
   return killed;
 }
 
-// Runs first inside the namespaces: keeps the witness directory reachable under the run's directory, hides
-// the user's home under an empty tmpfs (mounts in a private mount namespace never reach the host), then
-// becomes the script inside a nested user and mount namespace. That nesting is what keeps the home hidden:
-// mounts a less privileged namespace inherits are locked together, so the script — root of its own
-// namespace — cannot unmount or move the tmpfs to uncover what is beneath (umount answers EINVAL).
+// Runs first inside the namespaces: keeps the witness directory reachable under the run's directory, mounts each
+// build cache read-only under the run's `caches/` (a cache whose read-only remount fails is unmounted, never left
+// writable), hides the user's home under an empty tmpfs (mounts in a private mount namespace never reach the host),
+// then becomes the script inside a nested user and mount namespace. That nesting is what keeps the home hidden and
+// the caches read-only: mounts a less privileged namespace inherits are locked together with their flags, so the
+// script — root of its own namespace — cannot unmount the tmpfs (umount answers EINVAL) or remount a cache writable.
 const HIDE_HOME =
-  'h=$1 w=$2 d=$3 u=$4; shift 4; if [ -n "$w" ]; then mkdir -p "$d/witness" && mount --bind "$w" "$d/witness"; fi; mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
+  'h=$1 w=$2 d=$3 u=$4 n=$5; shift 5; if [ -n "$w" ]; then mkdir -p "$d/witness" && mount --bind "$w" "$d/witness"; fi; ' +
+  'while [ "$n" -gt 0 ]; do c="$d/caches/$2"; mkdir -p "$c" && mount --bind "$1" "$c" && { mount -o remount,ro,bind "$c" || umount "$c"; }; shift 2; n=$((n - 1)); done; ' +
+  'mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
 
 /**
  * Host scripts for `verify --host`: only the env they are given, a fresh session (detached process group),
@@ -125,20 +167,40 @@ const HIDE_HOME =
  * else under an intermediate shell (so `$PPID` is not sekft); after each run everything left in the group
  * or working in the run's directory is killed. The verdict run gets the same treatment.
  */
-export async function isolatedRunner(home: string | undefined, witnessDir: string): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
+export async function isolatedRunner(
+  home: string | undefined,
+  witnessDir: string,
+  caches: BuildCache[] = [],
+): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
   const prefix = await namespacePrefix();
   const runner: ScriptRunner = (e) => {
     const hide = Boolean(prefix && home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`));
+    // Caches only where they can be mounted read-only: inside the namespaces that also hide the home.
+    const mounted = hide ? caches : [];
     const moveWitness = hide && `${witnessDir}/`.startsWith(`${home}/`);
     const moved = (p: string): string =>
       moveWitness && (p === witnessDir || p.startsWith(`${witnessDir}/`)) ? `${e.dir}/witness${p.slice(witnessDir.length)}` : p;
     const wrap = (argv: string[]): string[] => {
       if (!prefix) return ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...argv];
       return hide
-        ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home!, moveWitness ? witnessDir : "", e.dir, prefix[0]!, ...argv]
+        ? [
+            ...prefix,
+            "/bin/sh",
+            "-c",
+            HIDE_HOME,
+            "sekft-setup",
+            home!,
+            moveWitness ? witnessDir : "",
+            e.dir,
+            prefix[0]!,
+            String(mounted.length),
+            ...mounted.flatMap((c) => [c.host, c.name]),
+            ...argv,
+          ]
         : [...prefix, ...argv];
     };
-    const env = moveWitness ? { ...e.env, PATH: (e.env.PATH ?? "").split(":").map(moved).join(":") } : e.env;
+    const withCaches = { ...cacheEnv(mounted, `${e.dir}/caches`, e.env.HOME ?? e.work), ...e.env };
+    const env = moveWitness ? { ...withCaches, PATH: (e.env.PATH ?? "").split(":").map(moved).join(":") } : withCaches;
     const exec: ScriptExec = { ...e, env, ...(e.final ? { final: { ...e.final, witness: moved(e.final.witness) } } : {}) };
     return runWithVerdict(exec, async (argv, runEnv, timeoutMs) => {
       try {

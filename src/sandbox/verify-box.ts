@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import type { VerifySandboxSchema } from "../config/witness-schema.ts";
 import type { z } from "zod";
 import { DependencyError, InterruptedError } from "../errors.ts";
-import { runWithVerdict, type ScriptExec, type ScriptRunner } from "../proc/isolate.ts";
+import { type BuildCache, buildCaches, cacheEnv, runWithVerdict, type ScriptExec, type ScriptRunner } from "../proc/isolate.ts";
 import { Sandbox } from "./container.ts";
 import { DockerEngine } from "./docker.ts";
 import { drainProgress } from "./image.ts";
@@ -20,6 +20,8 @@ const WITNESS = "/opt/witness/witness";
 const SCRIPT_DIR = "/sekft";
 const WORK = "/work";
 const HOME = "/home/op";
+// Where the user's build caches appear, read-only (`witness.sandbox.build_caches`).
+const CACHES = "/opt/sekft-cache";
 // Top-level directories that merged-/usr hosts make symlinks into /usr; elsewhere they are mounted too.
 const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
@@ -37,11 +39,11 @@ export function hostMounts(limits: Limits, home: string | undefined): { mounts: 
 }
 
 /** The image: empty directories to mount onto, the host's /bin-style symlinks, a passwd with the non-root user. */
-async function imageTar(mounts: string[], links: RootEntry[]): Promise<Buffer> {
+async function imageTar(mounts: string[], links: RootEntry[], caches: BuildCache[]): Promise<Buffer> {
   const dir = (name: string, mode = 0o755, uid = 0): RootEntry => ({ name, type: "directory", mode, uid });
   const parents = new Set<string>();
   const files = mounts.filter((m) => statSync(m).isFile()).map((m) => m.slice(1));
-  for (const m of [...mounts, WITNESS, SCRIPT_DIR, WORK, HOME]) {
+  for (const m of [...mounts, WITNESS, SCRIPT_DIR, WORK, HOME, ...caches.map((c) => `${CACHES}/${c.name}`)]) {
     const parts = m.split("/").filter(Boolean);
     const isFile = m === WITNESS || files.includes(parts.join("/"));
     for (let i = 1; i <= parts.length - (isFile ? 1 : 0); i++) parents.add(parts.slice(0, i).join("/"));
@@ -60,8 +62,10 @@ async function imageTar(mounts: string[], links: RootEntry[]): Promise<Buffer> {
 /**
  * Runs each verify script in its own locked-down container: no network, all capabilities dropped, uid 1000,
  * no new privileges, read-only root, tmpfs scratch (/work, /home/op, /tmp), the witness binary and the host
- * toolchains bind-mounted read-only, the script's directory read-only, nothing of the user's home. The
- * script is PID 1, so when it ends the container and everything it started end with it.
+ * toolchains bind-mounted read-only, the script's directory read-only, nothing of the user's home but its
+ * build caches (Go build and module cache, npm's content store, Maven's repository: `buildCaches`), each
+ * bind-mounted read-only under /opt/sekft-cache so a script builds warm but cannot change what the next one (or
+ * the user) builds from. The script is PID 1, so when it ends the container and everything it started end with it.
  */
 export class VerifyBox implements AsyncDisposable {
   private constructor(
@@ -71,6 +75,7 @@ export class VerifyBox implements AsyncDisposable {
     private readonly witness: string,
     private readonly limits: Limits,
     readonly path: string,
+    private readonly caches: BuildCache[],
   ) {}
 
   /** Connects to Docker and imports the image when this host layout has none yet. */
@@ -79,7 +84,8 @@ export class VerifyBox implements AsyncDisposable {
     try {
       await engine.reapOrphans();
       const { mounts, links } = hostMounts(limits, env.HOME);
-      const tarball = await imageTar(mounts, links);
+      const caches = limits.build_caches ? buildCaches(env) : [];
+      const tarball = await imageTar(mounts, links, caches);
       const tag = `${VERIFY_IMAGE_REPO}:${createHash("sha256").update(tarball).digest("hex").slice(0, 16)}`;
       const found = await engine.docker
         .getImage(tag)
@@ -104,6 +110,7 @@ export class VerifyBox implements AsyncDisposable {
         witness,
         limits,
         ["/opt/witness", ...new Set(hostPath), "/usr/bin", "/bin"].filter((p, i, a) => a.indexOf(p) === i).join(":"),
+        caches,
       );
     } catch (error) {
       await engine[Symbol.asyncDispose]();
@@ -135,7 +142,12 @@ export class VerifyBox implements AsyncDisposable {
           [WORK]: `${tmpfs},uid=${OP_UID},gid=${OP_UID},mode=0755`,
           [HOME]: `${tmpfs},uid=${OP_UID},gid=${OP_UID},mode=0755`,
         },
-        Binds: [...this.mounts.map((m) => `${m}:${m}:ro`), `${this.witness}:${WITNESS}:ro`, `${e.dir}:${SCRIPT_DIR}:ro`],
+        Binds: [
+          ...this.mounts.map((m) => `${m}:${m}:ro`),
+          `${this.witness}:${WITNESS}:ro`,
+          `${e.dir}:${SCRIPT_DIR}:ro`,
+          ...this.caches.map((c) => `${c.host}:${CACHES}/${c.name}:ro`),
+        ],
       },
     };
   }
@@ -158,7 +170,8 @@ export class VerifyBox implements AsyncDisposable {
       container = await this.engine.create(this.spec(e));
       const box = new Sandbox(this.engine, container, signal);
       await this.engine.call("a container start", () => container!.start());
-      const env = (extra: Record<string, string>): Record<string, string> => ({ ...extra, PATH: this.path, HOME });
+      const caches = cacheEnv(this.caches, CACHES, HOME);
+      const env = (extra: Record<string, string>): Record<string, string> => ({ ...caches, ...extra, PATH: this.path, HOME });
       const exec = { ...e, argv: e.argv.map(inBox), env: env(e.env), ...(e.final ? { final: { ...e.final, witness: WITNESS } } : {}) };
       let first = true;
       return await runWithVerdict(

@@ -4,7 +4,7 @@ import { answerOf } from "../dataset/chat.ts";
 import { streamJsonl } from "../dataset/jsonl.ts";
 import { readManifest } from "../dataset/manifest.ts";
 import { DependencyError, InterruptedError } from "../errors.ts";
-import { isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
+import { buildCaches, isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { runPool } from "../pool/pool.ts";
 import { Rng } from "../rng.ts";
 import type { VerifyOptions } from "../track-types.ts";
@@ -75,7 +75,8 @@ export async function openRunner(
     const box = await VerifyBox.open(ctx.env, witness, ctx.config.witness.sandbox);
     return { runner: box.runner, path: box.path, dispose: () => box[Symbol.asyncDispose]() };
   }
-  const { runner, namespaces } = await isolatedRunner(ctx.env.HOME, dirname(witness));
+  const caches = ctx.config.witness.sandbox.build_caches ? buildCaches(ctx.env) : [];
+  const { runner, namespaces } = await isolatedRunner(ctx.env.HOME, dirname(witness), caches);
   if (!namespaces) ctx.log.warn("this host refuses unprivileged namespaces: --host scripts run in their own session under an intermediate shell only");
   return { runner, path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), dispose: async () => undefined };
 }

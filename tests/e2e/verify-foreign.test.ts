@@ -1,6 +1,6 @@
 // needs: witness docker
 import { describe, expect } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
@@ -82,17 +82,49 @@ describe("verify reads foreign scripts as a shell does (real witness, real Docke
           line(bash(`test ! -e ${JSON.stringify(home)}/.bashrc || ls ${JSON.stringify(home)} > seen.txt\ntouch /pwned`)),
       );
       const r = await runCli(["verify", file, "--json", "--expect", "any"], { env: cleanEnv() });
-      const [ok, exit3, escape] = records(r.stdout);
+      const [ok, exit3, breakout] = records(r.stdout);
       expect(ok!.ok, ok!.reason).toBe(true);
       expect(exit3!.ok).toBe(false);
       expect(exit3!.reason).toContain("exited 3");
       // The sandbox's read-only root still holds.
-      expect(escape!.ok).toBe(false);
+      expect(breakout!.ok).toBe(false);
       expect(existsSync("/pwned")).toBe(false);
       expect(r.code).toBe(1);
       const bad = await runCli(["verify", file, "--expect", "exit-zero"], { env: cleanEnv() });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("--expect must be witness-verify or any");
+    },
+    300_000,
+  );
+
+  testWith(
+    HAVE,
+    "build caches: scripts read the user's GOCACHE read-only, in the sandbox and with --host; off by config",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-vf-cache-"));
+      const cache = join(dir, "go-build");
+      mkdirSync(cache);
+      writeFileSync(join(cache, "marker"), "warm\n");
+      const file = join(dir, "cache.jsonl");
+      const probe = [
+        'grep -q warm "$GOCACHE/marker"',
+        'if touch "$GOCACHE/new" 2>/dev/null; then exit 9; fi',
+        'rm -f "$GOCACHE/marker" 2>/dev/null || true',
+        'test -e "$GOCACHE/marker"',
+      ].join("\n");
+      writeFileSync(file, line(bash(probe)));
+      const env = cleanEnv({ GOCACHE: cache });
+      for (const where of ["--sandbox", "--host"]) {
+        const r = await runCli(["verify", file, "--json", "--expect", "any", where], { env });
+        const [res] = records(r.stdout);
+        expect(res!.ok, `${where}: ${res!.reason} ${r.stderr}`).toBe(true);
+      }
+      expect(readdirSync(cache)).toEqual(["marker"]);
+      expect(readFileSync(join(cache, "marker"), "utf8")).toBe("warm\n");
+      const off = join(dir, "off.toml");
+      writeFileSync(off, "[witness.sandbox]\nbuild_caches = false\n");
+      const r = await runCli(["verify", file, "--json", "--expect", "any", "--config", off], { env });
+      expect(records(r.stdout)[0]!.reason).toContain("GOCACHE: parameter not set");
     },
     300_000,
   );
