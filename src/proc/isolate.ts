@@ -78,16 +78,16 @@ export const plainRunner: ScriptRunner = (e) =>
 
 /** A build cache of the user's that verify's scripts read (never write): its name under a run's cache root and its host directory. */
 export interface BuildCache {
-  name: "go-build" | "go-mod" | "npm/_cacache" | "m2";
+  name: "go-build" | "go-mod";
   host: string;
 }
 
 /**
- * The user's build caches that exist, found as the tools find them: Go's build cache (GOCACHE, else
- * $XDG_CACHE_HOME/go-build or ~/.cache/go-build) and module cache (GOMODCACHE, else the first GOPATH entry's
- * pkg/mod or ~/go/pkg/mod), npm's content store (`_cacache` of npm_config_cache or ~/.npm; never ~/.npmrc) and
- * Maven's local repository (~/.m2/repository; never settings.xml). Only content-addressed build outputs and
- * downloaded packages: no credentials live in these directories.
+ * The user's Go caches that exist, found as Go finds them: the build cache (GOCACHE, else
+ * $XDG_CACHE_HOME/go-build or ~/.cache/go-build) and the module cache (GOMODCACHE, else the first GOPATH entry's
+ * pkg/mod or ~/go/pkg/mod). Both hold only content-addressed build outputs and downloaded module sources, no
+ * credentials, and Go builds from them read-only (a cache write it cannot make is skipped). npm's cache is not
+ * offered: `npm pack` fails on a read-only one.
  */
 export function buildCaches(env: Readonly<Record<string, string | undefined>>): BuildCache[] {
   const home = env.HOME && env.HOME !== "/" ? env.HOME : undefined;
@@ -95,21 +95,16 @@ export function buildCaches(env: Readonly<Record<string, string | undefined>>): 
   const found: [BuildCache["name"], string | undefined][] = [
     ["go-build", env.GOCACHE || under(env.XDG_CACHE_HOME || under(home, ".cache"), "go-build")],
     ["go-mod", env.GOMODCACHE || under(env.GOPATH?.split(":")[0] || under(home, "go"), "pkg", "mod")],
-    ["npm/_cacache", under(env.npm_config_cache || under(home, ".npm"), "_cacache")],
-    ["m2", under(home, ".m2", "repository")],
   ];
   return found.flatMap(([name, host]) => (host?.startsWith("/") && existsSync(host) && statSync(host).isDirectory() ? [{ name, host }] : []));
 }
 
-/** The variables that point Go, npm and Maven at the read-only caches mounted under `root` (writes go to `home`). */
-export function cacheEnv(caches: BuildCache[], root: string, home: string): Record<string, string> {
+/** The variables that point Go at the read-only caches mounted under `root` (no module download is tried: GOPROXY=off). */
+export function cacheEnv(caches: BuildCache[], root: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const c of caches) {
     if (c.name === "go-build") env.GOCACHE = `${root}/go-build`;
     if (c.name === "go-mod") Object.assign(env, { GOMODCACHE: `${root}/go-mod`, GOPROXY: "off" });
-    if (c.name === "npm/_cacache")
-      Object.assign(env, { npm_config_cache: `${root}/npm`, npm_config_logs_dir: `${home}/.npm-logs`, npm_config_update_notifier: "false" });
-    if (c.name === "m2") env.MAVEN_ARGS = `-o -Dmaven.repo.local=${root}/m2`;
   }
   return env;
 }
@@ -199,7 +194,7 @@ export async function isolatedRunner(
           ]
         : [...prefix, ...argv];
     };
-    const withCaches = { ...cacheEnv(mounted, `${e.dir}/caches`, e.env.HOME ?? e.work), ...e.env };
+    const withCaches = { ...cacheEnv(mounted, `${e.dir}/caches`), ...e.env };
     const env = moveWitness ? { ...withCaches, PATH: (e.env.PATH ?? "").split(":").map(moved).join(":") } : withCaches;
     const exec: ScriptExec = { ...e, env, ...(e.final ? { final: { ...e.final, witness: moved(e.final.witness) } } : {}) };
     return runWithVerdict(exec, async (argv, runEnv, timeoutMs) => {

@@ -20,7 +20,7 @@ const WITNESS = "/opt/witness/witness";
 const SCRIPT_DIR = "/sekft";
 const WORK = "/work";
 const HOME = "/home/op";
-// Where the user's build caches appear, read-only (`witness.sandbox.build_caches`).
+// Where the user's Go caches appear, read-only (`witness.sandbox.build_caches`).
 const CACHES = "/opt/sekft-cache";
 // Top-level directories that merged-/usr hosts make symlinks into /usr; elsewhere they are mounted too.
 const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
@@ -63,9 +63,8 @@ async function imageTar(mounts: string[], links: RootEntry[], caches: BuildCache
  * Runs each verify script in its own locked-down container: no network, all capabilities dropped, uid 1000,
  * no new privileges, read-only root, tmpfs scratch (/work, /home/op, /tmp), the witness binary and the host
  * toolchains bind-mounted read-only, the script's directory read-only, nothing of the user's home but its
- * build caches (Go build and module cache, npm's content store, Maven's repository: `buildCaches`), each
- * bind-mounted read-only under /opt/sekft-cache so a script builds warm but cannot change what the next one (or
- * the user) builds from. The script is PID 1, so when it ends the container and everything it started end with it.
+ * Go build and module caches (`buildCaches`), each bind-mounted read-only under /opt/sekft-cache so a script
+ * builds warm but cannot change what the next one (or the user) builds from. The script is PID 1, so when it ends the container and everything it started end with it.
  */
 export class VerifyBox implements AsyncDisposable {
   private constructor(
@@ -170,7 +169,7 @@ export class VerifyBox implements AsyncDisposable {
       container = await this.engine.create(this.spec(e));
       const box = new Sandbox(this.engine, container, signal);
       await this.engine.call("a container start", () => container!.start());
-      const caches = cacheEnv(this.caches, CACHES, HOME);
+      const caches = cacheEnv(this.caches, CACHES);
       const env = (extra: Record<string, string>): Record<string, string> => ({ ...caches, ...extra, PATH: this.path, HOME });
       const exec = { ...e, argv: e.argv.map(inBox), env: env(e.env), ...(e.final ? { final: { ...e.final, witness: WITNESS } } : {}) };
       let first = true;
