@@ -124,7 +124,9 @@ describe("verify reads foreign scripts as a shell does (real witness, real Docke
       const off = join(dir, "off.toml");
       writeFileSync(off, "[witness.sandbox]\nbuild_caches = false\n");
       const r = await runCli(["verify", file, "--json", "--expect", "any", "--config", off], { env });
-      expect(records(r.stdout)[0]!.reason).toContain("GOCACHE: parameter not set");
+      const [offRes] = records(r.stdout) as (Result & { message?: string })[];
+      expect(offRes!.ok).toBe(false);
+      expect(offRes!.message, r.stderr).toContain("GOCACHE: unbound variable");
     },
     300_000,
   );
