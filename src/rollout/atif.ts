@@ -199,7 +199,11 @@ export function writeAtifFiles(dir: string, trajectories: readonly Trajectory[])
  * `verify`'s check of the ATIF files against `trajectories.jsonl`: each sample's file exists inside DIR and holds
  * exactly what {@link atifOf} makes of its line (with the manifest's sekft version). Returns one problem per sample.
  */
-export function atifProblems(dir: string, rows: readonly { line: number; value: Trajectory }[], version: string): { line: number; file: string; why: string }[] {
+export function atifProblems(
+  dir: string,
+  rows: readonly { line: number; value: Trajectory }[],
+  version: string,
+): { line: number; file: string; why: string }[] {
   const out: { line: number; file: string; why: string }[] = [];
   for (const { line, value: t } of rows) {
     let rel: string;
@@ -221,7 +225,8 @@ export function atifProblems(dir: string, rows: readonly { line: number; value: 
       out.push({ line, file: rel, why: `does not parse: ${(error as Error).message}` });
       continue;
     }
-    if (canonical(parsed) !== canonical(JSON.parse(JSON.stringify(atifOf(t, version))))) out.push({ line, file: rel, why: "differs from what its trajectories.jsonl line gives" });
+    if (canonical(parsed) !== canonical(JSON.parse(JSON.stringify(atifOf(t, version)))))
+      out.push({ line, file: rel, why: "differs from what its trajectories.jsonl line gives" });
   }
   return out;
 }

@@ -42,7 +42,10 @@ describe("rollout trajectories in ATIF", () => {
     "reference + perturb: one trajectory.json per sample, in the manifest; Harbor's validator accepts each and refuses a broken one; verify names an edited one",
     async () => {
       const out = tmp("out");
-      for (const op of [["--operator", "reference"], ["--operator", "perturb", "--samples", "2"]]) {
+      for (const op of [
+        ["--operator", "reference"],
+        ["--operator", "perturb", "--samples", "2"],
+      ]) {
         const r = await runCli(["rollout", join(bundles, "shell"), "--out", out, ...op, "--workers", "2"]);
         expect(r.code, r.stderr).toBe(0);
       }
@@ -100,7 +103,9 @@ describe("rollout trajectories in ATIF", () => {
       writeFileSync(edited, JSON.stringify(a));
       const bad = await runCli(["verify", dir, "--sample", "1"]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toContain(`${first.bundle_id}-${first.operator}-${first.sample}/agent/trajectory.json: differs from what its trajectories.jsonl line gives`);
+      expect(bad.stderr).toContain(
+        `${first.bundle_id}-${first.operator}-${first.sample}/agent/trajectory.json: differs from what its trajectories.jsonl line gives`,
+      );
       expect(bad.stderr).toContain("trajectories.jsonl:1)");
     },
     600_000,
