@@ -128,7 +128,7 @@ export function atifOf(t: Trajectory, version: string = VERSION): AtifTrajectory
       step_id: steps.length + 1,
       ...stamp(t.terminal_at),
       source: "agent",
-      message: "",
+      message: t.terminal_raw ?? "",
       tool_calls: [call(moves, t.terminal, { terminal: true })],
       ...agentStep(moves),
     });
@@ -136,7 +136,8 @@ export function atifOf(t: Trajectory, version: string = VERSION): AtifTrajectory
   }
   // Model requests past the moves: replies that held no command (the sample stopped on them).
   for (let i = moves; !scripted && i < calls.length; i++) {
-    steps.push({ step_id: steps.length + 1, source: "agent", message: "", ...agentStep(i), extra: { no_command: t.reason ?? "the reply held no command" } });
+    const message = i === calls.length - 1 ? (t.stop_raw ?? "") : "";
+    steps.push({ step_id: steps.length + 1, source: "agent", message, ...agentStep(i), extra: { no_command: t.reason ?? "the reply held no command" } });
   }
   const seconds = Math.round(calls.reduce((a, c) => a + c.seconds, 0) * 1000) / 1000;
   return {

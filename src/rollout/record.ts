@@ -34,6 +34,9 @@ export interface Trajectory {
   /** When the sample started and when its terminal was sent (ISO 8601, UTC; the login screen is shown `ready_ms` after the start). */
   started_at?: string;
   terminal_at?: string;
+  /** The model's whole reply that gave the terminal, or that held no command and ended the sample (model operator only). */
+  terminal_raw?: string;
+  stop_raw?: string;
   outcome: Outcome;
   keep: boolean;
   /** Why a passing sample is not kept (a perturbation that did not perturb), if so. */

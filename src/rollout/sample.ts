@@ -42,6 +42,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
   const signal = AbortSignal.any([env.signal, deadline]);
   let terminal: string | null = null;
   let terminalAt: string | undefined;
+  let lastRaw: Pick<Trajectory, "terminal_raw" | "stop_raw"> = {};
   let reason: string | undefined;
   let timedOut = false;
   let readyMs = 0;
@@ -53,6 +54,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     turns,
     terminal,
     ...(terminalAt ? { terminal_at: terminalAt } : {}),
+    ...lastRaw,
     outcome,
     keep: outcome === "success",
     ...(reason ? { reason } : {}),
@@ -77,6 +79,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
       }
       if (move.kind === "stop") {
         reason = move.reason;
+        if (move.raw !== undefined) lastRaw = { stop_raw: move.raw };
         break;
       }
       const t0 = performance.now();
@@ -85,6 +88,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
       if ("kind" in result) {
         terminal = move.cmd.trim();
         terminalAt = at;
+        if (move.raw !== undefined) lastRaw = { terminal_raw: move.raw };
         break;
       }
       const shown = screenOf(result.stdout + result.stderr, limits.prompt, limits.max_observation_bytes);

@@ -57,10 +57,15 @@ describe("a model operator's trajectory in ATIF", () => {
         expect([sum("prompt_tokens"), sum("completion_tokens")]).toEqual([t.usage.prompt_tokens, t.usage.completion_tokens]);
         expect(a.final_metrics).toMatchObject({ total_prompt_tokens: t.usage.prompt_tokens, total_completion_tokens: t.usage.completion_tokens });
         expect(t.usage.prompt_tokens).toBeGreaterThan(0);
+        // Each step holds the model's whole reply: a command's, the terminal's, or one that held no command.
         t.turns.forEach((turn: any, i: number) => {
           expect(agent[i].message).toBe(turn.raw);
           expect(agent[i].tool_calls[0].arguments.command).toBe(turn.cmd);
         });
+        const last = agent.at(-1);
+        if (t.terminal !== null) expect([last.message, last.tool_calls[0].arguments.command]).toEqual([t.terminal_raw, t.terminal]);
+        else if (t.stop_raw !== undefined) expect([last.message, last.tool_calls]).toEqual([t.stop_raw, undefined]);
+        for (const s of agent) expect(s.message.length).toBeGreaterThan(0);
         // The scaffold steers the model but is no step of the trajectory.
         expect(JSON.stringify(a)).not.toContain("Nobody will tell you");
         expect(a.extra.outcome).toBe(t.outcome);

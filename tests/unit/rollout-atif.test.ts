@@ -34,6 +34,7 @@ function modelSample(over: Partial<Trajectory> = {}): Trajectory {
     ],
     terminal: "exit",
     terminal_at: "2026-12-03T19:00:03.000Z",
+    terminal_raw: "Done.\n```sh\nexit\n```",
     outcome: "wrong-state",
     keep: false,
     checker: { exit_code: 1, output: "item 1 still pending" },
@@ -144,6 +145,7 @@ test("a model sample: login as the user step, each command a run_command call wi
   // The terminal: a last call, answered by no screen.
   expect(a.steps[3]!.tool_calls).toEqual([{ tool_call_id: "call_2", function_name: "run_command", arguments: { command: "exit" }, extra: { terminal: true } }]);
   expect(a.steps[3]!.observation).toBeUndefined();
+  expect(a.steps[3]!.message).toBe("Done.\n```sh\nexit\n```");
   expect(a.steps[3]!.timestamp).toBe("2026-12-03T19:00:03.000Z");
   expect(a.steps[3]!.metrics?.prompt_tokens).toBe(120);
   // Step metrics add up to the sample's ledger.
@@ -164,6 +166,7 @@ test("a scripted sample: no model calls (llm_call_count 0, no metrics), the oper
     scaffold_version: "none",
     turns: [{ cmd: "ls", exit_code: 0, output: "a\n$ ", truncated: false, ms: 3 }],
     terminal: 'panic "blocked"',
+    terminal_raw: undefined,
     outcome: "success",
     keep: true,
     usage: { prompt_tokens: 0, completion_tokens: 0 },
@@ -186,14 +189,21 @@ test("a scripted sample: no model calls (llm_call_count 0, no metrics), the oper
 });
 
 test("a model whose last reply held no command: a step for that request's tokens, no call; no terminal, no terminal step", () => {
-  const t = modelSample({ terminal: null, terminal_at: undefined, reason: "invalid reply: the reply holds no command", outcome: "no-terminal" });
+  const t = modelSample({
+    terminal: null,
+    terminal_at: undefined,
+    terminal_raw: undefined,
+    stop_raw: "I am not sure what to do.",
+    reason: "invalid reply: the reply holds no command",
+    outcome: "no-terminal",
+  });
   const a = atifOf(t);
   expectAtif(a);
   expect(a.steps).toHaveLength(4);
   expect(a.steps[3]).toEqual({
     step_id: 4,
     source: "agent",
-    message: "",
+    message: "I am not sure what to do.",
     llm_call_count: 1,
     metrics: { prompt_tokens: 120, completion_tokens: 5, extra: { seconds: 0.125 } },
     extra: { no_command: "invalid reply: the reply holds no command" },
