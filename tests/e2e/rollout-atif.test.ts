@@ -1,9 +1,9 @@
 // needs: docker harbor
-import { beforeAll, describe, expect } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, runCli } from "../helpers/cli.ts";
+import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
 import { testWith } from "../helpers/deps.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
@@ -37,6 +37,17 @@ beforeAll(async () => {
 }, 300_000);
 
 describe("rollout trajectories in ATIF", () => {
+  test("scripts/harbor.sh: python fails until install made the venv; anything else is a usage error", () => {
+    const harbor = (...args: string[]) =>
+      Bun.spawnSync(["bash", join(ROOT, "scripts/harbor.sh"), ...args], { env: { ...cleanEnv(), XDG_CACHE_HOME: tmp("cache") } });
+    const missing = harbor("python");
+    expect([missing.exitCode, missing.stderr.toString()]).toEqual([1, "harbor: not installed: run scripts/harbor.sh install\n"]);
+    for (const args of [[], ["bogus"], ["install", "extra"]]) {
+      const r = harbor(...args);
+      expect([r.exitCode, r.stderr.toString()]).toEqual([1, "harbor: usage: scripts/harbor.sh install|python\n"]);
+    }
+  });
+
   testWith(
     DOCKER && PYTHON !== undefined,
     "reference + perturb: one trajectory.json per sample, in the manifest; Harbor's validator accepts each and refuses a broken one; verify names an edited one",
