@@ -1,10 +1,10 @@
-import TOML from "@iarna/toml";
 import { existsSync, lstatSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ShellConfig } from "../config/shell-schema.ts";
 import type { RunContext } from "../context.ts";
 import { configDigest } from "../dataset/manifest.ts";
-import { InputError, InterruptedError, WorkFailedError } from "../errors.ts";
+import { parseToml } from "../config/load.ts";
+import { ConfigError, InputError, InterruptedError, WorkFailedError } from "../errors.ts";
 import { readBoundedFile, resolveInside } from "../files.ts";
 import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { openImage } from "../sandbox/image.ts";
@@ -49,11 +49,10 @@ export function readTask(dir: string, shell: ShellConfig): ReadTask {
     if (!existsSync(dir) || !lstatSync(dir).isDirectory()) throw new Refused("not a directory");
     let toml: Record<string, unknown>;
     try {
-      toml = TOML.parse(readInside(dir, "task.toml", TOML_CAP, "task.toml")) as Record<string, unknown>;
+      toml = parseToml(readInside(dir, "task.toml", TOML_CAP, "task.toml"), "task.toml");
     } catch (error) {
-      if (error instanceof Refused || error instanceof InputError) throw error;
-      const e = error as { line?: number; message?: string };
-      throw new Refused(`task.toml${e.line !== undefined ? ` line ${e.line + 1}` : ""}: not valid TOML (${(e.message ?? "").split("\n")[0]})`);
+      if (error instanceof ConfigError) throw new Refused(error.message);
+      throw error;
     }
     const metadata = table(toml, "metadata");
     const task = table(toml, "task");
