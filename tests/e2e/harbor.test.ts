@@ -38,15 +38,12 @@ interface TrialResult {
 /** Runs one Harbor job over every task directory under TASKS with AGENT; returns each trial's reward by bundle id. */
 function harborRun(tasks: string, agent: string, jobs: string): { rewards: Map<string, number>; errored: number; seconds: number[] } {
   const h = harbor!;
-  const run = Bun.spawnSync(
-    [h.python, "-m", "harbor.cli.main", "run", "-p", tasks, "-a", agent, "-o", jobs, "--job-name", agent, "-n", "2", "-y", "-q"],
-    {
-      cwd: jobs,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...cleanEnv(), DOCKER_CONFIG: h.dockerConfig, LITELLM_LOCAL_MODEL_COST_MAP: "True" },
-    },
-  );
+  const run = Bun.spawnSync([h.python, "-m", "harbor.cli.main", "run", "-p", tasks, "-a", agent, "-o", jobs, "--job-name", agent, "-n", "2", "-y", "-q"], {
+    cwd: jobs,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...cleanEnv(), DOCKER_CONFIG: h.dockerConfig, LITELLM_LOCAL_MODEL_COST_MAP: "True" },
+  });
   const log = `${run.stdout.toString()}\n${run.stderr.toString()}`;
   // `harbor run` exits 0 even when a trial errored: the result files decide.
   expect(run.exitCode, log).toBe(0);
