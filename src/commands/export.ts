@@ -11,6 +11,7 @@ const harbor = defineCommand({
   },
   async run({ args }) {
     if (!args.out) throw new UsageError("--out DIR is required");
+    if ((args._ as string[]).length > 1) throw new UsageError("one bundle directory at a time");
     const ctx = await createContext(args);
     const { exportHarbor } = await import("../harbor/export.ts");
     await exportHarbor(ctx, args.bundles as string, args.out);

@@ -65,9 +65,18 @@ export function readTask(dir: string, shell: ShellConfig): ReadTask {
     }
     if (existsSync(join(envDir, "docker-compose.yaml")) && readInside(dir, "environment/docker-compose.yaml", 4096, "compose file") !== renderCompose())
       throw new Refused("environment/docker-compose.yaml: not sekft's (only `network_mode: none` for main); other services cannot run in sekft's sandbox");
-    const docker = parseDockerfile(readInside(dir, "environment/Dockerfile", DOCKERFILE_CAP, "Dockerfile"), (rel) =>
-      readInside(join(dir, "environment"), rel, limits.max_file_bytes, "fixture"),
-    );
+    // Fixtures are read relative to the task dir itself (an environment/ that is a link cannot move the root), and
+    // their count and total size are bounded while reading, before the scenario's own rules see them.
+    let count = 0;
+    let total = 0;
+    const docker = parseDockerfile(readInside(dir, "environment/Dockerfile", DOCKERFILE_CAP, "Dockerfile"), (rel) => {
+      if (++count > limits.max_fixtures) throw new Refused(`environment/Dockerfile: more than ${limits.max_fixtures} fixtures ([shell.limits] max_fixtures)`);
+      const text = readInside(dir, `environment/${rel}`, limits.max_file_bytes, "fixture");
+      total += Buffer.byteLength(text);
+      if (total > limits.max_total_bytes)
+        throw new Refused(`environment/${FILES_DIR}: over ${limits.max_total_bytes} bytes in all ([shell.limits] max_total_bytes)`);
+      return text;
+    });
     if (!docker.ok) throw new Refused(`environment/Dockerfile ${docker.why}`);
     const login = readInside(dir, "instruction.md", 4 * 4096, "instruction");
     const steps = parseSolve(readInside(dir, "solution/solve.sh", (limits.max_commands + 1) * 4096, "solution"));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
@@ -137,6 +137,25 @@ describe("Harbor tasks sekft refuses", () => {
     const nosolve = exported();
     rmSync(join(nosolve.dir, "solution/solve.sh"));
     expect((readTask(nosolve.dir, config.shell) as { why: string }).why).toBe("solution/solve.sh: missing");
+  });
+
+  test("an environment/ that is a link out of the task is refused, whatever it holds", () => {
+    const { dir } = exported();
+    const elsewhere = join(tmp(), "env");
+    renameSync(join(dir, "environment"), elsewhere);
+    symlinkSync(elsewhere, join(dir, "environment"));
+    expect((readTask(dir, config.shell) as { why: string }).why).toMatch(/^environment\/\S+ leaves .* through a symlink/);
+  });
+
+  test("fixtures past max_fixtures are refused while the Dockerfile is read", () => {
+    const { dir } = exported();
+    const many = Array.from({ length: config.shell.limits.max_fixtures + 1 }, (_, i) => `/home/op/many/f${i}`);
+    mkdirSync(join(dir, "environment/files/home/op/many"), { recursive: true });
+    for (const p of many) writeFileSync(join(dir, "environment/files", p), "x\n");
+    const file = join(dir, "environment/Dockerfile");
+    const copies = many.map((p) => `COPY --chown=1000:1000 files${p} ${p}`).join("\n");
+    writeFileSync(file, readFileSync(file, "utf8").replace("USER 0:0\n", `USER 0:0\n${copies}\n`));
+    expect((readTask(dir, config.shell) as { why: string }).why).toContain("max_fixtures");
   });
 
   test("a FIFO in place of a file is refused without blocking", () => {
