@@ -57,6 +57,16 @@ describe("Harbor task round trip", () => {
     });
   }
 
+  test("a model-authored bundle keeps its author, usage included", () => {
+    const b: Bundle = {
+      ...bundleOf(CELLS[1]!, 2),
+      author: { kind: "model", model: "qwen", prompt_version: "p/3", usage: { prompt_tokens: 120, completion_tokens: 45 }, attempts: 2 },
+    };
+    const read = readTask(writeTaskDir(tmp(), b.id, filesOf(b)), config.shell);
+    if (!read.ok) throw new Error(read.why);
+    expect(read.author).toEqual(b.author);
+  });
+
   test("the checker is only in tests/, the instruction is only the login text, fixture bytes are never in a RUN line", () => {
     const b = bundleOf(CELLS[0]!, 3);
     const files = new Map(filesOf(b).map((f) => [f.path, f.content]));
