@@ -43,6 +43,11 @@ installed() {
 
 install() {
   if installed; then return; fi
+  # One install at a time (tests in parallel may all ask): the second waits, then finds it done.
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/install.lock"
+  flock 9
+  if installed; then return; fi
   local py
   py="$(find_python)"
   step "installing $HARBOR_PIN and $COMPOSE_PIN into $VENV"
