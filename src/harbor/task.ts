@@ -137,17 +137,14 @@ export function renderSolve(s: Scenario): string {
 
 /**
  * tests/test.sh: sekft's check as `Episode.check` runs it. Harbor runs it as root (verifier.user) after uploading
- * tests/, so the agent never saw the checker. Every process uid 1000 left is killed (twice: forks in flight), the
- * reward files are reset so nothing the agent wrote counts, then the checker runs as root with a clean
+ * tests/, so the agent never saw the checker. Every process uid 1000 left is killed (twice: forks in flight), then
+ * the reward files are reset so nothing the agent wrote counts (a link it planted is removed, not followed), then the checker runs as root with a clean
  * environment and cwd `/` under the checker timeout; reward 1 only when it exits 0.
  */
 export function renderTestSh(limits: HarborLimits): string {
   return [
     "#!/bin/sh",
     "# sekft's check (Episode.check): leftovers killed, then the checker as root with a clean env; reward 1 iff it exits 0.",
-    "mkdir -p /logs/verifier",
-    "rm -f /logs/verifier/reward.json",
-    "echo 0 > /logs/verifier/reward.txt",
     '[ "$(id -u)" = 0 ] || { echo "test.sh: the check must run as root (task.toml verifier.user)" >&2; exit 1; }',
     "for pass in 1 2; do",
     "  for d in /proc/[0-9]*; do",
@@ -156,6 +153,10 @@ export function renderTestSh(limits: HarborLimits): string {
     "  done",
     "  sleep 0.05",
     "done",
+    "# Only now, with nothing of the agent's left running to plant a link: the reward files start from 0.",
+    "mkdir -p /logs/verifier",
+    "rm -f /logs/verifier/reward.json /logs/verifier/reward.txt",
+    "echo 0 > /logs/verifier/reward.txt",
     `checker=$(cat /tests/${CHECKER_FILE}) || exit 1`,
     "cd /",
     `env -i PATH=/usr/bin:/bin HOME=/ LC_ALL=C timeout -s KILL ${limits.checker_timeout_s} sh -c "$checker" checker`,
