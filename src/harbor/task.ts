@@ -34,7 +34,7 @@ function tomlString(s: string): string {
 
 function tomlValue(v: unknown): string {
   if (typeof v === "string") return tomlString(v);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(v);
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
   if (typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(tomlValue).join(", ")}]`;
   throw new Error(`no TOML form for ${typeof v}`);
