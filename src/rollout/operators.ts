@@ -8,7 +8,11 @@ import { shellQuote as q } from "../proc/shell.ts";
 import { commandOf, type Exchange, ONE_COMMAND_NOTE, operatorMessages, saidAs } from "./reply.ts";
 
 /** What an operator does next: run a command (or a terminal), or stop without one. */
-export type Move = { kind: "command"; cmd: string; raw?: string } | { kind: "stop"; reason: string } | { kind: "infra"; reason: string } | { kind: "aborted" };
+export type Move =
+  | { kind: "command"; cmd: string; raw?: string }
+  | { kind: "stop"; reason: string; raw?: string }
+  | { kind: "infra"; reason: string }
+  | { kind: "aborted" };
 
 /** One operator acting in one sample: told what the screen shows, answers with its next move. */
 export interface OperatorSession {
@@ -164,13 +168,14 @@ export function modelOperator(ctx: RunContext, shared: { limiter: Limiter; ledge
           calls.push({ ...reply.usage, seconds: reply.seconds });
           // The endpoint failed, not the model: the sample is an infra error, retried by the next run, never data.
           if (!reply.ok) return { kind: "infra", reason: reply.reason };
-          const raw = chat.scrub(reply.content);
+          const scrubbed = chat.scrub(reply.content);
+          const raw = scrubbed.length > 65_536 ? `${scrubbed.slice(0, 65_536)}…` : scrubbed;
           const parsed = commandOf(reply.content, rollout.max_command_bytes);
-          if ("invalid" in parsed) return { kind: "stop", reason: `invalid reply: ${parsed.invalid}` };
+          if ("invalid" in parsed) return { kind: "stop", reason: `invalid reply: ${parsed.invalid}`, raw };
           // Sent back as the command that ran, in the reply's own form: the history shows one command per turn.
           said = saidAs(parsed);
           if (parsed.dropped > 0) note = ONE_COMMAND_NOTE;
-          return { kind: "command", cmd: chat.scrub(parsed.cmd), raw: raw.length > 65_536 ? `${raw.slice(0, 65_536)}…` : raw };
+          return { kind: "command", cmd: chat.scrub(parsed.cmd), raw };
         },
       };
     },

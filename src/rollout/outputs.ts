@@ -3,6 +3,7 @@ import { sha256 } from "../dataset/hash.ts";
 import { writeJsonlAtomic } from "../dataset/jsonl.ts";
 import { writeManifest } from "../dataset/manifest.ts";
 import { splitOf } from "../dataset/split.ts";
+import { writeAtifFiles } from "./atif.ts";
 import { chatMessages, OUTCOMES, RUN_COMMAND_TOOL, toolMessages, type Trajectory } from "./record.ts";
 
 export type Format = "chat" | "tools";
@@ -126,6 +127,7 @@ export function writeRolloutOutputs(
     "kto.jsonl": kto,
   };
   for (const [name, rows] of Object.entries(files)) writeJsonlAtomic(join(dir, name), rows);
+  const atif = writeAtifFiles(dir, scored);
   const counts: RolloutCounts = {
     samples: scored.length,
     keepers: scored.filter((t) => t.keep).length,
@@ -161,7 +163,7 @@ export function writeRolloutOutputs(
       format: opts.format,
       operators: [...new Set(scored.map((t) => `${t.operator}:${t.model}`))].sort().join(","),
     },
-    files: [...Object.keys(files), ...opts.bundles.map((id) => `bundles/${id}.json`)],
+    files: [...Object.keys(files), ...atif, ...opts.bundles.map((id) => `bundles/${id}.json`)],
   });
   return counts;
 }

@@ -10,6 +10,8 @@ export interface TurnRecord {
   output: string;
   truncated: boolean;
   ms: number;
+  /** When the command was sent to the shell (ISO 8601, UTC); absent in records made before times were kept. */
+  at?: string;
 }
 
 export const OUTCOMES = ["success", "wrong-state", "wrong-terminal", "no-terminal", "stuck", "timeout", "infra-error"] as const;
@@ -29,6 +31,12 @@ export interface Trajectory {
   turns: TurnRecord[];
   /** The terminal command as given (`exit`, `panic …`), or null when the sample ended without one. */
   terminal: string | null;
+  /** When the sample started and when its terminal was sent (ISO 8601, UTC; the login screen is shown `ready_ms` after the start). */
+  started_at?: string;
+  terminal_at?: string;
+  /** The model's whole reply that gave the terminal, or that held no command and ended the sample (model operator only). */
+  terminal_raw?: string;
+  stop_raw?: string;
   outcome: Outcome;
   keep: boolean;
   /** Why a passing sample is not kept (a perturbation that did not perturb), if so. */

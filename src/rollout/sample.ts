@@ -21,6 +21,7 @@ export function outcomeOf(terminal: Terminal, checkerExit: number, expected: str
  */
 export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Operator, sample: number, limits: RolloutConfig): Promise<Trajectory> {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const variant = operator.variant(bundle, sample) ?? "none";
   const login = loginScreen(bundle.login_text, limits.prompt);
   const base = {
@@ -33,12 +34,15 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     model: operator.model,
     scaffold_version: operator.name === "model" ? limits.scaffold_version : "none",
     login,
+    started_at: startedAt,
   };
   const turns: TurnRecord[] = [];
   const session = operator.start(bundle, sample);
   const deadline = AbortSignal.timeout(Math.round(limits.sample_timeout_s * 1000));
   const signal = AbortSignal.any([env.signal, deadline]);
   let terminal: string | null = null;
+  let terminalAt: string | undefined;
+  let lastRaw: Pick<Trajectory, "terminal_raw" | "stop_raw"> = {};
   let reason: string | undefined;
   let timedOut = false;
   let readyMs = 0;
@@ -49,6 +53,8 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     ...base,
     turns,
     terminal,
+    ...(terminalAt ? { terminal_at: terminalAt } : {}),
+    ...lastRaw,
     outcome,
     keep: outcome === "success",
     ...(reason ? { reason } : {}),
@@ -73,12 +79,16 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
       }
       if (move.kind === "stop") {
         reason = move.reason;
+        if (move.raw !== undefined) lastRaw = { stop_raw: move.raw };
         break;
       }
       const t0 = performance.now();
+      const at = new Date().toISOString();
       const result = await episode.run(move.cmd);
       if ("kind" in result) {
         terminal = move.cmd.trim();
+        terminalAt = at;
+        if (move.raw !== undefined) lastRaw = { terminal_raw: move.raw };
         break;
       }
       const shown = screenOf(result.stdout + result.stderr, limits.prompt, limits.max_observation_bytes);
@@ -89,6 +99,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
         output: shown.text,
         truncated: shown.truncated || result.truncated,
         ms: Math.round(performance.now() - t0),
+        at,
       });
       const prev = turns.at(-2);
       repeats = prev && prev.cmd === move.cmd && prev.output === shown.text ? repeats + 1 : 1;

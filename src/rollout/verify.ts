@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { readJsonl } from "../dataset/jsonl.ts";
+import { readManifest } from "../dataset/manifest.ts";
 import { InputError, InterruptedError } from "../errors.ts";
 import { runPool } from "../pool/pool.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
@@ -9,9 +11,11 @@ import { findImage, openImage } from "../sandbox/image.ts";
 import { readBundle } from "../shell/store.ts";
 import type { VerifyOptions } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
+import { atifProblems } from "./atif.ts";
 import type { Outcome, Trajectory } from "./record.ts";
 import { outcomeOf } from "./sample.ts";
 import { printable } from "../ui/format.ts";
+import { VERSION } from "../version.ts";
 
 /**
  * The documented replay rule: a sample's outcome must reproduce. `timeout`, `stuck` and `no-terminal` all mean
@@ -22,10 +26,23 @@ export function replayable(o: Outcome): string {
   return o === "timeout" || o === "stuck" ? "no-terminal" : o;
 }
 
-/** `sekft verify DIR/rollout`: re-runs every recorded trajectory's commands in a fresh sandbox; the outcome must reproduce. */
+/**
+ * `sekft verify DIR/rollout`: every sample's ATIF file must be what its trajectory line gives (all lines, even
+ * with `--sample`; a sample whose file is missing or differs counts as failed), then every recorded trajectory's
+ * commands are re-run in a fresh sandbox and the outcome must reproduce.
+ */
 export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
   const file = join(dir, "trajectories.jsonl");
   let rows = readJsonl<Trajectory>(file);
+  const manifest = readManifest(dir);
+  let atifBad = new Set<number>();
+  if (!existsSync(join(dir, "atif")) && !Object.keys(manifest?.files ?? {}).some((f) => f.startsWith("atif/")))
+    ctx.log.warn(`${dir}: no atif/ directory (made by a sekft that wrote no ATIF trajectories): not checked`);
+  else {
+    const problems = atifProblems(dir, rows, manifest?.sekft_version ?? VERSION);
+    for (const p of problems) ctx.log.warn(`${join(dir, p.file)}: ${p.why} (${file}:${p.line})`);
+    atifBad = new Set(problems.map((p) => p.line));
+  }
   if (opts.sample !== undefined && opts.sample < rows.length)
     rows = rows.filter((_, i) => i % Math.ceil(rows.length / opts.sample!) === 0).slice(0, opts.sample);
   const bundles = new Map<string, ReturnType<typeof readBundle>>();
@@ -66,7 +83,9 @@ export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOp
   progress.end();
   if (ctx.signal.aborted) throw new InterruptedError();
   results.sort((a, b) => a.line - b.line);
-  const failed = results.filter((r) => !r.ok).length;
+  // A sample fails when its replay differs or its ATIF file does; an ATIF failure outside `--sample` counts too.
+  const bad = new Set([...results.filter((r) => !r.ok).map((r) => r.line), ...atifBad]);
+  const checked = new Set([...results.map((r) => r.line), ...atifBad]);
   if (opts.json) for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
-  return { passed: results.length - failed, failed };
+  return { passed: checked.size - bad.size, failed: bad.size };
 }
