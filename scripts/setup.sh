@@ -24,7 +24,7 @@ need go "install Go >= 1.26.1 (witness $WITNESS_VERSION needs it)"
 
 # --- Debian packages -------------------------------------------------------------------------
 missing=()
-for pkg in dash openssl git jq busybox-static docker.io ca-certificates chromium; do
+for pkg in dash openssl git jq busybox-static bash-static docker.io ca-certificates chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

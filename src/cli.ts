@@ -27,6 +27,8 @@ const main = defineCommand({
     view: () => import("./commands/view.ts").then((m) => m.default),
     report: () => import("./commands/report.ts").then((m) => m.default),
     eval: () => import("./commands/eval.ts").then((m) => m.default),
+    export: () => import("./commands/export.ts").then((m) => m.default),
+    import: () => import("./commands/import.ts").then((m) => m.default),
   },
 });
 

@@ -15,7 +15,7 @@ import { bundleFiles, parseBundle, readBundleJson } from "./store.ts";
 import { printable } from "../ui/format.ts";
 
 /** A bundle read for verification, or why it fails without any container being started. */
-type Loaded = { file: string; id: string; bundle: Bundle; unsafe?: undefined } | { file: string; id: string; bundle?: undefined; unsafe: string };
+export type Loaded = { file: string; id: string; bundle: Bundle; unsafe?: undefined } | { file: string; id: string; bundle?: undefined; unsafe: string };
 
 /** The largest file a bundle within `limits` can be (JSON escaping at most doubles the content), plus slack. */
 export function bundleFileCap(limits: ShellConfig["limits"]): number {
@@ -26,7 +26,7 @@ export function bundleFileCap(limits: ShellConfig["limits"]): number {
  * Reads a bundle from disk as untrusted input: a file past the cap is not read whole, and its scenario must pass
  * every safety rule the authoring path applies (the id is a plain content hash anyone can recompute).
  */
-function loadUntrusted(file: string, limits: ShellConfig["limits"]): Loaded {
+export function loadUntrusted(file: string, limits: ShellConfig["limits"]): Loaded {
   const cap = bundleFileCap(limits);
   const stat = statSync(file, { throwIfNoEntry: false });
   const id = basename(file, ".json");

@@ -21,6 +21,8 @@ test("--help, config and doctor never evaluate dockerode or openai", async () =>
     ["gen", "--help"],
     ["verify", "--help"],
     ["eval", "--help"],
+    ["export", "harbor", "--help"],
+    ["import", "harbor", "--help"],
     ["sandbox", "--help"],
     ["config", "print"],
     ["doctor", "--json"],

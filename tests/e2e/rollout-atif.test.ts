@@ -37,14 +37,16 @@ beforeAll(async () => {
 }, 300_000);
 
 describe("rollout trajectories in ATIF", () => {
-  test("scripts/harbor.sh: python fails until install made the venv; anything else is a usage error", () => {
+  test("scripts/harbor.sh: python and compose fail until install made the venv; anything else is a usage error", () => {
     const harbor = (...args: string[]) =>
       Bun.spawnSync(["bash", join(ROOT, "scripts/harbor.sh"), ...args], { env: { ...cleanEnv(), XDG_CACHE_HOME: tmp("cache") } });
-    const missing = harbor("python");
-    expect([missing.exitCode, missing.stderr.toString()]).toEqual([1, "harbor: not installed: run scripts/harbor.sh install\n"]);
+    for (const cmd of ["python", "compose"]) {
+      const missing = harbor(cmd);
+      expect([missing.exitCode, missing.stderr.toString()]).toEqual([1, "harbor: not installed: run scripts/harbor.sh install\n"]);
+    }
     for (const args of [[], ["bogus"], ["install", "extra"]]) {
       const r = harbor(...args);
-      expect([r.exitCode, r.stderr.toString()]).toEqual([1, "harbor: usage: scripts/harbor.sh install|python\n"]);
+      expect([r.exitCode, r.stderr.toString()]).toEqual([1, "harbor: usage: scripts/harbor.sh install|python|compose\n"]);
     }
   });
 
