@@ -4,7 +4,7 @@ import { ConfigError, DependencyError } from "../errors.ts";
 import { runProcess } from "../proc/run.ts";
 import { removeStaleTempDirs } from "../proc/temp.ts";
 import { loadCatalog, type Catalog } from "./catalog.ts";
-import { locateWitness, WITNESS_VERSION, which } from "./locate.ts";
+import { locateWitness, WITNESS_HINT, WITNESS_VERSION, which } from "./locate.ts";
 import { scriptPath } from "./script.ts";
 import { familyPlugin } from "./families.ts";
 import { FAMILIES, type Dimensions } from "./spec.ts";
@@ -37,10 +37,7 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   const cfg = ctx.config.witness;
   const witness = locateWitness(ctx.env, cfg.witness_bin);
   if (!witness) {
-    throw new DependencyError(
-      `witness ${WITNESS_VERSION} not found`,
-      "Run scripts/setup.sh (it builds witness into the tools cache), set SEKFT_WITNESS, or set witness.witness_bin.",
-    );
+    throw new DependencyError(`witness ${WITNESS_VERSION} not found`, WITNESS_HINT);
   }
   const stale = removeStaleTempDirs();
   if (stale) ctx.log.info(`removed ${stale} temp dir(s) left by killed sekft runs`);
