@@ -11,7 +11,7 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   stats: "Counts per dimension, distinct answers, duplicate questions, answer lengths (per track)",
   sandbox: "The shell track's sandbox: build | check | clean",
   config: "Check, print or create a config file",
-  doctor: "What sekft needs on this machine, what is missing and how to get it, per track; exit 2 if the witness track lacks a tool",
+  doctor: "What sekft needs here, what is missing and how to get it (--track witness|shell); exit 2 if a needed tool is missing",
   trace: "VeriTrain training traces: check | report | from-mlx | from-hf | sign | verify-signature",
   rollout: "Run operators on scenario bundles in the sandbox: trajectories, SFT keepers, DPO pairs, KTO lines",
   merge: "Merge the shard outputs of one run into the dataset the unsharded run makes (SHARD_DIR... after OUT)",

@@ -116,8 +116,9 @@ export function killStrays(dir: string): number {
 // becomes the script inside a nested user and mount namespace. That nesting is what keeps the home hidden:
 // mounts a less privileged namespace inherits are locked together, so the script — root of its own
 // namespace — cannot unmount or move the tmpfs to uncover what is beneath (umount answers EINVAL).
+// `mount` is named by its path, like `unshare`: the script's PATH (the user's) need not hold system directories.
 const HIDE_HOME =
-  'h=$1 w=$2 d=$3 u=$4; shift 4; if [ -n "$w" ]; then mkdir -p "$d/witness" && mount --bind "$w" "$d/witness"; fi; mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
+  'h=$1 w=$2 d=$3 u=$4 m=$5; shift 5; if [ -n "$w" ]; then mkdir -p "$d/witness" && "$m" --bind "$w" "$d/witness"; fi; "$m" -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
 
 /**
  * Host scripts for `verify --host`: only the env they are given, a fresh session (detached process group),
@@ -127,6 +128,7 @@ const HIDE_HOME =
  */
 export async function isolatedRunner(home: string | undefined, witnessDir: string): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
   const prefix = await namespacePrefix();
+  const mount = Bun.which("mount", { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" }) ?? "mount";
   const runner: ScriptRunner = (e) => {
     const hide = Boolean(prefix && home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`));
     const moveWitness = hide && `${witnessDir}/`.startsWith(`${home}/`);
@@ -135,7 +137,7 @@ export async function isolatedRunner(home: string | undefined, witnessDir: strin
     const wrap = (argv: string[]): string[] => {
       if (!prefix) return ["/bin/sh", "-c", '"$@"; s=$?; exit "$s"', "sekft-script", ...argv];
       return hide
-        ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home!, moveWitness ? witnessDir : "", e.dir, prefix[0]!, ...argv]
+        ? [...prefix, "/bin/sh", "-c", HIDE_HOME, "sekft-setup", home!, moveWitness ? witnessDir : "", e.dir, prefix[0]!, mount, ...argv]
         : [...prefix, ...argv];
     };
     const env = moveWitness ? { ...e.env, PATH: (e.env.PATH ?? "").split(":").map(moved).join(":") } : e.env;

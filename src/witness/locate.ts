@@ -5,6 +5,9 @@ import { ConfigError } from "../errors.ts";
 /** The witness release sekft is built and tested against. */
 export const WITNESS_VERSION = "v0.11.0";
 
+/** The package managers witness's system-packages attestor runs (dpkg-query on Debian and the rest, rpm on RPM systems). */
+export const PACKAGE_TOOLS = ["dpkg-query", "rpm"] as const;
+
 /** Where the setup script caches tool builds, outside any checkout so fresh clones reuse them. */
 export function toolsDir(env: Readonly<Record<string, string | undefined>>): string {
   if (env.SEKFT_TOOLS_DIR) return env.SEKFT_TOOLS_DIR;
