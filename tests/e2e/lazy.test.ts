@@ -42,11 +42,11 @@ const FORBID = join(ROOT, "fixtures/preload/forbid-modules.ts");
 // What `--help` must never load: any command module (the top-level list comes from the summaries), the config
 // (its text, the TOML parser, zod), the logger, the engines, the embedded Dockerfile, any feature code.
 const NOT_ON_HELP = [
-  String.raw`node_modules/(dockerode|openai|zod|@iarna/toml|consola|tar-stream)/`,
-  String.raw`src/(config|witness|shell|sandbox|rollout|view|eval|scale|dataset|llm|trace|doctor|ui|proc|pool)/`,
+  "node_modules/(dockerode|openai|zod|@iarna/toml|consola|tar-stream)/",
+  "src/(config|witness|shell|sandbox|rollout|view|eval|scale|dataset|llm|trace|doctor|ui|proc|pool)/",
   String.raw`src/commands/(?!_summaries\.ts$)`,
   String.raw`config\.toml$`,
-  String.raw`Dockerfile$`,
+  "Dockerfile$",
 ].join("|");
 
 async function runForbidding(pattern: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
