@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import type { CommandDef } from "citty";
-import { fstatSync } from "node:fs";
+import { fstatSync, statSync } from "node:fs";
 import { VERSION } from "./version.ts";
 
 // Start-up loads only what the arguments ask for: `--version` nothing but version.ts, `--help` citty and the
@@ -52,14 +52,13 @@ async function run(): Promise<number> {
     return 0;
   }
   const verbose = rawArgs.includes("--verbose");
-  const signals = await import("./signals.ts");
   try {
-    const { UsageError } = await import("./errors.ts");
     const { cmd, parent, rest } = await resolveCommand(main, rawArgs);
     // A command group followed by a word that is none of its commands (`sekft nosuch --help`): never its help and 0.
     const unknown = cmd.subCommands ? rest.find((a) => !a.startsWith("-")) : undefined;
     if (rawArgs.length === 0 || unknown !== undefined) {
       await writeUsage(2, cmd, parent);
+      const { UsageError } = await import("./errors.ts");
       throw new UsageError(unknown === undefined ? "no command given" : `unknown command "${unknown}"`);
     }
     if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
@@ -70,11 +69,12 @@ async function run(): Promise<number> {
     const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     const { rejectUnknownFlags } = await import("./commands/_flags.ts");
     if (!cmd.subCommands) rejectUnknownFlags(rest, def ?? {});
-    const { runCommand } = await import("citty");
+    // The signal handlers are in place before any command runs (importing signals.ts installs them).
+    const [{ runCommand }, { abortController, interruptExitCode }] = await Promise.all([import("citty"), import("./signals.ts")]);
     await runCommand(main, { rawArgs });
-    return signals.abortController.signal.aborted ? signals.interruptExitCode() : 0;
+    return abortController.signal.aborted ? interruptExitCode() : 0;
   } catch (error) {
-    return report(error, verbose, signals);
+    return report(error, verbose);
   }
 }
 
@@ -96,16 +96,24 @@ async function writeUsage(fd: 1 | 2, cmd: CommandDef<any>, parent: CommandDef<an
   else console.error(out);
 }
 
-/** Whether FD is a terminal; node:tty (which loads node:net) is read only for a character device, never for a pipe or file. */
+/**
+ * Whether FD is a terminal; node:tty (which loads node:net) is read only for a character device other than
+ * /dev/null, never for a pipe or a file.
+ */
 async function isTerminal(fd: number): Promise<boolean> {
-  if (!fstatSync(fd).isCharacterDevice()) return false;
+  const st = fstatSync(fd);
+  if (!st.isCharacterDevice() || st.rdev === statSync("/dev/null").rdev) return false;
   const { isatty } = await import("node:tty");
   return isatty(fd);
 }
 
 /** The one error formatter: message, hint, stack only with --verbose. */
-async function report(thrown: unknown, verbose: boolean, { abortController, interruptExitCode }: typeof import("./signals.ts")): Promise<number> {
-  const [{ fileError, SekftError, InterruptedError }, { createLogger }] = await Promise.all([import("./errors.ts"), import("./ui/logger.ts")]);
+async function report(thrown: unknown, verbose: boolean): Promise<number> {
+  const [{ fileError, SekftError, InterruptedError }, { createLogger }, { abortController, interruptExitCode }] = await Promise.all([
+    import("./errors.ts"),
+    import("./ui/logger.ts"),
+    import("./signals.ts"),
+  ]);
   const log = createLogger({ verbose });
   // A file-system error that escaped its module still names its path and gets its exit code (ENOTDIR: 2, ENOSPC: 1).
   const fs = thrown as { path?: unknown; syscall?: unknown };
