@@ -13,7 +13,7 @@ rm -rf "$OUT.partial" && mkdir -p "$OUT.partial"
 for target in "${TARGETS[@]}"; do
   printf '\033[1m==> sekft %s for %s\033[0m\n' "$VERSION" "$target" >&2
   # Same flags as setup.sh's build, except --bytecode (bytecode is tied to the host's build of Bun).
-  node_modules/.bin/bun build src/cli.ts src/view/index-worker.ts --compile --minify --sourcemap --format=esm \
+  node_modules/.bin/bun build src/cli.ts src/view/index-worker.ts --compile --minify --sourcemap --splitting --format=esm \
     --no-compile-autoload-bunfig --no-compile-autoload-dotenv \
     --target="bun-$target" --outfile "$OUT.partial/sekft-$VERSION-$target" >/dev/null || die "bun build for $target failed"
 done

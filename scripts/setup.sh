@@ -67,10 +67,12 @@ fi
 
 # --- the binary ------------------------------------------------------------------------------
 step "building dist/sekft"
-mkdir -p dist
-node_modules/.bin/bun build src/cli.ts src/view/index-worker.ts --compile --minify --sourcemap --bytecode --format=esm \
-  --no-compile-autoload-bunfig --no-compile-autoload-dotenv --outfile dist/sekft.partial >/dev/null \
+# Split into chunks, so that a command loads only its own code (start-up); the chunks' source maps stay behind.
+rm -rf dist/.build && mkdir -p dist/.build
+node_modules/.bin/bun build src/cli.ts src/view/index-worker.ts --compile --minify --sourcemap --bytecode --splitting --format=esm \
+  --no-compile-autoload-bunfig --no-compile-autoload-dotenv --outfile dist/.build/sekft >/dev/null \
   || die "bun build failed"
-mv -f dist/sekft.partial dist/sekft
-if [[ -f dist/sekft.partial.map ]]; then mv -f dist/sekft.partial.map dist/sekft.map; fi
+mv -f dist/.build/sekft dist/sekft
+if [[ -f dist/.build/sekft.map ]]; then mv -f dist/.build/sekft.map dist/sekft.map; fi
+rm -rf dist/.build dist/*.js.map
 step "ready: dist/sekft $(dist/sekft --version), witness at $WITNESS_DIR/witness"

@@ -1,14 +1,12 @@
 #!/usr/bin/env bun
-import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
-import { stripAnsi } from "consola/utils";
-import { fileError, SekftError, InterruptedError, UsageError } from "./errors.ts";
+import type { CommandDef } from "citty";
+import { fstatSync, statSync } from "node:fs";
 import { VERSION } from "./version.ts";
-import { createLogger } from "./ui/logger.ts";
-import { abortController, interruptExitCode } from "./signals.ts";
-import { rejectUnknownFlags } from "./commands/_flags.ts";
 
-// Commands load lazily so that `--help` never evaluates dockerode or openai.
-const main = defineCommand({
+// Start-up loads only what the arguments ask for: `--version` nothing but version.ts, `--help` citty and the
+// summaries, a command its own module. The commands load lazily, so `--help` never evaluates dockerode or openai.
+// (defineCommand is citty's identity function: the map is a plain CommandDef so that citty loads only when needed.)
+const main: CommandDef<any> = {
   meta: { name: "sekft", version: VERSION, description: "Execution-verified fine-tuning data for tool-using models" },
   args: {
     verbose: { type: "boolean", description: "Show debug logs and error stacks" },
@@ -30,7 +28,7 @@ const main = defineCommand({
     export: () => import("./commands/export.ts").then((m) => m.default),
     import: () => import("./commands/import.ts").then((m) => m.default),
   },
-});
+};
 
 /** Walks subcommands the way citty does: the deepest command named, its parent, and the arguments after its name. */
 async function resolveCommand(
@@ -50,43 +48,75 @@ async function resolveCommand(
 
 async function run(): Promise<number> {
   const rawArgs = process.argv.slice(2);
+  if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+    // console.log, not process.stdout: the stream machinery alone costs as much as the rest of start-up.
+    console.log(VERSION);
+    return 0;
+  }
   const verbose = rawArgs.includes("--verbose");
-  const log = createLogger({ verbose });
   try {
-    if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
-      process.stdout.write(`${VERSION}\n`);
-      return 0;
-    }
     const { cmd, parent, rest } = await resolveCommand(main, rawArgs);
     // A command group followed by a word that is none of its commands (`sekft nosuch --help`): never its help and 0.
     const unknown = cmd.subCommands ? rest.find((a) => !a.startsWith("-")) : undefined;
     if (rawArgs.length === 0 || unknown !== undefined) {
-      await writeUsage(process.stderr, cmd, parent);
+      await writeUsage(2, cmd, parent);
+      const { UsageError } = await import("./errors.ts");
       throw new UsageError(unknown === undefined ? "no command given" : `unknown command "${unknown}"`);
     }
     if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
-      await writeUsage(process.stdout, cmd, parent);
+      await writeUsage(1, cmd, parent);
       return 0;
     }
     // The one place unknown flags are refused: a typo never silently runs the default.
     const def = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
+    const { rejectUnknownFlags } = await import("./commands/_flags.ts");
     if (!cmd.subCommands) rejectUnknownFlags(rest, def ?? {});
+    // The signal handlers are in place before any command runs (importing signals.ts installs them).
+    const [{ runCommand }, { abortController, interruptExitCode }] = await Promise.all([import("citty"), import("./signals.ts")]);
     await runCommand(main, { rawArgs });
     return abortController.signal.aborted ? interruptExitCode() : 0;
   } catch (error) {
-    return report(error, log, verbose);
+    return report(error, verbose);
   }
 }
 
-/** A command's usage on STREAM, coloured only for a terminal and never under NO_COLOR (citty colours whatever the stream). */
-async function writeUsage(stream: NodeJS.WriteStream, cmd: CommandDef<any>, parent: CommandDef<any> | undefined): Promise<void> {
+/**
+ * A command's usage on stdout (fd 1) or stderr (2), coloured only for a terminal and never under NO_COLOR (citty
+ * colours whatever the stream). Written by console, not process.stdout/stderr, whose set-up doubles start-up.
+ */
+async function writeUsage(fd: 1 | 2, cmd: CommandDef<any>, parent: CommandDef<any> | undefined): Promise<void> {
+  const { renderUsage } = await import("citty");
+  // The top level lists every command by its summary; loading the commands to read their descriptions would
+  // evaluate every feature module. A command without a summary is loaded for it.
+  if (cmd === main) {
+    const { commandSummaries } = await import("./commands/_summaries.ts");
+    cmd = { ...main, subCommands: await commandSummaries(main.subCommands as Record<string, () => Promise<CommandDef<any>>>) };
+  }
   const text = await renderUsage(cmd, parent);
-  const colour = Boolean(stream.isTTY) && !process.env.NO_COLOR;
-  stream.write(`${colour ? text : stripAnsi(text)}\n\n`);
+  const out = `${!process.env.NO_COLOR && (await isTerminal(fd)) ? text : Bun.stripANSI(text)}\n`;
+  if (fd === 1) console.log(out);
+  else console.error(out);
+}
+
+/**
+ * Whether FD is a terminal; node:tty (which loads node:net) is read only for a character device other than
+ * /dev/null, never for a pipe or a file.
+ */
+async function isTerminal(fd: number): Promise<boolean> {
+  const st = fstatSync(fd);
+  if (!st.isCharacterDevice() || st.rdev === statSync("/dev/null").rdev) return false;
+  const { isatty } = await import("node:tty");
+  return isatty(fd);
 }
 
 /** The one error formatter: message, hint, stack only with --verbose. */
-function report(thrown: unknown, log: ReturnType<typeof createLogger>, verbose: boolean): number {
+async function report(thrown: unknown, verbose: boolean): Promise<number> {
+  const [{ fileError, SekftError, InterruptedError }, { createLogger }, { abortController, interruptExitCode }] = await Promise.all([
+    import("./errors.ts"),
+    import("./ui/logger.ts"),
+    import("./signals.ts"),
+  ]);
+  const log = createLogger({ verbose });
   // A file-system error that escaped its module still names its path and gets its exit code (ENOTDIR: 2, ENOSPC: 1).
   const fs = thrown as { path?: unknown; syscall?: unknown };
   const error = typeof fs?.path === "string" && typeof fs.syscall === "string" ? fileError(thrown, fs.syscall, fs.path) : thrown;
@@ -104,7 +134,7 @@ function report(thrown: unknown, log: ReturnType<typeof createLogger>, verbose: 
   // citty's own argument errors (a missing positional, an unknown subcommand) are usage errors; nothing else is.
   if (e?.name === "CLIError") {
     // citty colours the words it quotes; the logger adds its own colours where they belong.
-    log.error(stripAnsi(e.message ?? String(error)));
+    log.error(Bun.stripANSI(e.message ?? String(error)));
     log.info("Run with --help to see the usage.");
     return 2;
   }

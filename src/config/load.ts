@@ -1,4 +1,4 @@
-import TOML from "@iarna/toml";
+import type TOMLModule from "@iarna/toml";
 import { existsSync } from "node:fs";
 import type { z } from "zod";
 import { ConfigError, InputError } from "../errors.ts";
@@ -11,11 +11,24 @@ export type Overrides = Record<string, unknown>;
 /** The embedded default config text (the top-level config.toml at build time). */
 export const DEFAULT_CONFIG_TEXT: string = defaultText;
 
+// The TOML library loads only for a file the user names (its errors carry line and column) and for printing:
+// the embedded default, known to be valid, is read by Bun's own parser (a unit test checks the two agree).
+let toml: typeof TOMLModule | undefined;
+function tomlLibrary(): typeof TOMLModule {
+  toml ??= require("@iarna/toml") as typeof TOMLModule;
+  return toml;
+}
+
+/** The embedded default config as a table. */
+export function parseDefaultConfig(): Record<string, unknown> {
+  return Bun.TOML.parse(DEFAULT_CONFIG_TEXT) as Record<string, unknown>;
+}
+
 /** Parses TOML text; syntax errors name the source, line and column. */
 export function parseToml(text: string, source: string): Record<string, unknown> {
   let parsed: Record<string, unknown>;
   try {
-    parsed = TOML.parse(text) as Record<string, unknown>;
+    parsed = tomlLibrary().parse(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof RangeError) throw new ConfigError(`${source}: TOML nested too deeply to read`);
     const e = error as { line?: number; col?: number; message?: string };
@@ -90,7 +103,8 @@ export function formatIssues(error: z.ZodError): string[] {
 
 /** Validates a raw table against the schema; errors name the source and each key. */
 export function validateConfig(raw: Record<string, unknown>, source: string): Config {
-  const result = ConfigSchema.safeParse(raw);
+  // Parsed once or twice per run: compiling zod's eval-based fast path would cost more than it saves.
+  const result = ConfigSchema.safeParse(raw, { jitless: true });
   if (!result.success) {
     const lines = formatIssues(result.error);
     throw new ConfigError(`${source}: invalid config\n  ${lines.join("\n  ")}`, "Run `sekft config print` to see every key with its default.");
@@ -100,7 +114,7 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Co
 
 /** Loads the effective config: embedded defaults < file < flag overrides. */
 export function loadConfig(file: string | undefined, overrides: Overrides = {}): Config {
-  let raw = parseToml(DEFAULT_CONFIG_TEXT, "embedded config.toml");
+  let raw = parseDefaultConfig();
   let source = "embedded config.toml";
   if (file !== undefined) {
     if (!existsSync(file)) throw new ConfigError(`${file}: no such config file`, "Create one with `sekft config init FILE`.");
@@ -127,7 +141,7 @@ function readConfigText(file: string): string {
 
 /** Renders a config as TOML that `config check` accepts. */
 export function printConfig(config: Config): string {
-  return TOML.stringify(JSON.parse(JSON.stringify(config)) as TOML.JsonMap);
+  return tomlLibrary().stringify(JSON.parse(JSON.stringify(config)) as TOMLModule.JsonMap);
 }
 
 function deepFreeze<T>(value: T): T {

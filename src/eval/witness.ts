@@ -10,7 +10,7 @@ import { runPool } from "../pool/pool.ts";
 import { printable } from "../ui/format.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { witnessFlags } from "../witness/diagnose.ts";
-import { locateWitness, WITNESS_VERSION } from "../witness/locate.ts";
+import { locateWitness, WITNESS_HINT, WITNESS_VERSION } from "../witness/locate.ts";
 import { judgeAnswer, openRunner } from "../witness/verify.ts";
 import { type AnswerRecord, perQuestion } from "./answers.ts";
 import { type GroupScore, scoreGroup, wilson } from "./metrics.ts";
@@ -46,7 +46,7 @@ function groupBy(questions: Question[], counts: Map<number, { n: number; c: numb
 export async function evalWitness(ctx: RunContext, opts: WitnessEvalOptions): Promise<WitnessEvalReport> {
   const started = performance.now();
   const witness = locateWitness(ctx.env, ctx.config.witness.witness_bin);
-  if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, "Run scripts/setup.sh, set SEKFT_WITNESS, or set witness.witness_bin.");
+  if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, WITNESS_HINT);
   const questions = await readQuestions(opts.file);
   if (!questions.length) throw new InputError(`${opts.file}: no question to ask (no line with a user message)`);
   const { endpoint } = opts;

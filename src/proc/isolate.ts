@@ -151,10 +151,11 @@ export function killStrays(dir: string): number {
 // then becomes the script inside a nested user and mount namespace. That nesting is what keeps the home hidden and
 // the caches read-only: mounts a less privileged namespace inherits are locked together with their flags, so the
 // script — root of its own namespace — cannot unmount the tmpfs (umount answers EINVAL) or remount a cache writable.
+// `mount` and `umount` are named by their paths, like `unshare`: the script's PATH (the user's) need not hold system directories.
 const HIDE_HOME =
-  'h=$1 w=$2 d=$3 u=$4 n=$5; shift 5; if [ -n "$w" ]; then mkdir -p "$d/witness" && mount --bind "$w" "$d/witness"; fi; ' +
-  'while [ "$n" -gt 0 ]; do c="$d/caches/$2"; mkdir -p "$c" && mount --bind "$1" "$c" && { mount -o remount,ro,bind "$c" || umount "$c"; }; shift 2; n=$((n - 1)); done; ' +
-  'mount -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
+  'h=$1 w=$2 d=$3 u=$4 m=$5 um=$6 n=$7; shift 7; if [ -n "$w" ]; then mkdir -p "$d/witness" && "$m" --bind "$w" "$d/witness"; fi; ' +
+  'while [ "$n" -gt 0 ]; do c="$d/caches/$2"; mkdir -p "$c" && "$m" --bind "$1" "$c" && { "$m" -o remount,ro,bind "$c" || "$um" "$c" || exit 1; }; shift 2; n=$((n - 1)); done; ' +
+  '"$m" -t tmpfs -o size=1m,mode=0755 sekft-home "$h" && exec "$u" --user --map-root-user --mount -- "$@"';
 
 /**
  * Host scripts for `verify --host`: only the env they are given, a fresh session (detached process group),
@@ -168,6 +169,8 @@ export async function isolatedRunner(
   caches: BuildCache[] = [],
 ): Promise<{ runner: ScriptRunner; namespaces: boolean }> {
   const prefix = await namespacePrefix();
+  const mount = Bun.which("mount", { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" }) ?? "mount";
+  const umount = Bun.which("umount", { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" }) ?? "umount";
   const runner: ScriptRunner = (e) => {
     const hide = Boolean(prefix && home && home !== "/" && !`${e.dir}/`.startsWith(`${home}/`));
     // Caches only where they can be mounted read-only: inside the namespaces that also hide the home.
@@ -188,6 +191,8 @@ export async function isolatedRunner(
             moveWitness ? witnessDir : "",
             e.dir,
             prefix[0]!,
+            mount,
+            umount,
             String(mounted.length),
             ...mounted.flatMap((c) => [c.host, c.name]),
             ...argv,

@@ -4,7 +4,7 @@ import { ConfigError, DependencyError } from "../errors.ts";
 import { runProcess } from "../proc/run.ts";
 import { removeStaleTempDirs } from "../proc/temp.ts";
 import { loadCatalog, type Catalog } from "./catalog.ts";
-import { locateWitness, WITNESS_VERSION, which } from "./locate.ts";
+import { locateWitness, PACKAGE_TOOLS, WITNESS_HINT, WITNESS_VERSION, which } from "./locate.ts";
 import { scriptPath } from "./script.ts";
 import { familyPlugin } from "./families.ts";
 import { FAMILIES, type Dimensions } from "./spec.ts";
@@ -19,7 +19,11 @@ export interface WitnessSetup {
 }
 
 function requireTool(name: string, path: string | undefined, who = "every witness example uses it"): void {
-  if (!which(name, path)) throw new DependencyError(`${name} is not on PATH`, `Install it (apt-get install ${name}); ${who}.`);
+  if (!which(name, path))
+    throw new DependencyError(
+      `${name} is not on PATH`,
+      `Install it (apt-get install ${name}, brew install ${name}); ${who}. \`sekft doctor\` lists everything missing.`,
+    );
 }
 
 /** PATH without its entries under HOME (none dropped when HOME is unset or `/`). */
@@ -37,10 +41,7 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
   const cfg = ctx.config.witness;
   const witness = locateWitness(ctx.env, cfg.witness_bin);
   if (!witness) {
-    throw new DependencyError(
-      `witness ${WITNESS_VERSION} not found`,
-      "Run scripts/setup.sh (it builds witness into the tools cache), set SEKFT_WITNESS, or set witness.witness_bin.",
-    );
+    throw new DependencyError(`witness ${WITNESS_VERSION} not found`, WITNESS_HINT);
   }
   const stale = removeStaleTempDirs();
   if (stale) ctx.log.info(`removed ${stale} temp dir(s) left by killed sekft runs`);
@@ -61,6 +62,10 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       throw new ConfigError(`witness.attestors[${i}].name: "${a.name}" is not an attestor of ${witness} (see \`witness attestors list\`)`);
     if (cfg.offline_only && cfg.excluded_attestors.includes(a.name)) {
       ctx.log.warn(`skipping attestor ${a.name}: it cannot succeed offline (witness.excluded_attestors)`);
+      return false;
+    }
+    if (a.name === "system-packages" && !PACKAGE_TOOLS.some((t) => which(t, visiblePath))) {
+      ctx.log.warn(`skipping attestor ${a.name}: witness runs ${PACKAGE_TOOLS.join(" or ")} for it, and neither is on PATH`);
       return false;
     }
     if (catalog.types[a.name]!.alwaysRun) {
@@ -85,14 +90,13 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       probes.set(probe, r.exitCode === 0);
     }),
   );
-  const commands = cfg.commands.filter((c) => {
-    if (probes.get(c.probe)) return true;
-    const hidden = !which(c.tool, visiblePath) && which(c.tool, hostPath);
-    if (hidden)
-      ctx.log.warn(`skipping command ${c.name}: ${c.tool} is only under HOME (${hidden}), which \`sekft verify\` hides; install it system-wide to use it`);
-    else ctx.log.warn(`skipping command ${c.name}: ${c.tool} does not work here (\`${c.probe}\` failed)`);
-    return false;
-  });
+  const commands = cfg.commands.filter((c) => probes.get(c.probe));
+  reportSkippedCommands(
+    ctx,
+    cfg.commands.filter((c) => !probes.get(c.probe)),
+    visiblePath,
+    hostPath,
+  );
   if (!commands.length) throw new DependencyError("no witness command can run on this machine", "Install at least one of the configured build tools.");
 
   const tools: Record<string, string> = { witness: catalog.version };
@@ -131,6 +135,18 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       })),
     },
   };
+}
+
+/** One warning per missing tool, naming the commands left out for it (a bare machine lacks most build tools). */
+function reportSkippedCommands(ctx: RunContext, skipped: WitnessConfig["commands"], visiblePath: string, hostPath: string): void {
+  const byTool = new Map<string, string[]>();
+  for (const c of skipped) byTool.set(c.tool, [...(byTool.get(c.tool) ?? []), c.name]);
+  for (const [tool, names] of byTool) {
+    const hidden = !which(tool, visiblePath) && which(tool, hostPath);
+    const what = `skipping command${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+    if (hidden) ctx.log.warn(`${what}: ${tool} is only under HOME (${hidden}), which \`sekft verify\` hides; install it system-wide to use it`);
+    else ctx.log.warn(`${what}: ${tool} does not work here (\`${skipped.find((c) => c.tool === tool)!.probe}\` failed)`);
+  }
 }
 
 /** A policy must outlive the configured horizon: refuse a config whose expiry is too soon. */

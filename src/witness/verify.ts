@@ -11,7 +11,7 @@ import type { VerifyOptions } from "../track-types.ts";
 import { printable } from "../ui/format.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { type Diagnosis, diagnose, type WitnessFlags, witnessFlags } from "./diagnose.ts";
-import { locateWitness, WITNESS_VERSION } from "./locate.ts";
+import { locateWitness, WITNESS_HINT, WITNESS_VERSION } from "./locate.ts";
 import { extractAnyScript, runScript, scriptPath } from "./script.ts";
 
 /** One line's verdict; `--json` prints one per line as they finish. */
@@ -154,7 +154,7 @@ export async function judgeAnswer(
  */
 export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
   const witness = locateWitness(ctx.env, ctx.config.witness.witness_bin);
-  if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, "Run scripts/setup.sh, set SEKFT_WITNESS, or set witness.witness_bin.");
+  if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, WITNESS_HINT);
   const { total, chosen } = await scan(file, opts.sample, opts.seed);
   const sandbox = opts.mode === "sandbox" || (opts.mode === undefined && !isTrusted(file, opts.trusted));
   ctx.log.info(`${file}: ${chosen?.length ?? total} of ${total} line(s), ${sandbox ? "each in a sandbox container" : "on the host, isolated"}`);

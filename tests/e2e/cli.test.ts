@@ -99,7 +99,7 @@ describe("command line", () => {
   test("doctor --json reports every dependency; a dead Docker host exits 2 with a fix", async () => {
     const ok = await runCli(["doctor", "--json"]);
     const report = JSON.parse(ok.stdout) as { checks: { name: string; ok: boolean }[] };
-    expect(report.checks.map((c) => c.name)).toEqual(["witness", "openssl", "git", "jq", "dash", "docker", "sandbox"]);
+    expect(report.checks.map((c) => c.name)).toEqual(["witness", "openssl", "git", "jq", "docker", "dash", "busybox", "packages", "build-tools", "sandbox"]);
     const dead = await runCli(["doctor"], { env: cleanEnv({ DOCKER_HOST: "unix:///nonexistent/docker.sock" }) });
     expect(dead.code).toBe(2);
     expect(dead.stderr).toContain("Docker is not reachable at unix:///nonexistent/docker.sock");
