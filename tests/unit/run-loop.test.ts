@@ -67,7 +67,7 @@ describe("run loop", () => {
       range(1000),
       async (i, ic) => {
         started++;
-        if (i === 3) ac.abort(new Error("SIGINT"));
+        if (i === 1) ac.abort(new Error("SIGINT"));
         await pause(5_000, ic.signal);
         return ic.signal.aborted ? NO_VERDICT : KEPT;
       },
