@@ -79,6 +79,11 @@ export default defineCommand({
     ctx.log.log(formatReport(report));
     ctx.log.log(`report → ${join(out, "eval.json")}`);
     if (a.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    // A stopped eval has reported what it scored; it still ends as stopped (75 for --max-time, the signal's code).
+    if (report.partial) {
+      const { stopError } = await import("../run/loop.ts");
+      throw stopError(report.partial.reason, `the report covers the ${report.scored} scored so far`, ctx.maxTime, `${report.scored} scored`);
+    }
     if (report.infra_errors > 0)
       throw new WorkFailedError(
         `${report.infra_errors} answer(s) hit endpoint errors and were not scored`,

@@ -1,5 +1,5 @@
 import type { MaxTime, RunContext } from "../context.ts";
-import { InterruptedError, MaxTimeError, WorkFailedError } from "../errors.ts";
+import { InterruptedError, MaxTimeError, type SekftError, WorkFailedError } from "../errors.ts";
 import { GiveUp, type GiveUpRule } from "../pool/give-up.ts";
 import { runPool } from "../pool/pool.ts";
 import { printable } from "../ui/format.ts";
@@ -171,11 +171,18 @@ export interface EndOfRun {
  * WorkFailedError. A complete run returns.
  */
 export function endRun(result: LoopResult, end: EndOfRun, maxTime: MaxTime | undefined, wrote: boolean): void {
-  const saved = wrote ? `${end.kept} ${end.noun} are written as a partial set` : "nothing was decided yet";
-  if (result.stopped === "interrupted") throw new InterruptedError(`interrupted: ${saved}; run the same command again to resume`);
-  if (result.stopped === "max-time")
-    throw new MaxTimeError(`${end.label}: --max-time ${maxTime?.text ?? ""} ran out: ${saved} (${end.kept} of ${end.count})`, "Run the same command again to resume.");
+  if (result.stopped) throw stopError(result.stopped, wrote ? `${end.kept} ${end.noun} are written as a partial set` : "nothing was decided yet", maxTime, `${end.kept} of ${end.count}`);
   if (result.gaveUp)
-    throw new WorkFailedError(`${end.label}: gave up after ${result.gaveUp}: kept ${end.kept} of ${end.count}; top reasons: ${printable(result.topReasons)}${end.note ?? ""}`, end.rejectsHint);
-  if (end.kept < end.count) throw new WorkFailedError(`${end.label}: only ${end.kept} of ${end.count} ${end.noun} ${end.shortfall ?? "could be verified"}${end.note ?? ""}`, end.rejectsHint);
+    throw new WorkFailedError(
+      `${end.label}: gave up after ${result.gaveUp}: kept ${end.kept} of ${end.count}; top reasons: ${printable(result.topReasons)}${end.note ?? ""}`,
+      end.rejectsHint,
+    );
+  if (end.kept < end.count)
+    throw new WorkFailedError(`${end.label}: only ${end.kept} of ${end.count} ${end.noun} ${end.shortfall ?? "could be verified"}${end.note ?? ""}`, end.rejectsHint);
+}
+
+/** The error a stopped run ends with, after its partial outputs are written: `saved` says what they hold, `of` how far ("3 of 10"). */
+export function stopError(reason: StopReason, saved: string, maxTime: MaxTime | undefined, of: string): SekftError {
+  if (reason === "interrupted") return new InterruptedError(`interrupted: ${saved}; run the same command again to resume`);
+  return new MaxTimeError(`--max-time ${maxTime?.text ?? ""} ran out: ${saved} (${of})`, "Run the same command again to resume.");
 }
