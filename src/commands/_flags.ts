@@ -39,7 +39,6 @@ export function maxTimeFlag(value: unknown, now = Date.now()): MaxTime | undefin
   const text = String(value);
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
   const seconds = m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : 0;
-  if (!m || text === "" || seconds <= 0)
-    throw new UsageError(`--max-time must be a duration such as 90s, 15m, 2h or 1h30m; got ${JSON.stringify(value)}`);
+  if (!m || text === "" || seconds <= 0) throw new UsageError(`--max-time must be a duration such as 90s, 15m, 2h or 1h30m; got ${JSON.stringify(value)}`);
   return { at: now + seconds * 1000, text };
 }

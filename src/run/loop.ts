@@ -171,14 +171,23 @@ export interface EndOfRun {
  * WorkFailedError. A complete run returns.
  */
 export function endRun(result: LoopResult, end: EndOfRun, maxTime: MaxTime | undefined, wrote: boolean): void {
-  if (result.stopped) throw stopError(result.stopped, wrote ? `${end.kept} ${end.noun} are written as a partial set` : "nothing was decided yet", maxTime, `${end.kept} of ${end.count}`);
+  if (result.stopped)
+    throw stopError(
+      result.stopped,
+      wrote ? `${end.kept} ${end.noun} are written as a partial set` : "nothing was decided yet",
+      maxTime,
+      `${end.kept} of ${end.count}`,
+    );
   if (result.gaveUp)
     throw new WorkFailedError(
       `${end.label}: gave up after ${result.gaveUp}: kept ${end.kept} of ${end.count}; top reasons: ${printable(result.topReasons)}${end.note ?? ""}`,
       end.rejectsHint,
     );
   if (end.kept < end.count)
-    throw new WorkFailedError(`${end.label}: only ${end.kept} of ${end.count} ${end.noun} ${end.shortfall ?? "could be verified"}${end.note ?? ""}`, end.rejectsHint);
+    throw new WorkFailedError(
+      `${end.label}: only ${end.kept} of ${end.count} ${end.noun} ${end.shortfall ?? "could be verified"}${end.note ?? ""}`,
+      end.rejectsHint,
+    );
 }
 
 /** The error a stopped run ends with, after its partial outputs are written: `saved` says what they hold, `of` how far ("3 of 10"). */

@@ -13,7 +13,14 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 describe("run loop", () => {
@@ -56,7 +63,9 @@ describe("run loop", () => {
     expect(r.gaveUp).toBe("4 rejects in a row (run.give_up_after = 4)");
     expect(seen).toBe(2);
     expect(r.reasons).toEqual({ oversize: 2, gate: 2 });
-    expect(() => endRun(r, { label: "x", kept: 0, count: 100, noun: "items", rejectsHint: "h" }, undefined, true)).toThrow(/gave up after 4 rejects.*top reasons: (oversize 2, gate 2|gate 2, oversize 2)/);
+    expect(() => endRun(r, { label: "x", kept: 0, count: 100, noun: "items", rejectsHint: "h" }, undefined, true)).toThrow(
+      /gave up after 4 rejects.*top reasons: (oversize 2, gate 2|gate 2, oversize 2)/,
+    );
   });
 
   test("a signal aborts the items in flight and stops: interrupted, nothing more dispatched", async () => {
@@ -161,7 +170,8 @@ describe("outcomes and durations", () => {
     expect(maxTimeFlag("2h", 0)!.at).toBe(7_200_000);
     expect(maxTimeFlag("1h30m", 0)!.at).toBe(5_400_000);
     expect(maxTimeFlag(undefined)).toBeUndefined();
-    for (const bad of ["", "90", "0s", "1.5h", "15 m", "m", "30m1h", "-5s", "true"]) expect(() => maxTimeFlag(bad), bad).toThrow("--max-time must be a duration");
+    for (const bad of ["", "90", "0s", "1.5h", "15 m", "m", "30m1h", "-5s", "true"])
+      expect(() => maxTimeFlag(bad), bad).toThrow("--max-time must be a duration");
   });
 
   test("ETA from what is left and this run's rate", () => {
