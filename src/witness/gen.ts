@@ -4,7 +4,7 @@ import type { RunContext } from "../context.ts";
 import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, shardLabel, startOver } from "../dataset/run-journal.ts";
 import { endRun, partialOf, runLoop, writesPartial } from "../run/loop.ts";
-import { KEPT, NO_VERDICT, type Outcome, rejectFromText } from "../run/outcome.ts";
+import { KEPT, NO_VERDICT, type Outcome, rejected } from "../run/outcome.ts";
 import type { GenOptions, GenSummary } from "../track-types.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
@@ -45,8 +45,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
 
   // Decide which stream entries count: the sampler is deterministic, so a resumed run sees the same stream.
   const order: { index: number; id: string; spec: ExampleSpec }[] = [];
-  let kept = 0;
-  let rejected = 0;
+  const resumed = { kept: 0, rejected: 0 };
   let toolCpu = 0;
   const shard = opts.shard;
   const specs = (function* () {
@@ -58,7 +57,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
       if (entry.index % shard.total === shard.index) yield entry;
     }
   })();
-  // Walk past what the journal already decided, so `kept` is right before anything new is dispatched.
+  // Walk past what the journal already decided, so the kept count is right before anything new is dispatched.
   const lastIndex = journal.records.reduce((m, r) => Math.max(m, r.index), -1);
   const pending: { index: number; id: string; spec: ExampleSpec }[] = [];
   while (lastIndex >= 0) {
@@ -67,8 +66,8 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
     order.push(e.value);
     const prior = done.get(e.value.id);
     if (!prior) pending.push(e.value);
-    else if (prior.status === "kept") kept += 1;
-    else rejected += 1;
+    else if (prior.status === "kept") resumed.kept += 1;
+    else resumed.rejected += 1;
     if (e.value.index >= lastIndex) break;
   }
   const stream = (function* () {
@@ -97,7 +96,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
       done.set(entry.id, record);
       if (proof.ok) return KEPT;
       ctx.log.debug(`rejected ${entry.id}: ${proof.reason}`);
-      return { kind: "rejected", reject: rejectFromText(proof.reason) };
+      return rejected(proof.kind, proof.reason);
     },
     {
       label: "witness",
@@ -105,7 +104,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
       total: opts.count,
       counts: "ok",
       keep: opts.count,
-      resumed: { kept, rejected },
+      resumed,
       workers: opts.workers,
       giveUp: { after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share },
     },

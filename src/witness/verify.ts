@@ -126,7 +126,7 @@ export async function judgeAnswer(
     flags: opts.flags,
   });
   return Object.assign(judged, {
-    cause: diagnoses[0]?.code ?? r.reason!.split(":")[0],
+    cause: diagnoses[0]?.code ?? r.kind ?? "failed",
     reason: r.reason,
     ...(r.failingCommand ? { failing_command: r.failingCommand } : {}),
     ...(r.message ? { message: r.message } : {}),
