@@ -202,7 +202,12 @@ export function judgeBroken(
   const command = r.failingCommand ?? "";
   if (r.ok || r.exitCode <= 0 || failedAs !== b.expect || !/^witness /.test(command) || !r.message) {
     const what = r.ok ? "passed" : `failed as ${failedAs} in \`${command.slice(0, 80)}\``;
-    return { ok: false, kind: "broken-script", reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`, stderrTail: r.stderrTail };
+    return {
+      ok: false,
+      kind: "broken-script",
+      reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`,
+      stderrTail: r.stderrTail,
+    };
   }
   return {
     ok: true,
@@ -308,7 +313,13 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
       }
       const mutated = applyMutation(script, m);
       if (!mutated)
-        return { ok: false, kind: "mutation-target", reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
+        return {
+          ok: false,
+          kind: "mutation-target",
+          reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`,
+          stderrTail: "",
+          cpuSeconds: cpu,
+        };
       const t = performance.now();
       const at = script.indexOf(m.find);
       const { r, from } = await runVariant(mutated, at, { phrases: [m.message] }, at + m.find.length);
