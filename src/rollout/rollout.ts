@@ -4,14 +4,14 @@ import type { RunContext } from "../context.ts";
 import { canonical, sha256 } from "../dataset/hash.ts";
 import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, type RunIdentity, startOver } from "../dataset/run-journal.ts";
-import { InputError, InterruptedError, UsageError, WorkFailedError } from "../errors.ts";
+import { InputError, UsageError, WorkFailedError } from "../errors.ts";
 import { isWithin } from "../files.ts";
 import { endpointName } from "../llm/chat.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { modelSpend, TokenLedger } from "../llm/ledger.ts";
 import { checkEndpoint } from "../llm/preflight.ts";
 import { endRun, partialOf, runLoop } from "../run/loop.ts";
-import { KEPT, NO_VERDICT, type Outcome, rejected } from "../run/outcome.ts";
+import { KEPT, type Outcome, rejected } from "../run/outcome.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
 import type { EpisodeEnv } from "../sandbox/episode.ts";
 import { openImage } from "../sandbox/image.ts";
@@ -132,14 +132,8 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     ctx,
     plan,
     async ({ bundle, sample }, ic): Promise<Outcome> => {
-      let t: Trajectory;
-      try {
-        t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
-      } catch (error) {
-        // A sample cut short by the stop is no verdict: the next run runs it.
-        if (ic.signal.aborted && error instanceof InterruptedError) return NO_VERDICT;
-        throw error;
-      }
+      // A sample cut short by the stop throws InterruptedError: the loop counts it as no verdict, and the next run runs it.
+      const t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
       // A perturbation that still passes did not perturb: it is dropped, never a negative and never a keeper.
       const record = operator.name === "perturb" && t.outcome === "success" ? { ...t, keep: false, dropped: "the perturbation still passed" } : t;
       journal.append(record, { durable: true });

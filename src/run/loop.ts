@@ -105,7 +105,14 @@ export async function runLoop<T>(
     await runPool(
       items,
       async (item): Promise<Tally> => {
-        const outcome = await work(item, ic);
+        let outcome: Outcome;
+        try {
+          outcome = await work(item, ic);
+        } catch (error) {
+          // An item cut short by the stop (its engine or client threw on the abort) is no verdict; any other error fails the run.
+          if (stop.signal.aborted && error instanceof InterruptedError) return undefined;
+          throw error;
+        }
         if (outcome.kind === "none") return undefined;
         if (outcome.kind === "kept") {
           kept += 1;

@@ -140,11 +140,29 @@ describe("sekft eval (witness)", () => {
     "--max-time: the answers scored so far are reported, marked partial, exit 75; the one in flight is left out",
     async () => {
       // The first answer comes at once; every later one never does, so only --max-time ends the run.
-      const server = await startFakeOpenAI((_body, req, n) => (n === 0 ? { content: "" } : hangUntilClientLeaves(req)));
+      const server = await startFakeOpenAI((_body, req, n) => (n === 1 ? { content: "" } : hangUntilClientLeaves(req)));
       try {
         const out = tmp("maxtime");
         const r = await runCli(
-          ["eval", target(), "--base-url", server.url, "--model", "slow", "--api-key-env", "", "--out", out, "--host", "--workers", "1", "--max-time", "5s"],
+          [
+            "eval",
+            target(),
+            "--base-url",
+            server.url,
+            "--model",
+            "slow",
+            "--api-key-env",
+            "",
+            "--out",
+            out,
+            "--host",
+            "--workers",
+            "1",
+            "--samples",
+            "3",
+            "--max-time",
+            "5s",
+          ],
           { timeoutMs: 60_000 },
         );
         expect(r.code, r.stderr).toBe(75);

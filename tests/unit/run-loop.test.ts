@@ -125,6 +125,21 @@ describe("run loop", () => {
     expect(writesPartial({ stopped: "max-time", kept: 0, rejected: 0 })).toBe(false);
   });
 
+  test("an item that throws InterruptedError on the stop's abort is no verdict, not a failure", async () => {
+    const deadline = { at: Date.now() + 50, text: "50ms" };
+    const r = await runLoop(
+      quiet(undefined, deadline),
+      range(4),
+      async (i, ic) => {
+        if (i === 0) return KEPT;
+        await pause(5_000, ic.signal);
+        throw new InterruptedError();
+      },
+      { ...base, workers: 4, total: 4, counts: "all" },
+    );
+    expect(r).toMatchObject({ kept: 1, rejected: 0, stopped: "max-time" });
+  });
+
   test("a throwing item fails the run with its error", async () => {
     await expect(
       runLoop(
