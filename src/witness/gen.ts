@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { RunContext } from "../context.ts";
 import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, shardLabel, startOver } from "../dataset/run-journal.ts";
-import { endRun, partialOf, runLoop, writesPartial } from "../run/loop.ts";
+import { endRun, partialOf, runLoop } from "../run/loop.ts";
 import { KEPT, NO_VERDICT, type Outcome, rejected } from "../run/outcome.ts";
 import type { GenOptions, GenSummary } from "../track-types.ts";
 import { prepareWitness } from "./prepare.ts";
@@ -111,9 +111,10 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   );
   const rejectsHint = `See ${join(dir, "rejects.jsonl")} for every reason.`;
   const end = { label: "witness", count: opts.count, noun: "examples", rejectsHint };
-  if (!writesPartial(run)) endRun(run, { ...end, kept: 0 }, ctx.maxTime, false);
-  const partial = partialOf(run, ctx.maxTime);
   const chosen = order.map((o) => done.get(o.id)).filter((r): r is JournalRecord => Boolean(r));
+  // What the journal holds decides: an entry written as the stop came counts, though the loop never saw its outcome.
+  if (run.stopped && !chosen.length) endRun(run, { ...end, kept: 0 }, ctx.maxTime, false);
+  const partial = partialOf(run, ctx.maxTime);
   const written = writeWitnessOutputs(dir, chosen, {
     ...opts,
     config: ctx.config,

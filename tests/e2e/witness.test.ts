@@ -228,7 +228,8 @@ describe("witness track (real witness)", () => {
         stderr: "pipe",
       });
       const journal = join(out, "witness", "journal.jsonl");
-      for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").length > 0); i++) await Bun.sleep(50);
+      // The journal's first line is the run's identity; the next is the first decided example.
+      for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, "utf8").split("\n").filter(Boolean).length > 1); i++) await Bun.sleep(50);
       proc.kill("SIGINT");
       const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
       expect(code).toBe(130);
