@@ -6,6 +6,9 @@ import { printable } from "../ui/format.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import type { Outcome, Reject } from "./outcome.ts";
 
+// setTimeout's largest delay; a longer one fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Why a run stopped before its work was done: its `--max-time` ran out, or a signal interrupted it. */
 export type StopReason = "max-time" | "interrupted";
 
@@ -80,10 +83,15 @@ export async function runLoop<T>(
     timedOut = !ctx.signal.aborted;
     stop.abort(new Error(`--max-time ${ctx.maxTime!.text} ran out`));
   };
-  const left = ctx.maxTime ? ctx.maxTime.at - Date.now() : Infinity;
-  // A deadline already past (the set-up took it all) stops before any item is dispatched.
-  if (left <= 0) expire();
-  const timer = Number.isFinite(left) && left > 0 ? setTimeout(expire, left) : undefined;
+  // A deadline already past (the set-up took it all) stops before any item is dispatched; one past a timer's
+  // range (about 24.8 days) is reached in steps.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (at: number): void => {
+    const left = at - Date.now();
+    if (left <= 0) expire();
+    else timer = setTimeout(() => arm(at), Math.min(left, MAX_TIMER_MS));
+  };
+  if (ctx.maxTime) arm(ctx.maxTime.at);
   const giveUp = opts.giveUp ? new GiveUp(opts.giveUp) : undefined;
   let kept = opts.resumed?.kept ?? 0;
   let rejected = opts.resumed?.rejected ?? 0;

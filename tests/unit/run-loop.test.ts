@@ -140,6 +140,17 @@ describe("run loop", () => {
     expect(r).toMatchObject({ kept: 1, rejected: 0, stopped: "max-time" });
   });
 
+  test("a deadline past a timer's range (1000h) does not fire at once", async () => {
+    const far = { at: Date.now() + 1000 * 3600_000, text: "1000h" };
+    const slow = async (): Promise<Outcome> => {
+      await Bun.sleep(5);
+      return KEPT;
+    };
+    const r = await runLoop(quiet(undefined, far), range(3), slow, { ...base, workers: 1, total: 3, counts: "all" });
+    expect(r.stopped).toBeUndefined();
+    expect(r.kept).toBe(3);
+  });
+
   test("a throwing item fails the run with its error", async () => {
     await expect(
       runLoop(
