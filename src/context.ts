@@ -11,4 +11,12 @@ export interface RunContext {
   readonly verbose: boolean;
   /** True when stderr is a terminal (progress bar instead of periodic lines). */
   readonly tty: boolean;
+  /** `--max-time`: when the run stops and writes what it has as a partial set; absent: no limit. */
+  readonly maxTime?: MaxTime;
+}
+
+/** A run's `--max-time`: the deadline (ms since the epoch) and the flag as given, for messages. */
+export interface MaxTime {
+  at: number;
+  text: string;
 }

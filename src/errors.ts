@@ -52,6 +52,13 @@ export class InterruptedError extends SekftError {
   }
 }
 
+/** `--max-time` ran out: what was decided is written as a partial set (its manifest says so); a rerun resumes. Exit 75. */
+export class MaxTimeError extends SekftError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 75, hint });
+  }
+}
+
 const FS_REASONS: Record<string, string> = {
   ENOENT: "no such file or directory",
   ENOTDIR: "a part of the path is not a directory",

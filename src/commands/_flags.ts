@@ -1,4 +1,5 @@
 import type { ArgsDef } from "citty";
+import type { MaxTime } from "../context.ts";
 import { UsageError } from "../errors.ts";
 
 /** Flags every command accepts (cli.ts reads them before any command runs). */
@@ -27,4 +28,17 @@ export function intFlag(name: string, value: unknown, min = 0): number | undefin
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * Parses a `--max-time` duration: whole numbers with units, largest first — `90s`, `15m`, `2h`, `1h30m` — into
+ * the run's deadline, counted from now. Anything else, or zero, names the flag.
+ */
+export function maxTimeFlag(value: unknown, now = Date.now()): MaxTime | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  const seconds = m ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : 0;
+  if (!m || text === "" || seconds <= 0) throw new UsageError(`--max-time must be a duration such as 90s, 15m, 2h or 1h30m; got ${JSON.stringify(value)}`);
+  return { at: now + seconds * 1000, text };
 }

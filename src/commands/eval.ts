@@ -2,9 +2,9 @@ import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { UsageError, WorkFailedError } from "../errors.ts";
-import { configArgs, createContext } from "./_context.ts";
+import { configArgs, createContext, maxTimeArgs } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
-import { intFlag } from "./_flags.ts";
+import { intFlag, maxTimeFlag } from "./_flags.ts";
 import { modelArgs, modelOverrides } from "./_model.ts";
 
 const args = {
@@ -14,6 +14,7 @@ const args = {
     description: "A chat JSONL file, a `gen` output directory (its valid split), or shell bundles; with --compare: report B",
   },
   ...configArgs,
+  ...maxTimeArgs,
   ...modelArgs,
   samples: { type: "string", description: "Answers per question K: pass@1 and pass@K (default: eval.samples)" },
   temperature: { type: "string", description: "Sampling temperature of witness answers (default: eval.temperature)" },
@@ -43,6 +44,7 @@ export default defineCommand({
     }
     if (!target) throw new UsageError("eval needs a dataset, a gen output directory or a bundle directory (or --compare A.json B.json)");
     if (a.sandbox && a.host) throw new UsageError("--sandbox and --host exclude each other");
+    const maxTime = maxTimeFlag(a["max-time"]);
     const evalTable: Record<string, unknown> = { ...(modelOverrides(a, ["eval"]).eval as Record<string, unknown> | undefined) };
     const samples = intFlag("samples", a.samples, 1);
     if (samples !== undefined) evalTable.samples = samples;
@@ -58,7 +60,7 @@ export default defineCommand({
     if (workers !== undefined) run.workers = workers;
     const seed = intFlag("seed", a.seed);
     if (seed !== undefined) run.seed = seed;
-    const ctx = await createContext(a, { eval: evalTable, run });
+    const ctx = await createContext(a, { eval: evalTable, run }, maxTime);
     const out = outputDir(a.out ?? join(ctx.config.run.out, "eval"));
     const { resolveEvalTarget } = await import("../eval/target.ts");
     const resolved = resolveEvalTarget(target);
@@ -77,6 +79,11 @@ export default defineCommand({
     ctx.log.log(formatReport(report));
     ctx.log.log(`report → ${join(out, "eval.json")}`);
     if (a.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    // A stopped eval has reported what it scored; it still ends as stopped (75 for --max-time, the signal's code).
+    if (report.partial) {
+      const { stopError } = await import("../run/loop.ts");
+      throw stopError(report.partial.reason, `the report covers the ${report.scored} scored so far`, ctx.maxTime, `${report.scored} scored`);
+    }
     if (report.infra_errors > 0)
       throw new WorkFailedError(
         `${report.infra_errors} answer(s) hit endpoint errors and were not scored`,

@@ -4,14 +4,15 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { resolveShard } from "../scale/shard.ts";
 import { GEN_TRACKS, loadTrack } from "../tracks.ts";
-import { configArgs, createContext } from "./_context.ts";
+import { configArgs, createContext, maxTimeArgs } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
-import { intFlag } from "./_flags.ts";
+import { intFlag, maxTimeFlag } from "./_flags.ts";
 import { hasModelFlags, modelArgs, modelOverrides } from "./_model.ts";
 import { mergeTables } from "../config/load.ts";
 
 const args = {
   ...configArgs,
+  ...maxTimeArgs,
   track: { type: "string", description: GEN_TRACKS.join(" | "), default: "witness" },
   count: { type: "string", description: "Examples (witness) or bundles (shell) to keep" },
   out: { type: "string", description: "Output directory (default: run.out)" },
@@ -39,6 +40,7 @@ export default defineCommand({
       throw new UsageError(`--author for the ${track.name} track is ${allowed}; got "${a.author}"`);
     }
     const shard = resolveShard(a.shard, a.shards, process.env);
+    const maxTime = maxTimeFlag(a["max-time"]);
     const overrides: Record<string, unknown> = {};
     const run: Record<string, unknown> = {};
     if (a.out !== undefined) run.out = a.out;
@@ -51,7 +53,7 @@ export default defineCommand({
     if (countFlag !== undefined) overrides[track.countKey] = { count: countFlag };
     if (hasModelFlags(a) && !(track.name === "shell" && a.author === "model"))
       throw new UsageError("--base-url, --model and --api-key-env set the teacher of `--track shell --author model`");
-    const ctx = await createContext(a, mergeTables(overrides, modelOverrides(a, ["shell", "teacher"])));
+    const ctx = await createContext(a, mergeTables(overrides, modelOverrides(a, ["shell", "teacher"])), maxTime);
     outputDir(ctx.config.run.out);
     // Load the key before hours of work, so a wrong path fails now.
     const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;

@@ -2,14 +2,15 @@ import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { configArgs, createContext } from "./_context.ts";
+import { configArgs, createContext, maxTimeArgs } from "./_context.ts";
 import { outputDir } from "./_dir.ts";
-import { intFlag } from "./_flags.ts";
+import { intFlag, maxTimeFlag } from "./_flags.ts";
 import { hasModelFlags, modelArgs, modelOverrides } from "./_model.ts";
 
 const args = {
   bundles: { type: "positional", required: true, description: "A bundle directory (the --out of `sekft gen --track shell`, or its shell/bundles)" },
   ...configArgs,
+  ...maxTimeArgs,
   out: { type: "string", description: "Output directory; trajectories go to OUT/rollout (default: run.out)" },
   operator: { type: "string", description: "model | reference | perturb", default: "reference" },
   ...modelArgs,
@@ -30,6 +31,7 @@ export default defineCommand({
       throw new UsageError(`--operator must be model, reference or perturb; got "${operator}"`);
     if (a.format !== "chat" && a.format !== "tools") throw new UsageError(`--format must be chat or tools; got "${a.format}"`);
     if (operator !== "model" && hasModelFlags(a)) throw new UsageError("--base-url, --model and --api-key-env set the model of --operator model");
+    const maxTime = maxTimeFlag(a["max-time"]);
     const overrides: Record<string, unknown> = modelOverrides(a, ["shell", "operator"]);
     const samples = intFlag("samples", a.samples, 1);
     if (samples !== undefined) overrides.rollout = { samples };
@@ -40,7 +42,7 @@ export default defineCommand({
     const seed = intFlag("seed", a.seed);
     if (seed !== undefined) run.seed = seed;
     if (Object.keys(run).length) overrides.run = run;
-    const ctx = await createContext(a, overrides);
+    const ctx = await createContext(a, overrides, maxTime);
     outputDir(ctx.config.run.out);
     // Load the key before the work, so a wrong path fails now.
     const signKey = a["sign-key"] ? (await import("../dataset/keyid.ts")).loadPrivateKey(a["sign-key"]) : undefined;

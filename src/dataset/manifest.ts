@@ -20,8 +20,16 @@ export const ManifestSchema = z.looseObject({
   counts: z.record(z.string(), z.number()),
   tools: z.record(z.string(), z.string()),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  partial: z.strictObject({ reason: z.enum(["max-time", "interrupted"]), max_time: z.string().optional() }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** A set written by a run that stopped early (`--max-time`, a signal): complete in itself, smaller than asked; a rerun completes it. */
+export interface PartialSet {
+  reason: "max-time" | "interrupted";
+  /** The `--max-time` given, when it stopped the run. */
+  max_time?: string;
+}
 
 /** One shard a merged dataset was made from: its index and the digest of its manifest. */
 export interface ShardRef {
@@ -47,6 +55,8 @@ export interface ManifestInput {
   /** A merged dataset: the shards it was made from, and the indexes it was allowed to lack. */
   shards?: ShardRef[];
   missingShards?: number[];
+  /** Set when the run stopped early: the manifest says the set is partial and why. */
+  partial?: PartialSet;
 }
 
 /**
@@ -82,6 +92,7 @@ export function writeManifest(dir: string, input: ManifestInput): Manifest {
     files,
     ...(input.shards ? { shards: input.shards } : {}),
     ...(input.missingShards?.length ? { missing_shards: input.missingShards } : {}),
+    ...(input.partial ? { partial: input.partial } : {}),
   };
   writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

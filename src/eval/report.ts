@@ -1,3 +1,4 @@
+import type { PartialSet } from "../dataset/manifest.ts";
 import { printable } from "../ui/format.ts";
 import type { GroupScore, Interval } from "./metrics.ts";
 
@@ -25,6 +26,8 @@ interface ReportBase {
   created: string;
   intervals: typeof INTERVALS;
   overall: GroupScore;
+  /** Set when the run stopped early (`--max-time`, a signal): the figures cover the answers it has. */
+  partial?: PartialSet;
 }
 
 /** OUT/eval.json of a witness eval. */
@@ -99,7 +102,7 @@ function groupRows(title: string, groups: Record<string, GroupScore>, k: number)
 /** The people's table of an eval report (stderr). */
 export function formatReport(r: EvalReport): string {
   const k = r.samples;
-  const head = `${r.track} eval of ${printable(r.model)} at ${printable(r.endpoint)}`;
+  const head = `${r.track} eval of ${printable(r.model)} at ${printable(r.endpoint)}${r.partial ? ` (partial: ${r.partial.reason})` : ""}`;
   if (r.track === "witness") {
     const rows = [
       ["group", "questions", "passed", "pass@1", "95% (Wilson)", k > 1 ? `pass@${k}` : "", k > 1 ? "95% (bootstrap)" : ""],

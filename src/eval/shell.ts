@@ -4,7 +4,8 @@ import type { EvalConfig } from "../config/eval-schema.ts";
 import type { Config } from "../config/schema.ts";
 import type { RunContext } from "../context.ts";
 import { readJsonl, writeFileAtomic } from "../dataset/jsonl.ts";
-import { WorkFailedError } from "../errors.ts";
+import type { PartialSet } from "../dataset/manifest.ts";
+import { InterruptedError, MaxTimeError, WorkFailedError } from "../errors.ts";
 import { endpointName } from "../llm/chat.ts";
 import type { Trajectory } from "../rollout/record.ts";
 import { latestByKey, loadBundles, rollout } from "../rollout/rollout.ts";
@@ -57,6 +58,8 @@ export async function evalShell(ctx: RunContext, opts: ShellEvalOptions): Promis
   const bundles = loadBundles(opts.bundles, ctx.config.shell.limits);
   mkdirSync(opts.out, { recursive: true });
   let infra: WorkFailedError | undefined;
+  let stopped: MaxTimeError | InterruptedError | undefined;
+  let partial: PartialSet | undefined;
   try {
     await rollout(
       { ...ctx, config: operatorConfig(ctx.config, endpoint) },
@@ -72,10 +75,16 @@ export async function evalShell(ctx: RunContext, opts: ShellEvalOptions): Promis
       },
     );
   } catch (error) {
+    // A rollout stopped by --max-time or a signal wrote what it decided: the report covers it, marked partial.
+    if (error instanceof MaxTimeError || (error instanceof InterruptedError && ctx.signal.aborted)) {
+      stopped = error;
+      partial = error instanceof MaxTimeError ? { reason: "max-time", ...(ctx.maxTime ? { max_time: ctx.maxTime.text } : {}) } : { reason: "interrupted" };
+    }
     // Samples the endpoint failed are not scored; the rest are, and the run still ends as failed.
-    if (!(error instanceof WorkFailedError)) throw error;
-    infra = error;
+    else if (!(error instanceof WorkFailedError)) throw error;
+    else infra = error;
   }
+  if (stopped && !existsSync(join(opts.out, "rollout", "manifest.json"))) throw stopped;
   const file = join(opts.out, "rollout", "trajectories.jsonl");
   const all = existsSync(file) ? readJsonl<Trajectory>(file).map((r) => r.value) : [];
   const ids = new Set(bundles.map((b) => b.bundle.id));
@@ -121,6 +130,7 @@ export async function evalShell(ctx: RunContext, opts: ShellEvalOptions): Promis
     },
     seconds: { per_sample: mean(scored.map((t) => t.timings.total_ms / 1000)), wall: Math.round(performance.now() - started) / 1000 },
     outputs: { rollout: "rollout" },
+    ...(partial ? { partial } : {}),
   };
   writeFileAtomic(join(opts.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
   // The caller fails the run on report.infra_errors; a failure rollout saw that the report does not show is raised here.

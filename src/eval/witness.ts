@@ -3,12 +3,12 @@ import { join } from "node:path";
 import type { EvalConfig } from "../config/eval-schema.ts";
 import type { RunContext } from "../context.ts";
 import { writeFileAtomic, writeJsonlAtomic } from "../dataset/jsonl.ts";
-import { DependencyError, InputError, InterruptedError } from "../errors.ts";
+import { DependencyError, InputError } from "../errors.ts";
 import { ChatClient, endpointName } from "../llm/chat.ts";
 import { TokenLedger } from "../llm/ledger.ts";
-import { runPool } from "../pool/pool.ts";
+import { type LoopResult, partialOf, runLoop, stopError } from "../run/loop.ts";
+import { KEPT, NO_VERDICT, type Outcome, rejected } from "../run/outcome.ts";
 import { printable } from "../ui/format.ts";
-import { Progress, type Tally } from "../ui/progress.ts";
 import { witnessFlags } from "../witness/diagnose.ts";
 import { locateWitness, WITNESS_HINT, WITNESS_VERSION } from "../witness/locate.ts";
 import { judgeAnswer, openRunner } from "../witness/verify.ts";
@@ -63,29 +63,32 @@ export async function evalWitness(ctx: RunContext, opts: WitnessEvalOptions): Pr
   const now = new Date();
   const records: AnswerRecord[] = [];
   const jobs = questions.flatMap((q) => Array.from({ length: k }, (_, sample) => ({ q, sample })));
-  const progress = new Progress("eval", jobs.length, { tty: ctx.tty, words: ["passed", "failed"] });
+  let run: LoopResult;
   try {
-    await runPool(
+    run = await runLoop(
+      ctx,
       jobs,
-      async ({ q, sample }): Promise<Tally> => {
+      async ({ q, sample }, ic): Promise<Outcome> => {
         const t0 = performance.now();
         const reply = await chat.send({
           messages: q.prompt,
           maxTokens: endpoint.max_tokens,
           temperature: endpoint.temperature,
           label: `${q.line}#${sample}`,
-          signal: ctx.signal,
+          signal: ic.signal,
         });
         const model_seconds = Math.round(performance.now() - t0) / 1000;
+        // An answer cut short by the stop is no answer: it is left out, not scored.
+        if (ic.signal.aborted) return NO_VERDICT;
         if (!reply.ok) {
           records.push({ line: q.line, sample, ok: null, cause: "infra-error", reason: reply.reason, usage: reply.usage, model_seconds, run_seconds: 0 });
           ctx.log.warn(`line ${q.line} sample ${sample}: ${printable(reply.reason)}`);
-          return undefined;
+          return NO_VERDICT;
         }
         // A reply holding the API key is never run or written; it fails as the model's own doing.
         const answer = chat.leaks(reply.content) ? "" : reply.content;
-        const judged = await judgeAnswer(ctx, exec, answer, { now, flags });
-        if (ctx.signal.aborted) return undefined;
+        const judged = await judgeAnswer({ ...ctx, signal: ic.signal }, exec, answer, { now, flags });
+        if (ic.signal.aborted) return NO_VERDICT;
         const { seconds, ...verdict } = judged;
         const cause = answer !== reply.content ? { cause: "leak", reason: "leak: the reply contains the API key" } : {};
         records.push({
@@ -99,15 +102,16 @@ export async function evalWitness(ctx: RunContext, opts: WitnessEvalOptions): Pr
           run_seconds: seconds,
           answer,
         });
-        return { ok: judged.ok };
+        return judged.ok ? KEPT : rejected(("cause" in cause ? cause.cause : judged.cause) ?? "failed");
       },
-      { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },
+      { label: "eval", words: ["passed", "failed"], total: jobs.length, counts: "all", workers: opts.workers },
     );
   } finally {
-    progress.end();
     await exec.dispose();
   }
-  if (ctx.signal.aborted) throw new InterruptedError();
+  // A stopped eval reports the answers it has, marked partial; with none, there is nothing to report.
+  if (run.stopped && !records.length) throw stopError(run.stopped, "no answer was scored yet", ctx.maxTime, `0 of ${jobs.length}`);
+  const partial = partialOf(run, ctx.maxTime);
   records.sort((a, b) => a.line - b.line || a.sample - b.sample);
   writeJsonlAtomic(join(opts.out, "answers.jsonl"), records);
   const provenance = {
@@ -166,6 +170,7 @@ export async function evalWitness(ctx: RunContext, opts: WitnessEvalOptions): Pr
       wall: Math.round(performance.now() - started) / 1000,
     },
     outputs: { answers: "answers.jsonl", sft: sft.file, sft_lines: sft.lines, sft_meta: "sft.meta.jsonl" },
+    ...(partial ? { partial } : {}),
   };
   writeFileAtomic(join(opts.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
   return report;

@@ -19,8 +19,8 @@ export class GiveUp {
   verdict: string | undefined;
   constructor(private readonly rule: GiveUpRule) {}
 
-  /** Records one verdict; `reason` is the reject's reason (its part before the first ":" is its kind). */
-  record(ok: boolean, reason = ""): void {
+  /** Records one verdict; `kind` is a reject's kind ("timeout", "oversize"). */
+  record(ok: boolean, kind = ""): void {
     this.decided += 1;
     if (ok) {
       this.streak = 0;
@@ -28,8 +28,8 @@ export class GiveUp {
     }
     this.streak += 1;
     this.rejected += 1;
-    const kind = reason.split(":")[0]!.trim() || "rejected";
-    this.reasons.set(kind, (this.reasons.get(kind) ?? 0) + 1);
+    const name = kind.trim() || "rejected";
+    this.reasons.set(name, (this.reasons.get(name) ?? 0) + 1);
     if (this.verdict) return;
     const { after, share } = this.rule;
     if (after > 0 && this.streak >= after) this.verdict = `${this.streak} rejects in a row (run.give_up_after = ${after})`;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { sha256 } from "../dataset/hash.ts";
 import { writeJsonlAtomic } from "../dataset/jsonl.ts";
-import { writeManifest } from "../dataset/manifest.ts";
+import { type PartialSet, writeManifest } from "../dataset/manifest.ts";
 import { splitOf } from "../dataset/split.ts";
 import { writeAtifFiles } from "./atif.ts";
 import { chatMessages, OUTCOMES, RUN_COMMAND_TOOL, toolMessages, type Trajectory } from "./record.ts";
@@ -81,7 +81,17 @@ export interface RolloutCounts {
 export function writeRolloutOutputs(
   dir: string,
   all: Trajectory[],
-  opts: { format: Format; validShare: number; maxPairs: number; config: unknown; seed: number; bundleSetSha256: string; bundles: string[] },
+  opts: {
+    format: Format;
+    validShare: number;
+    maxPairs: number;
+    config: unknown;
+    seed: number;
+    bundleSetSha256: string;
+    bundles: string[];
+    /** Set when the run stopped early: the manifest says so. */
+    partial?: PartialSet;
+  },
 ): RolloutCounts {
   const scored = all.filter((t) => t.outcome !== "infra-error");
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, all.filter((t) => t.outcome === o).length]));
@@ -164,6 +174,7 @@ export function writeRolloutOutputs(
       operators: [...new Set(scored.map((t) => `${t.operator}:${t.model}`))].sort().join(","),
     },
     files: [...Object.keys(files), ...atif, ...opts.bundles.map((id) => `bundles/${id}.json`)],
+    partial: opts.partial,
   });
   return counts;
 }

@@ -4,19 +4,19 @@ import type { RunContext } from "../context.ts";
 import { canonical, sha256 } from "../dataset/hash.ts";
 import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, type RunIdentity, startOver } from "../dataset/run-journal.ts";
-import { InputError, InterruptedError, UsageError, WorkFailedError } from "../errors.ts";
+import { InputError, UsageError, WorkFailedError } from "../errors.ts";
 import { isWithin } from "../files.ts";
 import { endpointName } from "../llm/chat.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { modelSpend, TokenLedger } from "../llm/ledger.ts";
 import { checkEndpoint } from "../llm/preflight.ts";
-import { runPool } from "../pool/pool.ts";
+import { endRun, partialOf, runLoop } from "../run/loop.ts";
+import { KEPT, type Outcome, rejected } from "../run/outcome.ts";
 import { DockerEngine } from "../sandbox/docker.ts";
 import type { EpisodeEnv } from "../sandbox/episode.ts";
 import { openImage } from "../sandbox/image.ts";
 import { type Bundle, unsafeReason } from "../shell/bundle.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
-import { Progress, type Tally } from "../ui/progress.ts";
 import { modelOperator, type Operator, perturbOperator, referenceOperator } from "./operators.ts";
 import { type Format, writeRolloutOutputs } from "./outputs.ts";
 import type { Trajectory } from "./record.ts";
@@ -127,24 +127,27 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
   if (reaped > 0) ctx.log.info(`reaped ${reaped} container(s) left by a crashed run`);
   const image = await openImage(engine, ctx.config.shell.image, () => ctx.log.info(`building the sandbox image offline (no ${ctx.config.shell.image} yet)`));
   const env: EpisodeEnv = { engine, image, sandbox: ctx.config.shell.sandbox, signal: ctx.signal };
-  const progress = new Progress(`rollout ${operator.name}`, plan.length, { tty: ctx.tty, words: ["kept", "not kept"] });
   let turns = 0;
-  await runPool(
+  const run = await runLoop(
+    ctx,
     plan,
-    async ({ bundle, sample }): Promise<Tally> => {
-      const t = await runSample(env, bundle, operator, sample, ctx.config.rollout);
+    async ({ bundle, sample }, ic): Promise<Outcome> => {
+      // A sample cut short by the stop throws InterruptedError: the loop counts it as no verdict, and the next run runs it.
+      const t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
       // A perturbation that still passes did not perturb: it is dropped, never a negative and never a keeper.
       const record = operator.name === "perturb" && t.outcome === "success" ? { ...t, keep: false, dropped: "the perturbation still passed" } : t;
       journal.append(record, { durable: true });
       decided.set(record.key, record);
       turns += record.turns.length;
       if (record.outcome === "infra-error") ctx.log.warn(`${record.key}: ${printable(record.reason ?? "")}`);
-      return { ok: record.keep };
+      return record.keep ? KEPT : rejected(record.outcome, record.dropped ?? record.reason ?? "");
     },
-    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent },
+    { label: `rollout ${operator.name}`, words: ["kept", "not kept"], total: plan.length, counts: "all", workers: opts.workers },
   );
-  progress.end();
-  if (ctx.signal.aborted) throw new InterruptedError("interrupted: finished samples are saved; run the same command again to resume");
+  // A stopped run writes what it decided (this run's and earlier runs') as a partial set; with nothing decided, nothing.
+  const wrote = !run.stopped || decided.size > 0;
+  if (!wrote) endRun(run, { label: "rollout", kept: 0, count: plan.length, noun: "samples", rejectsHint: "" }, ctx.maxTime, false);
+  const partial = partialOf(run, ctx.maxTime);
 
   const all = [...decided.values()];
   const counts = writeRolloutOutputs(dir, all, {
@@ -155,6 +158,7 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     seed: opts.seed,
     bundleSetSha256,
     bundles: bundles.map((b) => b.bundle.id),
+    ...(partial ? { partial } : {}),
   });
   const secs = (performance.now() - started) / 1000;
   const outcomes = Object.entries(counts.outcomes)
@@ -165,8 +169,10 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
   ctx.log.log(
     `rollout: ${counts.samples} samples (${outcomes || "none"}), ${plan.length} run now${skipped ? `, ${skipped} without an applicable perturbation` : ""}; ` +
       `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}; ${turns} turns in ${secs.toFixed(1)}s` +
-      `${tokens.requests ? `, ${modelSpend(tokens)}` : ""} → ${dir}`,
+      `${tokens.requests ? `, ${modelSpend(tokens)}` : ""} → ${dir}${partial ? ` (partial: ${partial.reason})` : ""}`,
   );
+  const planned = bundles.length * samples - skipped;
+  if (run.stopped) endRun(run, { label: "rollout", kept: counts.samples, count: planned, noun: "samples", rejectsHint: "" }, ctx.maxTime, true);
   const infra = counts.outcomes["infra-error"] ?? 0;
   if (infra > 0)
     throw new WorkFailedError(`${infra} samples hit infrastructure errors and were not scored`, "Run the same command again: only those samples are retried.");

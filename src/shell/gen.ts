@@ -1,14 +1,12 @@
 import { availableParallelism } from "node:os";
 import type { RunContext } from "../context.ts";
-import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { resolveApiKey } from "../llm/client.ts";
 import { modelSpend, TokenLedger } from "../llm/ledger.ts";
 import { createLimiter } from "../llm/limiter.ts";
 import { checkEndpoint } from "../llm/preflight.ts";
-import { GiveUp } from "../pool/give-up.ts";
-import { runPool } from "../pool/pool.ts";
+import { endRun, type ItemContext, partialOf, runLoop, writesPartial } from "../run/loop.ts";
+import { KEPT, NO_VERDICT, type Outcome, type Reject, rejectFromText } from "../run/outcome.ts";
 import type { GenOptions, GenSummary } from "../track-types.ts";
-import { Progress, type Tally } from "../ui/progress.ts";
 import { DockerEngine, engineOptions } from "../sandbox/docker.ts";
 import { openImage } from "../sandbox/image.ts";
 import { BUNDLE_SCHEMA_VERSION, bundleId, type Cell } from "./bundle.ts";
@@ -54,68 +52,78 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   const episodeEnv = { engine, image, sandbox: shell.sandbox, signal: ctx.signal };
   const workers = opts.workers > 0 ? opts.workers : availableParallelism();
   const started = performance.now();
-  let kept = 0;
-  let rejected = 0;
   const terminals = { exit: 0, panic: 0, empty: 0 };
-  const giveUp = new GiveUp({ after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share });
   const authorName = model ? `model:${shell.teacher.model}` : "builtin";
   let teacherError: string | undefined;
 
-  const gateCell = async ([index, cell]: [number, Cell]): Promise<boolean> => {
+  // Every failed attempt is a reject: those before a cell's last through `ic.reject`, the last as the cell's outcome.
+  const gateCell = async ([index, cell]: [number, Cell], ic: ItemContext): Promise<Outcome> => {
     const tries = model ? 1 : BUILTIN_TRIES;
+    const signal = ic.signal;
+    const episodes = { ...episodeEnv, signal };
+    const fail = (attempt: number, reject: Reject): Outcome | undefined => {
+      if (attempt + 1 >= tries) return { kind: "rejected", reject };
+      ic.reject(reject);
+      return undefined;
+    };
     for (let attempt = 0; attempt < tries; attempt++) {
-      if (ctx.signal.aborted) throw new InterruptedError();
-      if (giveUp.verdict) return false;
+      if (signal.aborted || ic.gaveUp()) return NO_VERDICT;
       const authored: Authored = model
-        ? await authorWithModel(cell, ctx, store, limiter, ledger)
+        ? await authorWithModel(cell, { ...ctx, signal }, store, limiter, ledger)
         : authorBuiltin(cell, opts.seed * 1_000_003 + index, attempt, ctx);
       if (!authored.ok) {
-        rejected++;
+        if (signal.aborted) return NO_VERDICT;
         if (model) teacherError = authored.reason;
-        giveUp.record(false, authored.reason);
         store.reject({ cell, author: authorName, stage: "author", reason: authored.reason });
+        const out = fail(attempt, rejectFromText(authored.reason));
+        if (out) return out;
         continue;
       }
       if (store.holdsSecret(authored.scenario)) {
-        rejected++;
-        giveUp.record(false, "leak");
         store.reject({ cell, author: authorName, stage: "validate", reason: "leak: the bundle contains the API key" });
+        const out = fail(attempt, { kind: "leak", detail: "the bundle contains the API key" });
+        if (out) return out;
         continue;
       }
       const id = bundleId(cell, authored.scenario);
       const before = store.admitted(id);
-      if (before === "yes") return true; // resumed: this exact bundle was admitted before
+      if (before === "yes") return KEPT; // resumed: this exact bundle was admitted before
       if (before === "edited") ctx.log.warn(`${store.dir}/${id}.json does not match its id (edited?): it is gated again, not reused`);
-      const gate = await gateScenario(episodeEnv, cell, authored.scenario, shell.gate_repeats);
+      const gate = await gateScenario(episodes, cell, authored.scenario, shell.gate_repeats);
+      // A gate cut short by the stop is no verdict on the scenario: the next run gates it again.
+      if (signal.aborted) return NO_VERDICT;
       if (!gate.passed) {
-        rejected++;
-        giveUp.record(false, gate.reason);
         store.reject({ cell, author: authorName, stage: "gate", reason: gate.reason ?? "gate failed", id });
         ctx.log.debug(`reject ${id}: ${printable(gate.reason ?? "")}`);
+        const out = fail(attempt, rejectFromText(gate.reason ?? "gate failed"));
+        if (out) return out;
         continue;
       }
       store.write({ schema: BUNDLE_SCHEMA_VERSION, id, cell, author: authored.author, image, ...authored.scenario, gate });
-      giveUp.record(true);
-      return true;
+      return KEPT;
     }
-    return false;
+    return NO_VERDICT;
   };
 
-  const progress = new Progress("shell", cells.length, { tty: ctx.tty, words: ["kept", "given up"] });
-  const gateAndCount = async (item: [number, Cell]): Promise<Tally> => {
-    const ok = await gateCell(item);
+  const gateAndCount = async (item: [number, Cell], ic: ItemContext): Promise<Outcome> => {
+    const outcome = await gateCell(item, ic);
     const cell = item[1];
-    if (ok) {
-      kept++;
+    if (outcome.kind === "kept") {
       if (cell.difficulty === "empty_queue") terminals.empty++;
       else if (shell.difficulties[cell.difficulty]?.terminal === "panic") terminals.panic++;
       else terminals.exit++;
     }
-    return { ok };
+    return outcome;
   };
-  await runPool(cells.values(), gateAndCount, { workers, signal: ctx.signal, onEvent: progress.onEvent, more: () => !giveUp.verdict });
-  progress.end();
-  if (ctx.signal.aborted) throw new InterruptedError();
+  const run = await runLoop(ctx, cells.values(), gateAndCount, {
+    label: "shell",
+    words: ["kept", "given up"],
+    total: cells.length,
+    counts: "all",
+    workers,
+    giveUp: { after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share },
+  });
+  const { kept, rejected } = run;
 
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   const summary = `shell: kept ${kept}/${opts.count} bundles (exit ${terminals.exit}, empty-queue ${terminals.empty}, panic ${terminals.panic}), ${rejected} rejected, in ${secs}s${model && ledger.entries.length ? `; ${modelSpend(ledger.totals())}` : ""} → ${store.dir}`;
@@ -124,18 +132,23 @@ export async function genShell(ctx: RunContext, opts: GenOptions): Promise<GenSu
   else ctx.log.warn(summary);
   // The endpoint named from the config (its credentials cut), whatever the client's own error says.
   const teacherNote = model && teacherError ? `; the teacher at ${endpointName(shell.teacher.base_url)} last failed: ${printable(teacherError)}` : "";
-  store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image });
-  if (giveUp.verdict) {
-    throw new WorkFailedError(
-      `shell: gave up after ${giveUp.verdict}: kept ${kept} of ${opts.count}; top reasons: ${printable(giveUp.topReasons())}${teacherNote}`,
-      `See ${opts.out}/shell/rejects.jsonl for every reason.`,
-    );
-  }
-  if (kept < opts.count) {
-    throw new WorkFailedError(
-      `shell: only ${kept} of ${opts.count} bundles passed authoring and the gate${teacherNote}`,
-      `See ${opts.out}/shell/rejects.jsonl for every reason.`,
-    );
-  }
+  const wrote = writesPartial(run);
+  const partial = partialOf(run, ctx.maxTime);
+  if (wrote)
+    store.writeManifest({ config: ctx.config, seed: opts.seed, requested: opts.count, shard, counts: { kept, rejected, ...terminals }, image, partial });
+  endRun(
+    run,
+    {
+      label: "shell",
+      kept,
+      count: opts.count,
+      noun: "bundles",
+      shortfall: "passed authoring and the gate",
+      note: teacherNote,
+      rejectsHint: `See ${opts.out}/shell/rejects.jsonl for every reason.`,
+    },
+    ctx.maxTime,
+    wrote,
+  );
   return { kept, rejected };
 }

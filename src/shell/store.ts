@@ -4,7 +4,7 @@ import { writeFileAtomic, Journal } from "../dataset/jsonl.ts";
 import { InputError } from "../errors.ts";
 import { containsSecret, redactSecret } from "../llm/redact.ts";
 import { READ_LIMITS, readBoundedText } from "../files.ts";
-import { writeManifest } from "../dataset/manifest.ts";
+import { type PartialSet, writeManifest } from "../dataset/manifest.ts";
 import { claimRunRecord, RUN_RECORD, type RunIdentity } from "../dataset/run-journal.ts";
 import type { SandboxImage } from "../sandbox/image.ts";
 import type { Shard } from "../track-types.ts";
@@ -74,7 +74,16 @@ export class BundleStore implements Disposable {
     return containsSecret(JSON.stringify(scenario), this.secret);
   }
   /** Writes OUT/shell/manifest.json over every bundle file and the rejects, last. */
-  writeManifest(run: { config: unknown; seed: number; requested: number; shard: Shard; counts: Record<string, number>; image: SandboxImage }): void {
+  writeManifest(run: {
+    config: unknown;
+    seed: number;
+    requested: number;
+    shard: Shard;
+    counts: Record<string, number>;
+    image: SandboxImage;
+    /** Set when the run stopped early. */
+    partial?: PartialSet;
+  }): void {
     const bundles = readdirSync(this.dir)
       .filter((f) => f.endsWith(".json"))
       .sort()
@@ -90,6 +99,7 @@ export class BundleStore implements Disposable {
       // The tag, not the id: each machine builds its own image, and the shards of one run must agree here.
       tools: { sandbox_image: run.image.tag },
       files: [...bundles, "rejects.jsonl"],
+      partial: run.partial,
     });
   }
   [Symbol.dispose](): void {

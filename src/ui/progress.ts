@@ -20,6 +20,8 @@ export interface ProgressOptions {
 export class Progress {
   private ok = 0;
   private notOk = 0;
+  /** What a previous run decided: left out of the rate, which measures this run. */
+  private base = 0;
   private last = 0;
   private readonly started = performance.now();
   constructor(
@@ -34,6 +36,7 @@ export class Progress {
   resume(ok: number, notOk: number): void {
     this.ok = ok;
     this.notOk = notOk;
+    this.base = this.counts === "ok" ? ok : ok + notOk;
   }
 
   /** Pass this as the pool's `onEvent`. */
@@ -51,16 +54,17 @@ export class Progress {
     const interval = this.opts.tty ? 100 : (this.opts.intervalMs ?? 5000);
     if (now - this.last < interval && done < this.total) return;
     this.last = now;
-    const rate = done / Math.max(0.001, (now - this.started) / 1000);
+    const rate = (done - this.base) / Math.max(0.001, (now - this.started) / 1000);
+    const eta = etaText(this.total - done, rate);
     const [yes, no] = this.opts.words ?? ["ok", "failed"];
     const extra = this.counts === "ok" ? (this.notOk ? `(${this.notOk} ${no})` : "") : `(${this.ok} ${yes}, ${this.notOk} ${no})`;
     const write = this.opts.write ?? ((t: string) => process.stderr.write(t));
     if (this.opts.tty) {
       const width = 28;
       const filled = Math.min(width, Math.round((done / Math.max(1, this.total)) * width));
-      write(`\r${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${this.total} ${rate.toFixed(2)}/s ${extra}\x1b[K`);
+      write(`\r${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${this.total} ${rate.toFixed(2)}/s ${eta} ${extra}\x1b[K`);
     } else {
-      write(`${this.label}: ${done}/${this.total} (${rate.toFixed(2)}/s) ${extra}\n`);
+      write(`${this.label}: ${done}/${this.total} (${rate.toFixed(2)}/s, ${eta}) ${extra}\n`);
     }
   }
 
@@ -68,4 +72,16 @@ export class Progress {
   end(): void {
     if (this.opts.tty && !this.opts.quiet) (this.opts.write ?? ((t: string) => process.stderr.write(t)))("\r\x1b[K");
   }
+}
+
+/** "ETA 4m05s" from what is left and this run's rate; "ETA ?" before the first item is done. */
+export function etaText(left: number, ratePerSecond: number): string {
+  if (left <= 0) return "ETA 0s";
+  if (!(ratePerSecond > 0)) return "ETA ?";
+  const s = Math.ceil(left / ratePerSecond);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const two = (n: number): string => String(n).padStart(2, "0");
+  return h > 0 ? `ETA ${h}h${two(m)}m` : m > 0 ? `ETA ${m}m${two(sec)}s` : `ETA ${sec}s`;
 }

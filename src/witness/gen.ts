@@ -1,13 +1,11 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RunContext } from "../context.ts";
-import { InterruptedError, WorkFailedError } from "../errors.ts";
 import { configDigest } from "../dataset/manifest.ts";
 import { RunJournal, shardLabel, startOver } from "../dataset/run-journal.ts";
-import { GiveUp } from "../pool/give-up.ts";
-import { runPool } from "../pool/pool.ts";
+import { endRun, partialOf, runLoop } from "../run/loop.ts";
+import { KEPT, NO_VERDICT, type Outcome, rejected } from "../run/outcome.ts";
 import type { GenOptions, GenSummary } from "../track-types.ts";
-import { Progress, type Tally } from "../ui/progress.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
 import { familyShapers } from "./families.ts";
@@ -47,11 +45,8 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
 
   // Decide which stream entries count: the sampler is deterministic, so a resumed run sees the same stream.
   const order: { index: number; id: string; spec: ExampleSpec }[] = [];
-  let kept = 0;
-  let rejected = 0;
+  const resumed = { kept: 0, rejected: 0 };
   let toolCpu = 0;
-  const reasons: Record<string, number> = {};
-  const progress = new Progress("witness", opts.count, { tty: ctx.tty, words: ["kept", "rejected"] }, "ok");
   const shard = opts.shard;
   const specs = (function* () {
     // Every shard walks the same stream, so paraphrase caps and question uniqueness hold across shards.
@@ -62,7 +57,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
       if (entry.index % shard.total === shard.index) yield entry;
     }
   })();
-  // Walk past what the journal already decided, so `kept` is right before anything new is dispatched.
+  // Walk past what the journal already decided, so the kept count is right before anything new is dispatched.
   const lastIndex = journal.records.reduce((m, r) => Math.max(m, r.index), -1);
   const pending: { index: number; id: string; spec: ExampleSpec }[] = [];
   while (lastIndex >= 0) {
@@ -71,11 +66,10 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
     order.push(e.value);
     const prior = done.get(e.value.id);
     if (!prior) pending.push(e.value);
-    else if (prior.status === "kept") kept += 1;
-    else rejected += 1;
+    else if (prior.status === "kept") resumed.kept += 1;
+    else resumed.rejected += 1;
     if (e.value.index >= lastIndex) break;
   }
-  progress.resume(kept, rejected);
   const stream = (function* () {
     yield* pending;
     for (let e = specs.next(); !e.done; e = specs.next()) {
@@ -84,64 +78,68 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
     }
   })();
 
-  const giveUp = new GiveUp({ after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share });
-  const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000, signal: ctx.signal };
-  await runPool(
+  const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000 };
+  const run = await runLoop(
+    ctx,
     stream,
-    async (entry): Promise<Tally> => {
+    async (entry, ic): Promise<Outcome> => {
       const drafted = renderExample(entry.spec, ctx.config.witness, setup.catalog);
-      const proof = await proveExample(drafted, env);
+      const proof = await proveExample(drafted, { ...env, signal: ic.signal });
       // A troubleshoot question quotes the error its broken script really printed.
       const rendered = proof.ok && proof.broken ? { ...drafted, question: drafted.question.replace(ERROR_MARK, () => proof.broken!.error) } : drafted;
       toolCpu += proof.cpuSeconds;
-      if (ctx.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return undefined;
+      if (ic.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return NO_VERDICT;
       const record: JournalRecord = proof.ok
         ? { id: entry.id, index: entry.index, status: "kept", spec: entry.spec, rendered, proof }
         : { id: entry.id, index: entry.index, status: "rejected", spec: entry.spec, reason: proof.reason, stderrTail: proof.stderrTail };
       journal.append(record);
       done.set(entry.id, record);
-      giveUp.record(proof.ok, proof.ok ? "" : proof.reason);
-      if (proof.ok) kept += 1;
-      else {
-        rejected += 1;
-        const key = proof.reason.split(":")[0]!;
-        reasons[key] = (reasons[key] ?? 0) + 1;
-        ctx.log.debug(`rejected ${entry.id}: ${proof.reason}`);
-      }
-      return { ok: proof.ok };
+      if (proof.ok) return KEPT;
+      ctx.log.debug(`rejected ${entry.id}: ${proof.reason}`);
+      return rejected(proof.kind, proof.reason);
     },
-    { workers: opts.workers, signal: ctx.signal, onEvent: progress.onEvent, more: (inFlight) => !giveUp.verdict && kept + inFlight < opts.count },
+    {
+      label: "witness",
+      words: ["kept", "rejected"],
+      total: opts.count,
+      counts: "ok",
+      keep: opts.count,
+      resumed,
+      workers: opts.workers,
+      giveUp: { after: ctx.config.run.give_up_after, share: ctx.config.run.give_up_share },
+    },
   );
-  progress.end();
-  if (ctx.signal.aborted) throw new InterruptedError(`interrupted: ${kept} examples kept so far are saved; run the same command again to resume`);
-
+  const rejectsHint = `See ${join(dir, "rejects.jsonl")} for every reason.`;
+  const end = { label: "witness", count: opts.count, noun: "examples", rejectsHint };
   const chosen = order.map((o) => done.get(o.id)).filter((r): r is JournalRecord => Boolean(r));
-  const written = writeWitnessOutputs(dir, chosen, { ...opts, config: ctx.config, tools: setup.tools, validShare: ctx.config.witness.valid_share });
+  // What the journal holds decides: an entry written as the stop came counts, though the loop never saw its outcome.
+  if (run.stopped && !chosen.length) endRun(run, { ...end, kept: 0 }, ctx.maxTime, false);
+  const partial = partialOf(run, ctx.maxTime);
+  const written = writeWitnessOutputs(dir, chosen, {
+    ...opts,
+    config: ctx.config,
+    tools: setup.tools,
+    validShare: ctx.config.witness.valid_share,
+    ...(partial ? { partial } : {}),
+  });
   const seconds = (performance.now() - started) / 1000;
   const own = process.cpuUsage(cpu0);
   const summary: WitnessGenSummary = {
     kept: written.kept,
     rejected: written.rejected,
-    reasons,
+    reasons: run.reasons,
     seconds,
     toolCpuSeconds: toolCpu,
     sekftCpuSeconds: (own.user + own.system) / 1e6,
   };
-  const why = Object.entries(reasons)
+  const why = Object.entries(run.reasons)
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
   ctx.log.log(
     `witness: kept ${written.kept} (train ${written.train}, valid ${written.valid}), rejected ${written.rejected}${why ? ` (${why})` : ""}, ` +
-      `${(written.kept / Math.max(seconds, 0.001)).toFixed(2)} examples/s, cpu tools ${toolCpu.toFixed(1)}s sekft ${summary.sekftCpuSeconds.toFixed(1)}s → ${dir}`,
+      `${(written.kept / Math.max(seconds, 0.001)).toFixed(2)} examples/s, cpu tools ${toolCpu.toFixed(1)}s sekft ${summary.sekftCpuSeconds.toFixed(1)}s → ${dir}` +
+      `${partial ? ` (partial: ${partial.reason})` : ""}`,
   );
-  if (giveUp.verdict) {
-    throw new WorkFailedError(
-      `witness: gave up after ${giveUp.verdict}: kept ${written.kept} of ${opts.count}; top reasons: ${giveUp.topReasons()}`,
-      `See ${join(dir, "rejects.jsonl")} for every reason.`,
-    );
-  }
-  if (written.kept < opts.count) {
-    throw new WorkFailedError(`only ${written.kept} of ${opts.count} examples could be verified`, `See ${join(dir, "rejects.jsonl")} for the reasons.`);
-  }
+  endRun(run, { ...end, kept: written.kept }, ctx.maxTime, true);
   return summary;
 }

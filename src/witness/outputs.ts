@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { writeJsonlAtomic } from "../dataset/jsonl.ts";
-import { writeManifest } from "../dataset/manifest.ts";
+import { type PartialSet, writeManifest } from "../dataset/manifest.ts";
 import { splitOf } from "../dataset/split.ts";
 import { questionTemplates } from "./families.ts";
 import type { Proof } from "./prove.ts";
@@ -21,6 +21,8 @@ export interface OutputOptions {
   tools: Record<string, string>;
   validShare: number;
   shard?: { index: number; total: number };
+  /** A run that stopped early: the manifest says so, and why. */
+  partial?: PartialSet;
 }
 
 /** Chat messages of one example: the only thing train/valid lines hold. */
@@ -94,6 +96,7 @@ export function writeWitnessOutputs(
     counts: { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length },
     tools: opts.tools,
     files: Object.keys(files),
+    partial: opts.partial,
   });
   return { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length };
 }

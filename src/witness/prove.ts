@@ -28,7 +28,7 @@ export interface BrokenProof {
 
 export type Proof =
   | { ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[]; broken?: BrokenProof }
-  | { ok: false; reason: string; stderrTail: string; cpuSeconds: number };
+  | { ok: false; kind: string; reason: string; stderrTail: string; cpuSeconds: number };
 
 /** Applies a mutation to a script; the target must occur exactly once, or the proof is void. */
 export function applyMutation(script: string, m: Mutation): string | undefined {
@@ -185,7 +185,7 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
  */
 export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
   if (ex.broken && !ex.broken.script) {
-    return { ok: false, reason: `cause-target: ${ex.broken.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
+    return { ok: false, kind: "cause-target", reason: `cause-target: ${ex.broken.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
   }
   return proveAnswer(ex, env);
 }
@@ -197,12 +197,17 @@ export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise
 export function judgeBroken(
   b: NonNullable<RenderedExample["broken"]>,
   r: ScriptOutcome,
-): { ok: true; broken: BrokenProof } | { ok: false; reason: string; stderrTail: string } {
-  const failedAs = r.reason?.split(":")[0] ?? "";
+): { ok: true; broken: BrokenProof } | { ok: false; kind: string; reason: string; stderrTail: string } {
+  const failedAs = r.kind ?? "";
   const command = r.failingCommand ?? "";
   if (r.ok || r.exitCode <= 0 || failedAs !== b.expect || !/^witness /.test(command) || !r.message) {
     const what = r.ok ? "passed" : `failed as ${failedAs} in \`${command.slice(0, 80)}\``;
-    return { ok: false, reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`, stderrTail: r.stderrTail };
+    return {
+      ok: false,
+      kind: "broken-script",
+      reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`,
+      stderrTail: r.stderrTail,
+    };
   }
   return {
     ok: true,
@@ -235,7 +240,7 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
   const runDir = run.dir;
   const states = new Map<CheckpointName | "keys+policy", string>();
   try {
-    if (!run.ok) return { ok: false, reason: run.reason ?? "failed", stderrTail: run.stderrTail, cpuSeconds: run.cpuSeconds };
+    if (!run.ok) return { ok: false, kind: run.kind ?? "failed", reason: run.reason ?? "failed", stderrTail: run.stderrTail, cpuSeconds: run.cpuSeconds };
     // The rebuilt states assume the prefix left a private HOME empty; a run that wrote there starts mutants afresh.
     // (A HOME given by the caller is outside the run's state, shared by every run as before.)
     const home = runDir ? join(runDir, "home") : "";
@@ -308,16 +313,23 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
       }
       const mutated = applyMutation(script, m);
       if (!mutated)
-        return { ok: false, reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`, stderrTail: "", cpuSeconds: cpu };
+        return {
+          ok: false,
+          kind: "mutation-target",
+          reason: `mutation-target: rule ${m.rule}: "${m.find}" must occur exactly once in the script`,
+          stderrTail: "",
+          cpuSeconds: cpu,
+        };
       const t = performance.now();
       const at = script.indexOf(m.find);
       const { r, from } = await runVariant(mutated, at, { phrases: [m.message] }, at + m.find.length);
       cpu += r.cpuSeconds;
-      if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
+      if (r.kind === "interrupted") return { ok: false, kind: "interrupted", reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
       if (r.ok || !r.found.includes(m.message)) {
         const what = r.ok ? "still passed" : `failed for another reason (${r.reason})`;
         return {
           ok: false,
+          kind: "vacuous-rule",
           reason: `vacuous-rule: rule ${m.rule}: the mutated run ${what}, not with "${m.message}"`,
           stderrTail: r.stderrTail,
           cpuSeconds: cpu,
@@ -331,7 +343,7 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
     if (ex.broken) {
       const { r } = await runVariant(ex.broken.script, firstDifference(script, ex.broken.script), { trace: true });
       cpu += r.cpuSeconds;
-      if (r.reason?.startsWith("interrupted")) return { ok: false, reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
+      if (r.kind === "interrupted") return { ok: false, kind: "interrupted", reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
       const judged = judgeBroken(ex.broken, r);
       if (!judged.ok) return { ...judged, cpuSeconds: cpu };
       broken = judged.broken;

@@ -122,8 +122,10 @@ const POSTLUDE = `{ set +x; } 2>/dev/null\nprintf '%s\\n' '${VARS_MARK}'\nset\n`
 
 export interface ScriptOutcome {
   ok: boolean;
-  /** Short machine-friendly reason when not ok. */
+  /** Short machine-friendly reason when not ok: its kind, then what happened. */
   reason?: string;
+  /** The failure's kind when not ok ("timeout", "interrupted", `classify`'s name, a refusal's code): set where it is known, never read back out of `reason`. */
+  kind?: string;
   exitCode: number;
   stderrTail: string;
   durationMs: number;
@@ -260,12 +262,15 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
     const why = env.trace
       ? { failingCommand: failedAt?.slice(0, 400), message: lastError(stderr), messageFrom: witnessLogged(stderr) ? ("witness" as const) : ("shell" as const) }
       : {};
-    if (r.timedOut) return { ...base, ...why, ok: false, reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
-    if (r.aborted) return { ...base, ok: false, reason: "interrupted" };
-    if (r.exitCode !== 0) return { ...base, ...why, ok: false, reason: `${classify(stderr)}: the script exited ${r.exitCode} (${exitMeaning(r.exitCode)})` };
+    if (r.timedOut) return { ...base, ...why, ok: false, kind: "timeout", reason: `timeout: the script ran longer than ${env.timeoutMs / 1000}s` };
+    if (r.aborted) return { ...base, ok: false, kind: "interrupted", reason: "interrupted" };
+    if (r.exitCode !== 0) {
+      const kind = classify(stderr);
+      return { ...base, ...why, ok: false, kind, reason: `${kind}: the script exited ${r.exitCode} (${exitMeaning(r.exitCode)})` };
+    }
     if (env.expect === "any") return { ...base, ok: true };
     if (!r.final || !/Verification succeeded/.test(r.final.stderr))
-      return { ...base, ...why, ok: false, reason: "no-success: witness verify did not report success" };
+      return { ...base, ...why, ok: false, kind: "no-success", reason: "no-success: witness verify did not report success" };
     return { ...base, ok: true };
   } finally {
     if (!kept) rmSync(dir, { recursive: true, force: true });
@@ -273,7 +278,7 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
 }
 
 function fail(code: string, message: string): ScriptOutcome {
-  return { ok: false, reason: `${code}: ${message}`, exitCode: -1, stderrTail: "", durationMs: 0, cpuSeconds: 0, found: [] };
+  return { ok: false, kind: code, reason: `${code}: ${message}`, exitCode: -1, stderrTail: "", durationMs: 0, cpuSeconds: 0, found: [] };
 }
 
 /** Names why a witness script failed, from the phrases witness prints (matched loosely). */

@@ -139,7 +139,7 @@ export async function judgeAnswer(
     lang: shell,
   });
   return Object.assign(judged, {
-    cause: diagnoses[0]?.code ?? r.reason!.split(":")[0],
+    cause: diagnoses[0]?.code ?? r.kind ?? "failed",
     reason: r.reason,
     ...(r.failingCommand ? { failing_command: r.failingCommand } : {}),
     ...(r.message ? { message: r.message, said_by: r.messageFrom ?? "witness" } : {}),

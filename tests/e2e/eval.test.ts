@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runCli } from "../helpers/cli.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
-import { startFakeOpenAI } from "../helpers/openai-server.ts";
+import { hangUntilClientLeaves, startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const WITNESS = Boolean(witnessBin());
 const DOCKER = existsSync("/var/run/docker.sock");
@@ -128,6 +128,50 @@ describe("sekft eval (witness)", () => {
         expect(report.by_cause["no-script"].share).toBe(1);
         expect(report.outputs.sft_lines).toBe(0);
         expect(jsonl(join(empty, "answers.jsonl")).every((a) => a.ok === false && a.cause === "no-script")).toBe(true);
+      } finally {
+        await server.close();
+      }
+    },
+    120_000,
+  );
+
+  testWith(
+    WITNESS,
+    "--max-time: the answers scored so far are reported, marked partial, exit 75; the one in flight is left out",
+    async () => {
+      // The first answer comes at once; every later one never does, so only --max-time ends the run.
+      const server = await startFakeOpenAI((_body, req, n) => (n === 1 ? { content: "" } : hangUntilClientLeaves(req)));
+      try {
+        const out = tmp("maxtime");
+        const r = await runCli(
+          [
+            "eval",
+            target(),
+            "--base-url",
+            server.url,
+            "--model",
+            "slow",
+            "--api-key-env",
+            "",
+            "--out",
+            out,
+            "--host",
+            "--workers",
+            "1",
+            "--samples",
+            "3",
+            "--max-time",
+            "5s",
+          ],
+          { timeoutMs: 60_000 },
+        );
+        expect(r.code, r.stderr).toBe(75);
+        expect(r.stderr).toContain("--max-time 5s ran out");
+        const report = readJson(join(out, "eval.json"));
+        expect(report.partial).toEqual({ reason: "max-time", max_time: "5s" });
+        expect(report.scored).toBe(1);
+        expect(report.infra_errors).toBe(0);
+        expect(jsonl(join(out, "answers.jsonl"))).toHaveLength(1);
       } finally {
         await server.close();
       }
