@@ -20,6 +20,8 @@ export const ManifestSchema = z.looseObject({
   counts: z.record(z.string(), z.number()),
   tools: z.record(z.string(), z.string()),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  empty: z.array(z.string()).optional(),
+  split: z.looseObject({ valid_share: z.number().min(0).max(1) }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -47,6 +49,10 @@ export interface ManifestInput {
   /** A merged dataset: the shards it was made from, and the indexes it was allowed to lack. */
   shards?: ShardRef[];
   missingShards?: number[];
+  /** Split files left unwritten because no line fell into them (a trainer's loader refuses an empty file). */
+  empty?: string[];
+  /** How train and valid were split (`dataset/split.ts` `splitAll`), for a merge to split its union the same way. */
+  split?: { valid_share: number };
 }
 
 /**
@@ -82,6 +88,8 @@ export function writeManifest(dir: string, input: ManifestInput): Manifest {
     files,
     ...(input.shards ? { shards: input.shards } : {}),
     ...(input.missingShards?.length ? { missing_shards: input.missingShards } : {}),
+    ...(input.empty?.length ? { empty: [...input.empty].sort() } : {}),
+    ...(input.split ? { split: input.split } : {}),
   };
   writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
