@@ -9,8 +9,9 @@ import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-${p}-`));
+// A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>
-  readFileSync(f, "utf8")
+  (existsSync(f) ? readFileSync(f, "utf8") : "")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -76,7 +77,7 @@ describe("rollouts", () => {
       expect(perturbed.some((t) => t.outcome === "wrong-terminal")).toBe(true);
 
       // mlx-lm chat lines: {"messages": [...]} only, ending with the terminal; the scaffold is never there.
-      const sft = [...jsonl(join(dir, "sft.jsonl")), ...jsonl(join(dir, "sft-valid.jsonl"))];
+      const sft = [...jsonl(join(dir, "train.jsonl")), ...jsonl(join(dir, "valid.jsonl"))];
       expect(sft.length).toBe(bundleList.length);
       for (const l of sft) {
         expect(Object.keys(l)).toEqual(["messages"]);
@@ -88,8 +89,8 @@ describe("rollouts", () => {
       }
       // No bundle's keepers in both files.
       const first = (ls: any[]) => new Set(ls.map((l) => l.messages[0].content + l.messages[1].content));
-      const train = first(jsonl(join(dir, "sft.jsonl")));
-      for (const k of first(jsonl(join(dir, "sft-valid.jsonl")))) expect(train.has(k)).toBe(false);
+      const train = first(jsonl(join(dir, "train.jsonl")));
+      for (const k of first(jsonl(join(dir, "valid.jsonl")))) expect(train.has(k)).toBe(false);
       // TRL explicit-prompt conversational preference lines, split at the first differing assistant turn.
       const dpo = jsonl(join(dir, "dpo.jsonl"));
       expect(dpo.length).toBeGreaterThan(0);
@@ -135,7 +136,7 @@ describe("rollouts", () => {
       const tools = tmp("tools");
       const t = await runCli(["rollout", bundles, "--out", tools, "--operator", "reference", "--format", "tools"]);
       expect(t.code, t.stderr).toBe(0);
-      for (const l of jsonl(join(tools, "rollout/sft.jsonl"))) {
+      for (const l of jsonl(join(tools, "rollout/train.jsonl"))) {
         expect(Object.keys(l).sort()).toEqual(["messages", "tools"]);
         expect(l.tools[0].function.name).toBe("run_command");
         expect(l.tools[0].function.parameters.required).toEqual(["command"]);
