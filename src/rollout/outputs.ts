@@ -99,8 +99,16 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
   const args: ToolArguments = opts.config.rollout.tool_arguments;
   const scored = all.filter((t) => t.outcome !== "infra-error");
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, all.filter((t) => t.outcome === o).length]));
-  const out = { train: [] as unknown[], valid: [] as unknown[], dpo: [] as unknown[], dpoValid: [] as unknown[], kto: [] as unknown[], ktoValid: [] as unknown[] };
-  const dpoMeta: unknown[] = [];
+  const out = {
+    train: [] as unknown[],
+    valid: [] as unknown[],
+    dpo: [] as unknown[],
+    dpoValid: [] as unknown[],
+    kto: [] as unknown[],
+    ktoValid: [] as unknown[],
+  };
+  // dpo.meta.jsonl: the pairs of dpo.jsonl, line for line, then those of dpo-valid.jsonl (each with its split).
+  const dpoMeta = { train: [] as unknown[], valid: [] as unknown[] };
   const byBundle = new Map<string, Trajectory[]>();
   for (const t of scored) byBundle.set(t.bundle_id, [...(byBundle.get(t.bundle_id) ?? []), t]);
   const withKeeper = [...byBundle.keys()].filter((id) => byBundle.get(id)!.some((t) => t.keep)).sort();
@@ -126,7 +134,7 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
     }
     for (const p of pairsOf(keepers, rejects, opts.format, opts.maxPairs, args)) {
       (valid ? out.dpoValid : out.dpo).push(line(opts.format, { ...p.pair }));
-      dpoMeta.push({
+      dpoMeta[split].push({
         bundle_id: bundleId,
         split,
         chosen: p.keeper.key,
@@ -146,7 +154,7 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
     [ROLLOUT_FILES.kto]: out.kto,
     [ROLLOUT_FILES.ktoValid]: out.ktoValid,
   });
-  const records: Record<string, unknown[]> = { [ROLLOUT_FILES.trajectories]: scored, [ROLLOUT_FILES.dpoMeta]: dpoMeta };
+  const records: Record<string, unknown[]> = { [ROLLOUT_FILES.trajectories]: scored, [ROLLOUT_FILES.dpoMeta]: [...dpoMeta.train, ...dpoMeta.valid] };
   for (const [name, rows] of Object.entries(records)) writeJsonlAtomic(join(dir, name), rows);
   const counts: RolloutCounts = {
     samples: scored.length,

@@ -113,7 +113,9 @@ export function toolMessages(t: Pick<Trajectory, "login" | "turns" | "terminal">
   const call = (i: number, command: string) => ({
     role: "assistant",
     content: "",
-    tool_calls: [{ id: `call_${i}`, type: "function", function: { name: "run_command", arguments: args === "object" ? { command } : JSON.stringify({ command }) } }],
+    tool_calls: [
+      { id: `call_${i}`, type: "function", function: { name: "run_command", arguments: args === "object" ? { command } : JSON.stringify({ command }) } },
+    ],
   });
   const out: Record<string, unknown>[] = [{ role: "user", content: t.login }];
   t.turns.forEach((turn, i) => {

@@ -123,7 +123,10 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
   mergeRejects(rejectFiles, below, rejects, counts);
   for (const w of [meta, rejects]) w.commit();
   const empty: string[] = [];
-  for (const [name, w, n] of [["train.jsonl", train, counts.train], ["valid.jsonl", valid, counts.valid]] as const) {
+  for (const [name, w, n] of [
+    ["train.jsonl", train, counts.train],
+    ["valid.jsonl", valid, counts.valid],
+  ] as const) {
     if (n > 0) w.commit();
     else {
       // not committed: disposal removes its .partial
