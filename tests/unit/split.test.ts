@@ -14,10 +14,10 @@ describe("splitAll", () => {
         const hashOnly = k.map((x) => splitOf(x, share));
         expect(count(s, "valid")).toBeGreaterThanOrEqual(Math.max(1, Math.round(share * n)));
         // Only train items move, and only the lowest of them: every moved key lies below every unmoved train key.
-        k.forEach((x, i) => {
+        k.forEach((_x, i) => {
           if (hashOnly[i] === "valid") expect(s[i]).toBe("valid");
         });
-        const moved = k.filter((x, i) => hashOnly[i] === "train" && s[i] === "valid");
+        const moved = k.filter((_x, i) => hashOnly[i] === "train" && s[i] === "valid");
         const stayed = k.filter((_, i) => s[i] === "train");
         for (const m of moved) for (const t of stayed) expect(m < t).toBe(true);
       }
