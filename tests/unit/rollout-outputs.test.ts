@@ -78,7 +78,8 @@ describe("rollout outputs", () => {
     expect(kto.filter((l) => l.label === false)).toHaveLength(12);
     expect(lines(join(dir, "kto.jsonl")).some((l) => l.label === false)).toBe(true);
     expect(manifest.empty ?? []).toEqual([]);
-    for (const f of ["train.jsonl", "valid.jsonl", "dpo.jsonl", "dpo-valid.jsonl", "kto.jsonl", "kto-valid.jsonl"]) expect(Object.keys(manifest.files)).toContain(f);
+    for (const f of ["train.jsonl", "valid.jsonl", "dpo.jsonl", "dpo-valid.jsonl", "kto.jsonl", "kto-valid.jsonl"])
+      expect(Object.keys(manifest.files)).toContain(f);
   });
 
   test("a split with no line is not written, and the manifest says so (a reference-only run has no pair)", () => {
