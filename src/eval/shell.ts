@@ -6,7 +6,7 @@ import type { RunContext } from "../context.ts";
 import { readJsonl, writeFileAtomic } from "../dataset/jsonl.ts";
 import { WorkFailedError } from "../errors.ts";
 import { endpointName } from "../llm/chat.ts";
-import type { Trajectory } from "../rollout/record.ts";
+import { ROLLOUT_FILES, type Trajectory } from "../rollout/record.ts";
 import { latestByKey, loadBundles, rollout } from "../rollout/rollout.ts";
 import { scoreGroup, wilson } from "./metrics.ts";
 import { INTERVALS, type ShellEvalReport, type SuccessRate } from "./report.ts";
@@ -76,7 +76,7 @@ export async function evalShell(ctx: RunContext, opts: ShellEvalOptions): Promis
     if (!(error instanceof WorkFailedError)) throw error;
     infra = error;
   }
-  const file = join(opts.out, "rollout", "trajectories.jsonl");
+  const file = join(opts.out, "rollout", ROLLOUT_FILES.trajectories);
   const all = existsSync(file) ? readJsonl<Trajectory>(file).map((r) => r.value) : [];
   const ids = new Set(bundles.map((b) => b.bundle.id));
   const mine = [...latestByKey(all.filter((t) => t.operator === "model" && t.model === endpoint.model && ids.has(t.bundle_id))).values()];

@@ -9,7 +9,7 @@ import { findImage, openImage } from "../sandbox/image.ts";
 import { readBundle } from "../shell/store.ts";
 import type { VerifyOptions } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
-import type { Outcome, Trajectory } from "./record.ts";
+import { type Outcome, ROLLOUT_FILES, type Trajectory } from "./record.ts";
 import { outcomeOf } from "./sample.ts";
 import { printable } from "../ui/format.ts";
 
@@ -24,13 +24,13 @@ export function replayable(o: Outcome): string {
 
 /** `sekft verify DIR/rollout`: re-runs every recorded trajectory's commands in a fresh sandbox; the outcome must reproduce. */
 export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
-  const file = join(dir, "trajectories.jsonl");
+  const file = join(dir, ROLLOUT_FILES.trajectories);
   let rows = readJsonl<Trajectory>(file);
   if (opts.sample !== undefined && opts.sample < rows.length)
     rows = rows.filter((_, i) => i % Math.ceil(rows.length / opts.sample!) === 0).slice(0, opts.sample);
   const bundles = new Map<string, ReturnType<typeof readBundle>>();
   for (const { value } of rows) {
-    if (!bundles.has(value.bundle_id)) bundles.set(value.bundle_id, readBundle(join(dir, "bundles", `${value.bundle_id}.json`)));
+    if (!bundles.has(value.bundle_id)) bundles.set(value.bundle_id, readBundle(join(dir, ROLLOUT_FILES.bundles, `${value.bundle_id}.json`)));
   }
   if (!rows.length) throw new InputError(`${file}: no trajectories`);
   await using engine = await DockerEngine.connect(ctx.env);
