@@ -102,8 +102,9 @@ describe("rollouts", () => {
         expect(p.rejected[0].role).toBe("assistant");
         expect(p.chosen[0].content).not.toBe(p.rejected[0].content);
       }
+      // dpo.meta.jsonl: dpo.jsonl's pairs line for line, then those of the valid bundles' dpo-valid.jsonl.
       const meta = jsonl(join(dir, "dpo.meta.jsonl"));
-      expect(meta).toHaveLength(dpo.length);
+      expect(meta).toHaveLength(dpo.length + jsonl(join(dir, "dpo-valid.jsonl")).length);
       for (const m of meta) expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(m.reject_outcome);
       for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
       const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
@@ -237,7 +238,8 @@ describe("rollouts", () => {
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toContain("resuming");
       expect(key(join(cut, "rollout/trajectories.jsonl"))).toEqual(key(join(whole, "rollout/trajectories.jsonl")));
-      expect(readFileSync(join(cut, "rollout/dpo.jsonl"), "utf8")).toBe(readFileSync(join(whole, "rollout/dpo.jsonl"), "utf8"));
+      expect(jsonl(join(cut, "rollout/dpo.jsonl"))).toEqual(jsonl(join(whole, "rollout/dpo.jsonl")));
+      expect(jsonl(join(cut, "rollout/kto.jsonl"))).toEqual(jsonl(join(whole, "rollout/kto.jsonl")));
 
       const int = tmp("int");
       const p2 = Bun.spawn([...binCommand(), "rollout", bundles, "--out", int, "--operator", "perturb", "--samples", "3"], {
