@@ -92,6 +92,7 @@ export function mergeWitness(set: ShardSet, opts: MergeOptions): MergeSummary {
   const partial = set.missing.length > 0;
   // Every shard file is placed (and opened) before OUT is touched: a refused shard leaves OUT as it was.
   const rejectFiles = set.shards.map((s) => shardFile(s, "rejects.jsonl"));
+  for (const s of set.shards) new ShardCursor(s)[Symbol.dispose]();
   // The first walk only reads which examples the merge takes; the split of their union is `splitAll`'s, as the
   // unsharded run computed it over the same examples (a shard's own guaranteed valid lines may move back).
   const share = set.shards[0]!.manifest.split?.valid_share;
