@@ -3,6 +3,8 @@
  * counted with the o200k_base BPE (`gpt-tokenizer`, loaded on first use), every string of the line plus a few
  * tokens per message for the chat template's markers. Another model's tokenizer differs by some tens of percent.
  */
+import { streamJsonl } from "./jsonl.ts";
+
 export const TOKEN_ENCODING = "o200k_base";
 /** Tokens a chat template adds around one message (role and delimiters), an allowance. */
 const PER_MESSAGE = 4;
@@ -65,6 +67,14 @@ export class TokenTally {
       mean: n ? Math.round(this.total / n) : 0,
     };
   }
+}
+
+/** The token lengths of a JSONL file's lines, streamed. */
+export async function fileTokens(file: string): Promise<TokenLengths> {
+  const count = await loadTokenCounter();
+  const tally = new TokenTally();
+  for await (const r of streamJsonl(file)) tally.add(lineTokens(r.value, count));
+  return tally.result();
 }
 
 /** One line of text: `tokens (o200k_base): max M, p95 P, mean A over N lines`. */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { readJsonl, streamJsonl } from "../dataset/jsonl.ts";
-import { formatTokenLengths, lineTokens, loadTokenCounter, type TokenLengths, TokenTally } from "../dataset/tokens.ts";
+import { readJsonl } from "../dataset/jsonl.ts";
+import { fileTokens, formatTokenLengths, type TokenLengths } from "../dataset/tokens.ts";
 import { ROLLOUT_FILES, type Trajectory } from "./record.ts";
 
 export interface RolloutStats {
@@ -20,13 +20,9 @@ export interface RolloutStats {
 export async function trainingFileTokens(dir: string): Promise<Record<string, TokenLengths>> {
   const L = ROLLOUT_FILES;
   const out: Record<string, TokenLengths> = {};
-  const count = await loadTokenCounter();
   for (const name of [L.train, L.valid, L.dpo, L.dpoValid, L.kto, L.ktoValid]) {
     const file = join(dir, name);
-    if (!existsSync(file)) continue;
-    const tally = new TokenTally();
-    for await (const r of streamJsonl(file)) tally.add(lineTokens(r.value, count));
-    out[name] = tally.result();
+    if (existsSync(file)) out[name] = await fileTokens(file);
   }
   return out;
 }

@@ -20,8 +20,8 @@ export interface DatasetStats {
   unique_question_and_skeleton_share: number;
   duplicate_questions: number;
   answer_chars: { min: number; median: number; max: number; mean: number };
-  /** Whole lines in tokens: what a trainer's length limit must hold. */
-  tokens: TokenLengths;
+  /** Whole lines in tokens, what a trainer's length limit must hold (`stats` adds it: the tokenizer takes seconds to load). */
+  tokens?: TokenLengths;
 }
 
 /** Replaces key material (hex IDs, PEM blocks, long base64) so answers differing only in it compare equal. */
@@ -237,10 +237,7 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
   let lengths = new Uint32Array(1 << 12);
   let n = 0;
   let total = 0;
-  const count = await loadTokenCounter();
-  const tokens = new TokenTally();
   for await (const r of streamJsonl(file)) {
-    tokens.add(lineTokens(r.value, count));
     const a = answerOf(r.value, file, r.line);
     const q = questionOf(parseChatRecord(r.value, file, r.line));
     const d = dimensionsFromText(a);
@@ -275,7 +272,6 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
     unique_question_and_skeleton_share: Math.round((uniquePairs / n) * 1e4) / 1e4,
     duplicate_questions: n - questions.size,
     answer_chars: { min: sorted[0]!, median: sorted[Math.floor(n / 2)]!, max: sorted[n - 1]!, mean: Math.round(total / n) },
-    tokens: tokens.result(),
   };
 }
 
@@ -287,7 +283,7 @@ export function formatStats(s: DatasetStats): string {
     `distinct answer skeletons ${s.distinct_skeletons} (1 per ${(s.examples / Math.max(s.distinct_skeletons, 1)).toFixed(2)} examples), ` +
       `question and skeleton both unique ${(s.unique_question_and_skeleton_share * 100).toFixed(1)}%`,
     `answer length chars: min ${s.answer_chars.min}, median ${s.answer_chars.median}, mean ${s.answer_chars.mean}, max ${s.answer_chars.max}`,
-    formatTokenLengths(s.tokens),
+    ...(s.tokens ? [formatTokenLengths(s.tokens)] : []),
   ];
   out.push(...dimensionLines(s.dimensions));
   return `${out.join("\n")}\n`;
