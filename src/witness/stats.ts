@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { streamJsonl } from "../dataset/jsonl.ts";
-import { formatTokenLengths, lineTokens, loadTokenCounter, TokenTally, type TokenLengths } from "../dataset/tokens.ts";
+import { formatTokenLengths, type TokenLengths } from "../dataset/tokens.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
 import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
