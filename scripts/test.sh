@@ -12,6 +12,8 @@ bash scripts/model.sh install smollm2 || { echo "test: bash scripts/model.sh ins
 bash scripts/model.sh install qwen || { echo "test: bash scripts/model.sh install qwen failed" >&2; exit 1; }
 # Harbor (tests/e2e/harbor.test.ts): a venv with harbor and a Compose plugin, cached; a failed install fails the command.
 bash scripts/harbor.sh install || { echo "test: bash scripts/harbor.sh install failed" >&2; exit 1; }
+# The real trainer (mlx-lm on CPU) of tests/e2e/trainers.test.ts; a failed install fails the test command.
+bash scripts/trainers.sh install || { echo "test: bash scripts/trainers.sh install failed" >&2; exit 1; }
 node_modules/.bin/biome check . --error-on-warnings
 node_modules/.bin/tsc --noEmit
 exec node_modules/.bin/bun test --timeout 600000 "$@"

@@ -60,6 +60,31 @@ export interface MergeSummary {
   detail: string;
 }
 
+/**
+ * A track's files, declared once by the track: commands and features (stats, view, report, eval, verify) read the
+ * names from here instead of spelling them. Names are relative to the track's directory; a role the track does not
+ * have is absent. A training file with no line is not written (its manifest lists it under `empty`).
+ */
+export interface TrackLayout {
+  /** SFT lines a trainer loads, under mlx-lm's names. */
+  train?: string;
+  valid?: string;
+  /** One metadata line per kept item (witness: per example, in stream order). */
+  meta?: string;
+  rejects?: string;
+  /** DPO pairs and KTO lines of the train items, and of the valid ones. */
+  dpo?: string;
+  dpoValid?: string;
+  /** Per DPO pair: where it came from (the pairs of `dpo`, line for line, then those of `dpoValid`). */
+  dpoMeta?: string;
+  kto?: string;
+  ktoValid?: string;
+  /** Every sample as run (rollouts). */
+  trajectories?: string;
+  /** A directory of one JSON file per item (shell bundles). */
+  bundles?: string;
+}
+
 /** What a track offers the commands; a new track is an entry in TRACKS and a folder with a `track.ts`. */
 export interface Track {
   name: string;
@@ -71,8 +96,12 @@ export interface Track {
   gen?(ctx: RunContext, opts: GenOptions): Promise<GenSummary>;
   /** Re-checks a dataset: a file or a directory this track made (or, for the witness track, any chat JSONL). */
   verify(ctx: RunContext, target: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }>;
-  /** Prints statistics of a dataset (JSON on stdout with `json`). */
-  stats(ctx: RunContext, target: string, opts: { json: boolean }): Promise<void>;
+  /** Its files. */
+  layout: TrackLayout;
+  /** Statistics of a dataset: one entry per file or directory it looked at (the command prints them). */
+  stats(ctx: RunContext, target: string): Promise<unknown[]>;
+  /** One entry of `stats` as readable text. */
+  formatStats(stats: unknown): string;
   /** Merges the checked shards of one run into OUT/<track>, as the unsharded run would have written it (absent: not shardable yet). */
   merge?(shards: ShardSet, opts: MergeOptions): MergeSummary;
 }

@@ -14,6 +14,9 @@ export default defineCommand({
   async run({ args: a }) {
     const parts = detectTracks(a.target as string);
     const ctx = await createContext(a);
-    for (const part of parts) await (await loadTrack(part.track)).stats(ctx, part.target, { json: Boolean(a.json) });
+    for (const part of parts) {
+      const track = await loadTrack(part.track);
+      for (const stats of await track.stats(ctx, part.target)) process.stdout.write(a.json ? `${JSON.stringify(stats, null, 2)}\n` : track.formatStats(stats));
+    }
   },
 });

@@ -14,6 +14,7 @@ export const RolloutSchema = z.strictObject({
   max_observation_bytes: z.number().int().min(64).max(1_048_576, "at most 1 MiB"),
   max_pairs_per_bundle: z.number().int().min(0).max(1_000),
   valid_share: z.number().min(0).max(0.5),
+  tool_arguments: z.enum(["string", "object"]),
   prompt: z.string().max(64),
   scaffold_version: z.string().min(1).max(64),
   scaffold: z.string().min(1).max(65_536),

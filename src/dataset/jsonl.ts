@@ -172,3 +172,23 @@ export class Journal<T> implements Disposable {
     closeSync(this.fd);
   }
 }
+
+/**
+ * Writes the files a trainer loads, each whole; a file with no line is not written (and an older one of that name
+ * is removed): `datasets` and mlx-lm refuse an empty file. Returns the names written and the names left empty.
+ */
+export function writeLineFiles(dir: string, files: Record<string, unknown[]>): { written: string[]; empty: string[] } {
+  const written: string[] = [];
+  const empty: string[] = [];
+  for (const [name, rows] of Object.entries(files)) {
+    const file = `${dir}/${name}`;
+    if (rows.length) {
+      writeJsonlAtomic(file, rows);
+      written.push(name);
+    } else {
+      rmSync(file, { force: true });
+      empty.push(name);
+    }
+  }
+  return { written, empty };
+}

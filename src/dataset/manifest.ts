@@ -21,6 +21,8 @@ export const ManifestSchema = z.looseObject({
   tools: z.record(z.string(), z.string()),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
   partial: z.strictObject({ reason: z.enum(["max-time", "interrupted"]), max_time: z.string().optional() }).optional(),
+  empty: z.array(z.string()).optional(),
+  split: z.looseObject({ valid_share: z.number().min(0).max(1) }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -57,6 +59,10 @@ export interface ManifestInput {
   missingShards?: number[];
   /** Set when the run stopped early: the manifest says the set is partial and why. */
   partial?: PartialSet;
+  /** Split files left unwritten because no line fell into them (a trainer's loader refuses an empty file). */
+  empty?: string[];
+  /** How train and valid were split (`dataset/split.ts` `splitAll`), for a merge to split its union the same way. */
+  split?: { valid_share: number };
 }
 
 /**
@@ -93,6 +99,8 @@ export function writeManifest(dir: string, input: ManifestInput): Manifest {
     ...(input.shards ? { shards: input.shards } : {}),
     ...(input.missingShards?.length ? { missing_shards: input.missingShards } : {}),
     ...(input.partial ? { partial: input.partial } : {}),
+    ...(input.empty?.length ? { empty: [...input.empty].sort() } : {}),
+    ...(input.split ? { split: input.split } : {}),
   };
   writeFileAtomic(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { sha256 } from "../dataset/hash.ts";
-import { writeJsonlAtomic } from "../dataset/jsonl.ts";
+import { writeJsonlAtomic, writeLineFiles } from "../dataset/jsonl.ts";
 import type { AnswerRecord } from "./answers.ts";
 import type { Question } from "./questions.ts";
 
@@ -14,9 +14,12 @@ export interface Provenance {
   witness_version: string;
 }
 
+/** The files of `sekft eval`'s OUT that a trainer loads, under mlx-lm's names, and their provenance. */
+export const EVAL_SFT_FILES = { train: "train.jsonl", valid: "valid.jsonl", meta: "sft.meta.jsonl" } as const;
+
 /** The SFT file of a split: answers to held-out questions never go to a train file. */
 export function sftFileOf(split: "train" | "valid"): string {
-  return split === "train" ? "sft.jsonl" : "sft-valid.jsonl";
+  return EVAL_SFT_FILES[split];
 }
 
 /**
@@ -51,7 +54,8 @@ export function writeRejectionSamples(out: string, questions: Question[], record
       usage: r.usage,
     });
   }
-  writeJsonlAtomic(join(out, file), lines);
-  writeJsonlAtomic(join(out, "sft.meta.jsonl"), meta);
+  // No passing answer, no file: a trainer's loader refuses an empty one (the report's sft_lines says 0).
+  writeLineFiles(out, { [file]: lines });
+  writeJsonlAtomic(join(out, EVAL_SFT_FILES.meta), meta);
   return { file, lines: lines.length };
 }

@@ -7,7 +7,7 @@ import { readJsonl, writeFileAtomic } from "../dataset/jsonl.ts";
 import type { PartialSet } from "../dataset/manifest.ts";
 import { InterruptedError, MaxTimeError, WorkFailedError } from "../errors.ts";
 import { endpointName } from "../llm/chat.ts";
-import type { Trajectory } from "../rollout/record.ts";
+import { ROLLOUT_FILES, type Trajectory } from "../rollout/record.ts";
 import { latestByKey, loadBundles, rollout } from "../rollout/rollout.ts";
 import { scoreGroup, wilson } from "./metrics.ts";
 import { INTERVALS, type ShellEvalReport, type SuccessRate } from "./report.ts";
@@ -85,7 +85,7 @@ export async function evalShell(ctx: RunContext, opts: ShellEvalOptions): Promis
     else infra = error;
   }
   if (stopped && !existsSync(join(opts.out, "rollout", "manifest.json"))) throw stopped;
-  const file = join(opts.out, "rollout", "trajectories.jsonl");
+  const file = join(opts.out, "rollout", ROLLOUT_FILES.trajectories);
   const all = existsSync(file) ? readJsonl<Trajectory>(file).map((r) => r.value) : [];
   const ids = new Set(bundles.map((b) => b.bundle.id));
   const mine = [...latestByKey(all.filter((t) => t.operator === "model" && t.model === endpoint.model && ids.has(t.bundle_id))).values()];

@@ -15,7 +15,7 @@ import { judgeAnswer, openRunner } from "../witness/verify.ts";
 import { type AnswerRecord, perQuestion } from "./answers.ts";
 import { type GroupScore, scoreGroup, wilson } from "./metrics.ts";
 import { type Question, readQuestions, splitOfFile } from "./questions.ts";
-import { writeRejectionSamples } from "./rejection.ts";
+import { EVAL_SFT_FILES, writeRejectionSamples } from "./rejection.ts";
 import { INTERVALS, type WitnessEvalReport } from "./report.ts";
 
 export interface WitnessEvalOptions {
@@ -169,7 +169,7 @@ export async function evalWitness(ctx: RunContext, opts: WitnessEvalOptions): Pr
       run_per_answer: mean(scored.map((r) => r.run_seconds)),
       wall: Math.round(performance.now() - started) / 1000,
     },
-    outputs: { answers: "answers.jsonl", sft: sft.file, sft_lines: sft.lines, sft_meta: "sft.meta.jsonl" },
+    outputs: { answers: "answers.jsonl", sft: sft.file, sft_lines: sft.lines, sft_meta: EVAL_SFT_FILES.meta },
     ...(partial ? { partial } : {}),
   };
   writeFileAtomic(join(opts.out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);

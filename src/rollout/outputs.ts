@@ -1,17 +1,18 @@
 import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
 import { sha256 } from "../dataset/hash.ts";
-import { writeJsonlAtomic } from "../dataset/jsonl.ts";
+import { writeJsonlAtomic, writeLineFiles } from "../dataset/jsonl.ts";
 import { type PartialSet, writeManifest } from "../dataset/manifest.ts";
-import { splitOf } from "../dataset/split.ts";
+import { splitAll, splitOf } from "../dataset/split.ts";
 import { writeAtifFiles } from "./atif.ts";
-import { chatMessages, OUTCOMES, RUN_COMMAND_TOOL, toolMessages, type Trajectory } from "./record.ts";
+import { chatMessages, OUTCOMES, ROLLOUT_FILES, RUN_COMMAND_TOOL, type ToolArguments, toolMessages, type Trajectory } from "./record.ts";
 
 export type Format = "chat" | "tools";
 
 type Msg = Record<string, unknown>;
 
-function messagesOf(t: Trajectory, format: Format): Msg[] {
-  return format === "tools" ? toolMessages(t) : (chatMessages(t) as Msg[]);
+function messagesOf(t: Trajectory, format: Format, args: ToolArguments): Msg[] {
+  return format === "tools" ? toolMessages(t, args) : (chatMessages(t) as Msg[]);
 }
 
 /** A training line in the chosen format: `{messages}` (chat) or `{messages, tools}` (tools). */
@@ -42,13 +43,14 @@ export function pairsOf(
   rejects: Trajectory[],
   format: Format,
   max: number,
+  args: ToolArguments = "string",
 ): { pair: PairRecord; keeper: Trajectory; reject: Trajectory }[] {
   const out: { pair: PairRecord; keeper: Trajectory; reject: Trajectory }[] = [];
   for (const r of rejects) {
     for (const k of keepers) {
       if (out.length >= max) return out;
-      const km = messagesOf(k, format);
-      const rm = messagesOf(r, format);
+      const km = messagesOf(k, format, args);
+      const rm = messagesOf(r, format, args);
       const i = firstDifference(km, rm);
       if (i < 0 || km[i]?.role !== "assistant" || rm[i]?.role !== "assistant") continue;
       out.push({ pair: { prompt: km.slice(0, i), chosen: km.slice(i), rejected: rm.slice(i) }, keeper: k, reject: r });
@@ -59,121 +61,137 @@ export function pairsOf(
 }
 
 /** KTO line: the login screen as prompt, everything the operator did after it as the completion. */
-function ktoOf(t: Trajectory, format: Format, label: boolean): Record<string, unknown> {
-  const m = messagesOf(t, format);
+function ktoOf(t: Trajectory, format: Format, args: ToolArguments, label: boolean): Record<string, unknown> {
+  const m = messagesOf(t, format, args);
   return line(format, { prompt: m.slice(0, 1), completion: m.slice(1), label });
 }
 
 export interface RolloutCounts {
   samples: number;
   keepers: number;
+  /** SFT lines of train.jsonl / valid.jsonl. */
   sft: number;
   sft_valid: number;
   dpo: number;
+  dpo_valid: number;
   kto: number;
+  kto_valid: number;
   outcomes: Record<string, number>;
+}
+
+/** Options of the rollout outputs; `config` is the run's, its `[rollout]` table decides the split and the encoding. */
+export interface RolloutOutputOptions {
+  format: Format;
+  validShare: number;
+  maxPairs: number;
+  config: Config;
+  seed: number;
+  bundleSetSha256: string;
+  bundles: string[];
+  /** Set when the run stopped early: the manifest says so. */
+  partial?: PartialSet;
 }
 
 /**
  * Writes every output from the decided trajectories (all operators' samples of this directory), each file whole,
- * the manifest last. Infra errors are not data: they are neither trajectories nor negatives.
+ * the manifest last. Infra errors are not data: they are neither trajectories nor negatives. Bundles are split
+ * train/valid (`splitAll` over the bundles with a keeper, the others by `splitOf`): a bundle's SFT lines, DPO pairs
+ * and KTO lines all go to the files of its split. A training file with no line is not written (manifest `empty`).
  */
-export function writeRolloutOutputs(
-  dir: string,
-  all: Trajectory[],
-  opts: {
-    format: Format;
-    validShare: number;
-    maxPairs: number;
-    config: unknown;
-    seed: number;
-    bundleSetSha256: string;
-    bundles: string[];
-    /** Set when the run stopped early: the manifest says so. */
-    partial?: PartialSet;
-  },
-): RolloutCounts {
+export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: RolloutOutputOptions): RolloutCounts {
+  const args: ToolArguments = opts.config.rollout.tool_arguments;
   const scored = all.filter((t) => t.outcome !== "infra-error");
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, all.filter((t) => t.outcome === o).length]));
-  const sft: unknown[] = [];
-  const sftValid: unknown[] = [];
-  const dpo: unknown[] = [];
-  const dpoMeta: unknown[] = [];
-  const kto: unknown[] = [];
+  const out = {
+    train: [] as unknown[],
+    valid: [] as unknown[],
+    dpo: [] as unknown[],
+    dpoValid: [] as unknown[],
+    kto: [] as unknown[],
+    ktoValid: [] as unknown[],
+  };
+  // dpo.meta.jsonl: the pairs of dpo.jsonl, line for line, then those of dpo-valid.jsonl (each with its split).
+  const dpoMeta = { train: [] as unknown[], valid: [] as unknown[] };
   const byBundle = new Map<string, Trajectory[]>();
   for (const t of scored) byBundle.set(t.bundle_id, [...(byBundle.get(t.bundle_id) ?? []), t]);
+  const withKeeper = [...byBundle.keys()].filter((id) => byBundle.get(id)!.some((t) => t.keep)).sort();
+  const keeperSplits = splitAll(
+    withKeeper.map((id) => sha256(id)),
+    opts.validShare,
+  );
+  const splitOfBundle = new Map(withKeeper.map((id, i) => [id, keeperSplits[i]!]));
   for (const [bundleId, ts] of byBundle) {
     const keepers = ts.filter((t) => t.keep);
     // A passing sample that is not kept (a perturbation that changed nothing) is neither chosen nor rejected.
     const rejects = ts.filter((t) => t.outcome !== "success");
-    const split = splitOf(sha256(bundleId), opts.validShare);
+    const split = splitOfBundle.get(bundleId) ?? splitOf(sha256(bundleId), opts.validShare);
+    const valid = split === "valid";
     const seen = new Set<string>();
+    const distinct: Trajectory[] = [];
     for (const k of keepers) {
-      const m = JSON.stringify(messagesOf(k, opts.format));
+      const m = JSON.stringify(messagesOf(k, opts.format, args));
       if (seen.has(m)) continue; // the same trajectory twice teaches nothing twice
       seen.add(m);
-      (split === "valid" ? sftValid : sft).push(line(opts.format, { messages: messagesOf(k, opts.format) }));
+      distinct.push(k);
+      (valid ? out.valid : out.train).push(line(opts.format, { messages: messagesOf(k, opts.format, args) }));
     }
-    const pairs = pairsOf(keepers, rejects, opts.format, opts.maxPairs);
-    const paired = new Set(pairs.flatMap((p) => [p.keeper.key, p.reject.key]));
-    for (const p of pairs) {
-      dpo.push(line(opts.format, { ...p.pair }));
-      dpoMeta.push({
+    for (const p of pairsOf(keepers, rejects, opts.format, opts.maxPairs, args)) {
+      (valid ? out.dpoValid : out.dpo).push(line(opts.format, { ...p.pair }));
+      dpoMeta[split].push({
         bundle_id: bundleId,
+        split,
         chosen: p.keeper.key,
         rejected: p.reject.key,
         reject_outcome: p.reject.outcome,
         reject_checker: p.reject.checker?.output ?? "",
       });
     }
-    for (const t of [...keepers, ...rejects]) if (!paired.has(t.key)) kto.push(ktoOf(t, opts.format, t.keep));
+    // KTO takes every run of the bundle on its own: the keepers desirable, the rejects undesirable.
+    for (const t of [...distinct, ...rejects]) (valid ? out.ktoValid : out.kto).push(ktoOf(t, opts.format, args, t.keep));
   }
-  const files: Record<string, unknown[]> = {
-    "trajectories.jsonl": scored,
-    "sft.jsonl": sft,
-    "sft-valid.jsonl": sftValid,
-    "dpo.jsonl": dpo,
-    "dpo.meta.jsonl": dpoMeta,
-    "kto.jsonl": kto,
-  };
-  for (const [name, rows] of Object.entries(files)) writeJsonlAtomic(join(dir, name), rows);
+  const written = writeLineFiles(dir, {
+    [ROLLOUT_FILES.train]: out.train,
+    [ROLLOUT_FILES.valid]: out.valid,
+    [ROLLOUT_FILES.dpo]: out.dpo,
+    [ROLLOUT_FILES.dpoValid]: out.dpoValid,
+    [ROLLOUT_FILES.kto]: out.kto,
+    [ROLLOUT_FILES.ktoValid]: out.ktoValid,
+  });
+  const records: Record<string, unknown[]> = { [ROLLOUT_FILES.trajectories]: scored, [ROLLOUT_FILES.dpoMeta]: [...dpoMeta.train, ...dpoMeta.valid] };
+  for (const [name, rows] of Object.entries(records)) writeJsonlAtomic(join(dir, name), rows);
   const atif = writeAtifFiles(dir, scored);
   const counts: RolloutCounts = {
     samples: scored.length,
     keepers: scored.filter((t) => t.keep).length,
-    sft: sft.length,
-    sft_valid: sftValid.length,
-    dpo: dpo.length,
-    kto: kto.length,
+    sft: out.train.length,
+    sft_valid: out.valid.length,
+    dpo: out.dpo.length,
+    dpo_valid: out.dpoValid.length,
+    kto: out.kto.length,
+    kto_valid: out.ktoValid.length,
     outcomes,
   };
   const usage = scored.reduce((a, t) => ({ prompt: a.prompt + t.usage.prompt_tokens, completion: a.completion + t.usage.completion_tokens }), {
     prompt: 0,
     completion: 0,
   });
+  const { outcomes: _o, ...sizes } = counts;
   writeManifest(dir, {
     track: "rollout",
-    generator: "rollout/1",
+    generator: "rollout/2",
     config: opts.config,
     seed: opts.seed,
     requested: all.length,
-    counts: {
-      ...counts.outcomes,
-      samples: counts.samples,
-      keepers: counts.keepers,
-      sft: counts.sft,
-      sft_valid: counts.sft_valid,
-      dpo: counts.dpo,
-      kto: counts.kto,
-      prompt_tokens: usage.prompt,
-      completion_tokens: usage.completion,
-    },
+    counts: { ...counts.outcomes, ...sizes, prompt_tokens: usage.prompt, completion_tokens: usage.completion },
     tools: {
       bundle_set_sha256: opts.bundleSetSha256,
       format: opts.format,
+      tool_arguments: args,
       operators: [...new Set(scored.map((t) => `${t.operator}:${t.model}`))].sort().join(","),
     },
-    files: [...Object.keys(files), ...atif, ...opts.bundles.map((id) => `bundles/${id}.json`)],
+    files: [...written.written, ...Object.keys(records), ...atif, ...opts.bundles.map((id) => `bundles/${id}.json`)],
+    empty: written.empty,
+    split: { valid_share: opts.validShare },
     partial: opts.partial,
   });
   return counts;

@@ -1,5 +1,21 @@
 import type { ChatMessage } from "../dataset/chat.ts";
 
+/**
+ * The files of a rollout directory (`sekft rollout`'s OUT/rollout), named once: the SFT split under mlx-lm's names,
+ * DPO pairs and KTO lines of the train bundles and of the valid bundles, every sample, and the pairs' provenance.
+ */
+export const ROLLOUT_FILES = {
+  train: "train.jsonl",
+  valid: "valid.jsonl",
+  dpo: "dpo.jsonl",
+  dpoValid: "dpo-valid.jsonl",
+  dpoMeta: "dpo.meta.jsonl",
+  kto: "kto.jsonl",
+  ktoValid: "kto-valid.jsonl",
+  trajectories: "trajectories.jsonl",
+  bundles: "bundles",
+} as const;
+
 /** One executed command of a sample. */
 export interface TurnRecord {
   cmd: string;
@@ -94,12 +110,20 @@ export const RUN_COMMAND_TOOL = {
   },
 } as const;
 
+/**
+ * How a tool call's `arguments` are written: `string`, a JSON text as the OpenAI API returns it; `object`, the
+ * object itself, for chat templates (Qwen2.5, Llama 3) that `tojson` the arguments and would encode a string twice.
+ */
+export type ToolArguments = "string" | "object";
+
 /** The same turns as OpenAI tool calls: assistant `tool_calls`, `tool` outputs; the terminal is a last call. */
-export function toolMessages(t: Pick<Trajectory, "login" | "turns" | "terminal">): Record<string, unknown>[] {
+export function toolMessages(t: Pick<Trajectory, "login" | "turns" | "terminal">, args: ToolArguments = "string"): Record<string, unknown>[] {
   const call = (i: number, command: string) => ({
     role: "assistant",
     content: "",
-    tool_calls: [{ id: `call_${i}`, type: "function", function: { name: "run_command", arguments: JSON.stringify({ command }) } }],
+    tool_calls: [
+      { id: `call_${i}`, type: "function", function: { name: "run_command", arguments: args === "object" ? { command } : JSON.stringify({ command }) } },
+    ],
   });
   const out: Record<string, unknown>[] = [{ role: "user", content: t.login }];
   t.turns.forEach((turn, i) => {

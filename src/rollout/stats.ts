@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readJsonl } from "../dataset/jsonl.ts";
-import type { Trajectory } from "./record.ts";
+import { fileTokens, formatTokenLengths, type TokenLengths } from "../dataset/tokens.ts";
+import { ROLLOUT_FILES, type Trajectory } from "./record.ts";
 
 export interface RolloutStats {
   dir: string;
@@ -10,11 +12,24 @@ export interface RolloutStats {
   by: Record<string, Record<string, Record<string, number>>>;
   /** Shares of keepers whose cell ends in `panic` / is an empty queue, against the configured minimum. */
   terminal_balance: { panic: number; empty_queue: number; min_share: number; short: string[] };
+  /** Per training file present (train, valid, dpo, dpo-valid, kto, kto-valid): its lines in tokens. */
+  tokens: Record<string, TokenLengths>;
+}
+
+/** The token lengths of each training file of DIR that exists (a file with no line is not written). */
+export async function trainingFileTokens(dir: string): Promise<Record<string, TokenLengths>> {
+  const L = ROLLOUT_FILES;
+  const out: Record<string, TokenLengths> = {};
+  for (const name of [L.train, L.valid, L.dpo, L.dpoValid, L.kto, L.ktoValid]) {
+    const file = join(dir, name);
+    if (existsSync(file)) out[name] = await fileTokens(file);
+  }
+  return out;
 }
 
 /** Outcomes per task, provider, announcement, doc depth and difficulty; terminal balance of the keepers. */
-export function rolloutStats(dir: string, minShare: number, panicDifficulties: string[]): RolloutStats {
-  const rows = readJsonl<Trajectory>(join(dir, "trajectories.jsonl")).map((r) => r.value);
+export function rolloutStats(dir: string, minShare: number, panicDifficulties: string[]): Omit<RolloutStats, "tokens"> {
+  const rows = readJsonl<Trajectory>(join(dir, ROLLOUT_FILES.trajectories)).map((r) => r.value);
   const by: RolloutStats["by"] = {};
   for (const t of rows) {
     for (const [axis, value] of Object.entries(t.cell)) {
@@ -48,5 +63,6 @@ export function formatRolloutStats(s: RolloutStats): string {
     );
     out.push(`${axis}: ${items.join(" ")}`);
   }
+  for (const [file, t] of Object.entries(s.tokens)) out.push(`${file}: ${formatTokenLengths(t)}`);
   return `${out.join("\n")}\n`;
 }

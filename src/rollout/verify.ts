@@ -12,7 +12,7 @@ import { readBundle } from "../shell/store.ts";
 import type { VerifyOptions } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { atifProblems } from "./atif.ts";
-import type { Outcome, Trajectory } from "./record.ts";
+import { type Outcome, ROLLOUT_FILES, type Trajectory } from "./record.ts";
 import { outcomeOf } from "./sample.ts";
 import { printable } from "../ui/format.ts";
 import { VERSION } from "../version.ts";
@@ -32,7 +32,7 @@ export function replayable(o: Outcome): string {
  * commands are re-run in a fresh sandbox and the outcome must reproduce.
  */
 export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
-  const file = join(dir, "trajectories.jsonl");
+  const file = join(dir, ROLLOUT_FILES.trajectories);
   let rows = readJsonl<Trajectory>(file);
   const manifest = readManifest(dir);
   let atifBad = new Set<number>();
@@ -47,7 +47,7 @@ export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOp
     rows = rows.filter((_, i) => i % Math.ceil(rows.length / opts.sample!) === 0).slice(0, opts.sample);
   const bundles = new Map<string, ReturnType<typeof readBundle>>();
   for (const { value } of rows) {
-    if (!bundles.has(value.bundle_id)) bundles.set(value.bundle_id, readBundle(join(dir, "bundles", `${value.bundle_id}.json`)));
+    if (!bundles.has(value.bundle_id)) bundles.set(value.bundle_id, readBundle(join(dir, ROLLOUT_FILES.bundles, `${value.bundle_id}.json`)));
   }
   if (!rows.length) throw new InputError(`${file}: no trajectories`);
   await using engine = await DockerEngine.connect(ctx.env);

@@ -1,8 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { streamJsonl } from "../dataset/jsonl.ts";
+import { ROLLOUT_FILES } from "../rollout/record.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { detectTracks } from "../tracks.ts";
+import { WITNESS_LAYOUT } from "../witness/layout.ts";
 import { readLineAt } from "./lines.ts";
 import { Scans } from "./scans.ts";
 import type { MetaRow } from "./witness-meta.ts";
@@ -44,12 +46,12 @@ const lineOf = (file: string, e: { start: number; end: number }) => ({ file, sta
 
 async function witnessEntries(dir: string, scans: Scans): Promise<Entry[]> {
   const out: Entry[] = [];
-  const metaFile = join(dir, "meta.jsonl");
+  const metaFile = join(dir, WITNESS_LAYOUT.meta);
   // meta.jsonl lists every kept example in stream order; each split file holds that split's examples in the same order.
   const bySplit: Record<string, MetaRow[]> = {};
   if (nonEmpty(metaFile)) for (const row of await scans.witnessRows(metaFile)) (bySplit[String(row.split)] ??= []).push(row);
-  for (const split of ["train", "valid"]) {
-    const file = join(dir, `${split}.jsonl`);
+  for (const split of ["train", "valid"] as const) {
+    const file = join(dir, WITNESS_LAYOUT[split]);
     const idx = await scans.lineIndex(file);
     const metas = bySplit[split] ?? [];
     const aligned = metas.length === idx.starts.length;
@@ -75,7 +77,7 @@ function bundleEntries(dir: string): Entry[] {
 }
 
 async function trajectoryEntries(dir: string, scans: Scans): Promise<Entry[]> {
-  const file = join(dir, "trajectories.jsonl");
+  const file = join(dir, ROLLOUT_FILES.trajectories);
   if (!nonEmpty(file)) return [];
   const idx = await scans.lineIndex(file);
   const out: Entry[] = [];
@@ -92,8 +94,8 @@ async function trajectoryEntries(dir: string, scans: Scans): Promise<Entry[]> {
 }
 
 async function pairEntries(dir: string, scans: Scans): Promise<Entry[]> {
-  const file = join(dir, "dpo.jsonl");
-  const metaFile = join(dir, "dpo.meta.jsonl");
+  const file = join(dir, ROLLOUT_FILES.dpo);
+  const metaFile = join(dir, ROLLOUT_FILES.dpoMeta);
   if (!nonEmpty(file)) return [];
   const idx = await scans.lineIndex(file);
   const meta = nonEmpty(metaFile) ? await scans.lineIndex(metaFile) : undefined;

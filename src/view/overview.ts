@@ -4,11 +4,13 @@ import type { Config } from "../config/schema.ts";
 import { readJsonl } from "../dataset/jsonl.ts";
 import { type Manifest, readManifest } from "../dataset/manifest.ts";
 import { SIGNATURE_FILE } from "../dataset/sign.ts";
-import type { Trajectory } from "../rollout/record.ts";
+import { ROLLOUT_FILES, type Trajectory } from "../rollout/record.ts";
 import { rolloutStats } from "../rollout/stats.ts";
 import { bundleStats } from "../shell/stats.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { detectTracks } from "../tracks.ts";
+import { SHELL_LAYOUT } from "../shell/layout.ts";
+import { WITNESS_LAYOUT } from "../witness/layout.ts";
 import { datasetStats } from "../witness/stats.ts";
 import { Scans } from "./scans.ts";
 
@@ -72,13 +74,14 @@ async function witnessOverview(root: string, dir: string, scans: Scans): Promise
   const splits: Counts = {};
   // One pass over meta.jsonl (the dimensions of each split and the attestor × command grid together) and one over
   // each split file (its line index: the count shown here, the offsets the example browser pages by).
-  const metaFile = join(dir, "meta.jsonl");
+  const metaFile = join(dir, WITNESS_LAYOUT.meta);
+  const splitNames = ["train", "valid"] as const;
   const [meta, ...indexes] = await Promise.all([
     existsSync(metaFile) ? scans.witnessMeta(metaFile) : undefined,
-    ...["train", "valid"].map((split) => scans.lineIndex(join(dir, `${split}.jsonl`))),
+    ...splitNames.map((split) => scans.lineIndex(join(dir, WITNESS_LAYOUT[split]))),
   ]);
-  for (const [k, split] of ["train", "valid"].entries()) {
-    const file = join(dir, `${split}.jsonl`);
+  for (const [k, split] of splitNames.entries()) {
+    const file = join(dir, WITNESS_LAYOUT[split]);
     const n = indexes[k]!.starts.length;
     splits[split] = n;
     if (!n) continue;
@@ -96,7 +99,7 @@ async function witnessOverview(root: string, dir: string, scans: Scans): Promise
     cols: [...(meta?.commands ?? [])].sort(),
     cells: meta?.cells ?? {},
   };
-  return { ...common(root, dir, "witness"), headline, dimensions, grids: [grid], splits, rejects: rejectsByReason(join(dir, "rejects.jsonl")) };
+  return { ...common(root, dir, "witness"), headline, dimensions, grids: [grid], splits, rejects: rejectsByReason(join(dir, WITNESS_LAYOUT.rejects)) };
 }
 
 function shellOverview(root: string, dir: string, config: Config): TrackOverview {
@@ -118,7 +121,7 @@ function shellOverview(root: string, dir: string, config: Config): TrackOverview
     dimensions: stats.dimensions,
     grids: [grid],
     splits: { bundles: stats.bundles },
-    rejects: rejectsByReason(join(trackDir, "rejects.jsonl")),
+    rejects: rejectsByReason(join(trackDir, SHELL_LAYOUT.rejects)),
   };
 }
 
@@ -130,7 +133,7 @@ async function rolloutOverview(root: string, dir: string, config: Config, scans:
   const dimensions: Record<string, Counts> = {};
   const cells: Grid["cells"] = {};
   const outcomes: Counts = {};
-  for (const { value: t } of readJsonl<Trajectory>(join(dir, "trajectories.jsonl"))) {
+  for (const { value: t } of readJsonl<Trajectory>(join(dir, ROLLOUT_FILES.trajectories))) {
     bump(outcomes, t.outcome);
     bump((cells[`${t.cell.task}\t${t.cell.provider}`] ??= {}), t.outcome);
   }
@@ -143,7 +146,8 @@ async function rolloutOverview(root: string, dir: string, config: Config, scans:
         Object.values(o).reduce((s, n) => s + n, 0),
       );
   const splits: Counts = {};
-  for (const f of ["sft.jsonl", "sft-valid.jsonl", "dpo.jsonl", "kto.jsonl"])
+  const L = ROLLOUT_FILES;
+  for (const f of [L.train, L.valid, L.dpo, L.dpoValid, L.kto, L.ktoValid])
     splits[f.replace(".jsonl", "")] = (await scans.lineIndex(join(dir, f))).starts.length;
   return {
     ...common(root, dir, "rollout"),

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
-import { writeJsonlAtomic } from "../dataset/jsonl.ts";
+import { writeJsonlAtomic, writeLineFiles } from "../dataset/jsonl.ts";
 import { type PartialSet, writeManifest } from "../dataset/manifest.ts";
-import { splitOf } from "../dataset/split.ts";
+import { splitAll } from "../dataset/split.ts";
 import { questionTemplates } from "./families.ts";
 import type { Proof } from "./prove.ts";
 import type { RenderedExample } from "./render.ts";
@@ -49,10 +49,11 @@ export function writeWitnessOutputs(
   const train: unknown[] = [];
   const valid: unknown[] = [];
   const meta: unknown[] = [];
-  for (const r of kept) {
-    const script = extractScript(r.rendered.answer);
-    const scriptSha = sha256(script);
-    const split = splitOf(scriptSha, opts.validShare);
+  const scriptShas = kept.map((r) => sha256(extractScript(r.rendered.answer)));
+  const splits = splitAll(scriptShas, opts.validShare);
+  kept.forEach((r, i) => {
+    const scriptSha = scriptShas[i]!;
+    const split = splits[i]!;
     (split === "train" ? train : valid).push({ messages: messagesOf(r.rendered) });
     meta.push({
       id: r.id,
@@ -78,14 +79,14 @@ export function writeWitnessOutputs(
           : { rule: m.rule, find: m.find, replace: m.replace, explain: m.explain, denied_with: m.message, from: m.from },
       ),
     });
-  }
-  const files = {
-    "train.jsonl": train,
-    "valid.jsonl": valid,
+  });
+  // train/valid are what a trainer loads: one with no line is not written and the manifest names it `empty`.
+  const splitFiles = writeLineFiles(dir, { "train.jsonl": train, "valid.jsonl": valid });
+  const others = {
     "meta.jsonl": meta,
     "rejects.jsonl": rejects.map((r) => ({ id: r.id, index: r.index, spec: r.spec, reason: r.reason, stderr_tail: r.stderrTail })),
   };
-  for (const [name, rows] of Object.entries(files)) writeJsonlAtomic(join(dir, name), rows);
+  for (const [name, rows] of Object.entries(others)) writeJsonlAtomic(join(dir, name), rows);
   writeManifest(dir, {
     track: "witness",
     generator: GENERATOR_VERSION,
@@ -95,7 +96,9 @@ export function writeWitnessOutputs(
     shard: opts.shard,
     counts: { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length },
     tools: opts.tools,
-    files: Object.keys(files),
+    files: [...splitFiles.written, ...Object.keys(others)],
+    empty: splitFiles.empty,
+    split: { valid_share: opts.validShare },
     partial: opts.partial,
   });
   return { kept: kept.length, train: train.length, valid: valid.length, rejected: rejects.length };

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { streamJsonl } from "../dataset/jsonl.ts";
+import { formatTokenLengths, type TokenLengths } from "../dataset/tokens.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
 import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
@@ -19,6 +20,8 @@ export interface DatasetStats {
   unique_question_and_skeleton_share: number;
   duplicate_questions: number;
   answer_chars: { min: number; median: number; max: number; mean: number };
+  /** Whole lines in tokens, what a trainer's length limit must hold (`stats` adds it: the tokenizer takes seconds to load). */
+  tokens?: TokenLengths;
 }
 
 /** Replaces key material (hex IDs, PEM blocks, long base64) so answers differing only in it compare equal. */
@@ -280,6 +283,7 @@ export function formatStats(s: DatasetStats): string {
     `distinct answer skeletons ${s.distinct_skeletons} (1 per ${(s.examples / Math.max(s.distinct_skeletons, 1)).toFixed(2)} examples), ` +
       `question and skeleton both unique ${(s.unique_question_and_skeleton_share * 100).toFixed(1)}%`,
     `answer length chars: min ${s.answer_chars.min}, median ${s.answer_chars.median}, mean ${s.answer_chars.mean}, max ${s.answer_chars.max}`,
+    ...(s.tokens ? [formatTokenLengths(s.tokens)] : []),
   ];
   out.push(...dimensionLines(s.dimensions));
   return `${out.join("\n")}\n`;

@@ -1,12 +1,15 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Track } from "../track-types.ts";
+import { fileTokens } from "../dataset/tokens.ts";
+import { WITNESS_LAYOUT } from "./layout.ts";
 import { mergeWitness } from "./merge.ts";
+import { type DatasetStats, formatStats } from "./stats.ts";
 
-/** The split files of a witness output directory that hold examples (an empty valid.jsonl is skipped). */
+/** The split files of a witness output directory that hold examples (a split with no line has no file). */
 function splitFiles(target: string): string[] {
   if (!statSync(target).isDirectory()) return [target];
-  return ["train.jsonl", "valid.jsonl"].map((f) => join(target, f)).filter((f) => existsSync(f) && statSync(f).size > 0);
+  return [WITNESS_LAYOUT.train, WITNESS_LAYOUT.valid].map((f) => join(target, f)).filter((f) => existsSync(f) && statSync(f).size > 0);
 }
 
 /** The witness track: examples whose own answer text, run as a script, ends with `witness verify` succeeding. */
@@ -14,6 +17,7 @@ export const track: Track = {
   name: "witness",
   countKey: "witness",
   authors: [],
+  layout: WITNESS_LAYOUT,
   // Each command loads only its own modules: the baseline heap is what a multi-gigabyte stats run grows from.
   gen: (ctx, opts) => import("./gen.ts").then((m) => m.genWitness(ctx, opts)),
   merge: mergeWitness,
@@ -29,11 +33,11 @@ export const track: Track = {
     }
     return { passed, failed };
   },
-  async stats(_ctx, target, opts) {
-    const { datasetStats, formatStats } = await import("./stats.ts");
-    for (const file of splitFiles(target)) {
-      const stats = await datasetStats(file);
-      process.stdout.write(opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
-    }
+  async stats(_ctx, target) {
+    const { datasetStats } = await import("./stats.ts");
+    const out: DatasetStats[] = [];
+    for (const file of splitFiles(target)) out.push({ ...(await datasetStats(file)), tokens: await fileTokens(file) });
+    return out;
   },
+  formatStats: (stats) => formatStats(stats as DatasetStats),
 };

@@ -9,8 +9,9 @@ import { hangUntilClientLeaves, startFakeOpenAI } from "../helpers/openai-server
 const WITNESS = Boolean(witnessBin());
 const DOCKER = existsSync("/var/run/docker.sock");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-eval-${p}-`));
+// A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>
-  readFileSync(f, "utf8")
+  (existsSync(f) ? readFileSync(f, "utf8") : "")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -89,14 +90,14 @@ describe("sekft eval (witness)", () => {
 
         // Rejection sampling: passing answers are SFT lines of the split asked, deduplicated per question, with provenance.
         const split = asked === ds ? "valid" : "train";
-        const sftFile = split === "valid" ? "sft-valid.jsonl" : "sft.jsonl";
+        const sftFile = split === "valid" ? "valid.jsonl" : "train.jsonl";
         const sft = jsonl(join(full, sftFile));
         expect(sft).toHaveLength(report.questions);
         for (const line of sft) {
           expect(line.messages.map((m: any) => m.role)).toEqual(["system", "user", "assistant"]);
           expect(line.messages[2].content).toBe(ownAnswer.get(line.messages[1].content)!);
         }
-        if (split === "valid") expect(existsSync(join(full, "sft.jsonl"))).toBe(false);
+        if (split === "valid") expect(existsSync(join(full, "train.jsonl"))).toBe(false);
         const provenance = jsonl(join(full, "sft.meta.jsonl"));
         expect(provenance).toHaveLength(sft.length);
         for (const p of provenance) {

@@ -19,7 +19,10 @@ describe("a full disk (issue 14, item 3)", () => {
       const first = await runCli([...args, "--out", roomy]);
       expect(first.code, first.stderr).toBe(0);
       const journal = join(roomy, "witness", "journal.jsonl");
-      const outputs = ["train.jsonl", "valid.jsonl", "meta.jsonl"].reduce((n, f) => n + statSync(join(roomy, "witness", f)).size, 0);
+      // A split with no line has no file.
+      const outputs = ["train.jsonl", "valid.jsonl", "meta.jsonl"]
+        .filter((f) => existsSync(join(roomy, "witness", f)))
+        .reduce((n, f) => n + statSync(join(roomy, "witness", f)).size, 0);
       const size = Math.ceil(statSync(journal).size / 4096) * 4096 + 8192;
       expect(outputs).toBeGreaterThan(12 * 1024);
 

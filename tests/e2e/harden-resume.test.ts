@@ -21,7 +21,7 @@ describe("a run directory belongs to one run (Hardening 2, item 1)", () => {
       const out = tmp("seed");
       const first = await gen(out, "--seed", "5");
       expect(first.code, first.stderr).toBe(0);
-      const before = readFileSync(join(out, "witness/train.jsonl"), "utf8");
+      const before = readFileSync(join(out, "witness/meta.jsonl"), "utf8");
 
       const other = await gen(out, "--seed", "7");
       expect(other.code, other.stderr).toBe(2);
@@ -29,7 +29,7 @@ describe("a run directory belongs to one run (Hardening 2, item 1)", () => {
       expect(other.stderr).toContain("--force");
       expect(other.stderr).not.toContain("resuming");
       // Refused before anything was touched: the finished set is still there, whole.
-      expect(readFileSync(join(out, "witness/train.jsonl"), "utf8")).toBe(before);
+      expect(readFileSync(join(out, "witness/meta.jsonl"), "utf8")).toBe(before);
       expect(existsSync(join(out, "witness/manifest.json"))).toBe(true);
 
       const shard = await gen(out, "--seed", "5", "--shard", "0/2");

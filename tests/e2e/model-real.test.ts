@@ -13,8 +13,9 @@ import { modelInstalled, type RunningModel, startModel, stopAllModels } from "..
 // A real model on loopback (scripts/model.sh, one thread): tolerant of what it says, strict about what sekft does with it.
 const DOCKER = existsSync("/var/run/docker.sock");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-model-${p}-`));
+// A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>
-  readFileSync(f, "utf8")
+  (existsSync(f) ? readFileSync(f, "utf8") : "")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -157,7 +158,7 @@ describe("a real model in the loop", () => {
         expect(decided.map((e) => [e.key, e.outcome]).sort()).toEqual(trajectories.map((t) => [t.key, t.outcome]).sort());
         const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
         expect(manifest.counts.samples).toBe(2);
-        const sft = [...jsonl(join(dir, "sft.jsonl")), ...jsonl(join(dir, "sft-valid.jsonl"))];
+        const sft = [...jsonl(join(dir, "train.jsonl")), ...jsonl(join(dir, "valid.jsonl"))];
         expect(sft).toHaveLength(trajectories.filter((t) => t.keep).length);
         for (const line of [...sft, ...jsonl(join(dir, "kto.jsonl"))]) expect(JSON.stringify(line)).not.toContain("Nobody will tell you");
 

@@ -8,8 +8,9 @@ import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-model-${p}-`));
+// A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>
-  readFileSync(f, "utf8")
+  (existsSync(f) ? readFileSync(f, "utf8") : "")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -72,7 +73,7 @@ describe("model operator requests", () => {
 
         // What is recorded does not change: no note, no fence, no prose in the trajectory's outputs or the training lines.
         expect(JSON.stringify(t.turns.map((x: any) => x.output))).not.toContain("[sekft]");
-        const sft = [...jsonl(join(out, "rollout/sft.jsonl")), ...jsonl(join(out, "rollout/sft-valid.jsonl"))];
+        const sft = [...jsonl(join(out, "rollout/train.jsonl")), ...jsonl(join(out, "rollout/valid.jsonl"))];
         expect(sft).toHaveLength(1);
         expect(JSON.stringify(sft)).not.toContain("[sekft]");
         expect(sft[0].messages[1]).toEqual({ role: "assistant", content: reference[0] });

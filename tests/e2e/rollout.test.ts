@@ -9,8 +9,9 @@ import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const DOCKER = existsSync("/var/run/docker.sock");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-${p}-`));
+// A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>
-  readFileSync(f, "utf8")
+  (existsSync(f) ? readFileSync(f, "utf8") : "")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -76,7 +77,7 @@ describe("rollouts", () => {
       expect(perturbed.some((t) => t.outcome === "wrong-terminal")).toBe(true);
 
       // mlx-lm chat lines: {"messages": [...]} only, ending with the terminal; the scaffold is never there.
-      const sft = [...jsonl(join(dir, "sft.jsonl")), ...jsonl(join(dir, "sft-valid.jsonl"))];
+      const sft = [...jsonl(join(dir, "train.jsonl")), ...jsonl(join(dir, "valid.jsonl"))];
       expect(sft.length).toBe(bundleList.length);
       for (const l of sft) {
         expect(Object.keys(l)).toEqual(["messages"]);
@@ -88,8 +89,8 @@ describe("rollouts", () => {
       }
       // No bundle's keepers in both files.
       const first = (ls: any[]) => new Set(ls.map((l) => l.messages[0].content + l.messages[1].content));
-      const train = first(jsonl(join(dir, "sft.jsonl")));
-      for (const k of first(jsonl(join(dir, "sft-valid.jsonl")))) expect(train.has(k)).toBe(false);
+      const train = first(jsonl(join(dir, "train.jsonl")));
+      for (const k of first(jsonl(join(dir, "valid.jsonl")))) expect(train.has(k)).toBe(false);
       // TRL explicit-prompt conversational preference lines, split at the first differing assistant turn.
       const dpo = jsonl(join(dir, "dpo.jsonl"));
       expect(dpo.length).toBeGreaterThan(0);
@@ -101,8 +102,9 @@ describe("rollouts", () => {
         expect(p.rejected[0].role).toBe("assistant");
         expect(p.chosen[0].content).not.toBe(p.rejected[0].content);
       }
+      // dpo.meta.jsonl: dpo.jsonl's pairs line for line, then those of the valid bundles' dpo-valid.jsonl.
       const meta = jsonl(join(dir, "dpo.meta.jsonl"));
-      expect(meta).toHaveLength(dpo.length);
+      expect(meta).toHaveLength(dpo.length + jsonl(join(dir, "dpo-valid.jsonl")).length);
       for (const m of meta) expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(m.reject_outcome);
       for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
       const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
@@ -135,7 +137,7 @@ describe("rollouts", () => {
       const tools = tmp("tools");
       const t = await runCli(["rollout", bundles, "--out", tools, "--operator", "reference", "--format", "tools"]);
       expect(t.code, t.stderr).toBe(0);
-      for (const l of jsonl(join(tools, "rollout/sft.jsonl"))) {
+      for (const l of jsonl(join(tools, "rollout/train.jsonl"))) {
         expect(Object.keys(l).sort()).toEqual(["messages", "tools"]);
         expect(l.tools[0].function.name).toBe("run_command");
         expect(l.tools[0].function.parameters.required).toEqual(["command"]);
@@ -236,7 +238,8 @@ describe("rollouts", () => {
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toContain("resuming");
       expect(key(join(cut, "rollout/trajectories.jsonl"))).toEqual(key(join(whole, "rollout/trajectories.jsonl")));
-      expect(readFileSync(join(cut, "rollout/dpo.jsonl"), "utf8")).toBe(readFileSync(join(whole, "rollout/dpo.jsonl"), "utf8"));
+      expect(jsonl(join(cut, "rollout/dpo.jsonl"))).toEqual(jsonl(join(whole, "rollout/dpo.jsonl")));
+      expect(jsonl(join(cut, "rollout/kto.jsonl"))).toEqual(jsonl(join(whole, "rollout/kto.jsonl")));
 
       const int = tmp("int");
       const p2 = Bun.spawn([...binCommand(), "rollout", bundles, "--out", int, "--operator", "perturb", "--samples", "3"], {

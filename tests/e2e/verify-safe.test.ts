@@ -48,7 +48,7 @@ describe("verify any dataset, safely (real witness, real Docker)", () => {
       env: cleanEnv(),
     });
     expect(r.code, r.stderr).toBe(0);
-    ownFile = ["train.jsonl", "valid.jsonl"].map((f) => join(own, "out", "witness", f)).find((f) => readFileSync(f, "utf8").trim() !== "")!;
+    ownFile = ["train.jsonl", "valid.jsonl"].map((f) => join(own, "out", "witness", f)).find((f) => existsSync(f) && readFileSync(f, "utf8").trim() !== "")!;
     good = JSON.parse(readFileSync(ownFile, "utf8").split("\n")[0]!) as Line;
   }, 300_000);
 
