@@ -53,7 +53,7 @@ function write(all: Trajectory[], overrides: Record<string, unknown> = {}, forma
   return { dir, counts, manifest: JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) };
 }
 
-const bundles = Array.from({ length: 12 }, (_, i) => `b${i}`);
+const bundles = Array.from({ length: 12 }, (_, i) => `b${i}`.padStart(16, "0")); // hex, like real bundle ids (the ATIF path needs them)
 const referencePlusPerturb = bundles.flatMap((b) => [sample(b, "reference", ["ls", "cat f"], "success"), sample(b, "perturb", ["ls", "rm f"], "wrong-state")]);
 
 describe("rollout outputs", () => {
@@ -101,7 +101,7 @@ describe("rollout outputs", () => {
   });
 
   test("tool_arguments: a JSON string by default, the object itself with `object`", () => {
-    const one = [sample("b0", "reference", ["ls"], "success")];
+    const one = [sample("0".repeat(15) + "b", "reference", ["ls"], "success")];
     const call = (dir: string) => lines(join(dir, "train.jsonl"))[0].messages[1].tool_calls[0].function.arguments;
     expect(call(write(one, {}, "tools").dir)).toBe(JSON.stringify({ command: "ls" }));
     const obj = write(one, { tool_arguments: "object" }, "tools");
