@@ -57,9 +57,7 @@ describe("layers", () => {
   });
 
   test("every import points to its own layer or one below", () => {
-    const upward = [...GRAPH].flatMap(([from, tos]) =>
-      tos.filter((to) => rank.get(roomOf(to))! < rank.get(roomOf(from))!).map((to) => `${from} -> ${to}`),
-    );
+    const upward = [...GRAPH].flatMap(([from, tos]) => tos.filter((to) => rank.get(roomOf(to))! < rank.get(roomOf(from))!).map((to) => `${from} -> ${to}`));
     expect(upward).toEqual([]);
   });
 
