@@ -1,13 +1,14 @@
+// needs: docker
 import { beforeAll, describe, expect } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
 import { labelled } from "../helpers/docker.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-${p}-`));
 const jsonl = (f: string): any[] =>
   readFileSync(f, "utf8")
