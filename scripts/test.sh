@@ -3,6 +3,7 @@
 #   unit    the files with no needs line: no witness, Docker, browser or model; Biome and tsc too (the loop while coding)
 #   GROUP   witness docker browser model harbor mlx: the e2e files of that group, after the set-up they need
 #   all     (no argument; what CI runs) unit, then every group, up to $SEKFT_TEST_JOBS bun processes at once (2)
+#   list    prints "GROUP FILE" per test file and runs nothing
 # A file's first line (`// needs: witness docker ...`, tests/helpers/needs.ts) is the only classifier: each file runs in
 # the group of the first of model harbor mlx browser docker witness that it needs. Each group is one `bun test`;
 # its output is printed whole when it ends, then one summary with the summed "N pass" and "N fail" lines last.
@@ -13,7 +14,7 @@ GROUPS_BY_WEIGHT=(model harbor mlx browser docker witness)
 # Longest first, so the last group to start is a short one.
 E2E_ORDER=(docker witness model browser harbor mlx)
 usage() {
-  echo "usage: bash scripts/test.sh [unit|all|GROUP...]  (GROUP: ${E2E_ORDER[*]})" >&2
+  echo "usage: bash scripts/test.sh [unit|all|list|GROUP...]  (GROUP: ${E2E_ORDER[*]})" >&2
   exit 2
 }
 
@@ -23,6 +24,7 @@ if (($# == 0)); then set -- all; fi
 for arg in "$@"; do
   case "$arg" in
     all) want+=(unit "${E2E_ORDER[@]}") ;;
+    list) want+=(list) ;;
     unit | witness | docker | browser | model | harbor | mlx) want+=("$arg") ;;
     *)
       echo "test: unknown group '$arg'; to run one file: node_modules/.bin/bun test ./tests/PATH.test.ts" >&2
@@ -55,7 +57,9 @@ declare -A FILES=()
 while IFS= read -r f; do
   g="$(group_of "$f")"
   FILES[$g]+="./$f "
-done < <(find tests -name '*.test.ts' -type f | sort)
+  if [[ "${want[*]}" == list ]]; then echo "$g $f"; fi
+done < <(find tests -name '*.test.ts' -type f | LC_ALL=C sort)
+if [[ "${want[*]}" == list ]]; then exit 0; fi
 
 has() {
   local g

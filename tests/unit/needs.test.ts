@@ -58,6 +58,14 @@ describe("every test file's first line says what it needs", () => {
   });
 });
 
+test("scripts/test.sh puts each file in the group of the first of model harbor mlx browser docker witness it needs", () => {
+  const order = ["model", "harbor", "mlx", "browser", "docker", "witness"] as const;
+  const expected = FILES.map((f) => `${order.find((g) => needsOf(f).includes(g)) ?? "unit"} ${relative(ROOT, f)}`);
+  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/test.sh"), "list"], { cwd: ROOT, stderr: "pipe" });
+  expect(r.exitCode, r.stderr.toString()).toBe(0);
+  expect(r.stdout.toString().trim().split("\n")).toEqual(expected);
+});
+
 describe("the helpers refuse a dependency the running file did not declare", () => {
   // This file is a unit file (no needs line), so every helper that reaches a dependency must throw here.
   test("requireNeed, witnessBin and testWith throw from a unit file, naming it", () => {
