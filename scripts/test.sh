@@ -137,7 +137,7 @@ start() {
   echo "$!" >"$LOGS/$g.pid"
 }
 
-if has unit; then
+if has unit && [[ -n "${FILES[unit]:-}" ]]; then
   start unit
   wait "$(cat "$LOGS/unit.pid")" || true
   report unit
