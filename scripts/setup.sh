@@ -2,6 +2,7 @@
 # Idempotent set-up for a fresh Debian machine with Node.js, npm and Go (as root):
 # npm dependencies from the lockfile, witness v0.11.0 (cached outside the checkout), dash/openssl/git/jq/busybox,
 # Docker's engine (started when none answers), and dist/sekft. Safe to re-run, and after an interrupted run.
+# `setup.sh npm` does the npm dependencies only (what `scripts/test.sh unit` needs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,11 +21,13 @@ exec 9>"$TOOLS/setup.lock"
 flock 9
 need node "install Node.js 20+"
 need npm "install npm"
-need go "install Go >= 1.26.1 (witness $WITNESS_VERSION needs it)"
+ONLY="${1:-}"
+[[ -z "$ONLY" || "$ONLY" == npm ]] || die "unknown argument '$ONLY' (setup.sh [npm])"
+[[ "$ONLY" == npm ]] || need go "install Go >= 1.26.1 (witness $WITNESS_VERSION needs it)"
 
-# --- Debian packages -------------------------------------------------------------------------
+# --- Debian packages (not for `setup.sh npm`) ------------------------------------------------
 missing=()
-for pkg in dash openssl git jq busybox-static bash-static docker.io ca-certificates chromium; do
+[[ "$ONLY" == npm ]] || for pkg in dash openssl git jq busybox-static bash-static docker.io ca-certificates chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -44,6 +47,7 @@ if [[ ! -x node_modules/.bin/bun || ! -f "$stamp" || "$(cat "$stamp")" != "$want
   node_modules/.bin/bun --version >/dev/null || die "the bun package installed no working binary"
   echo "$want" > "$stamp"
 fi
+if [[ "$ONLY" == npm ]]; then exit 0; fi
 
 # --- witness, built from its Go module into a cache outside the checkout ---------------------
 # A module mirror beside the checkout (../shared/goproxy) is used when SEKFT_GOPROXY_DIR names none.

@@ -1,3 +1,4 @@
+// needs: witness
 import { expect } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,6 @@
+// needs: docker
 import { afterAll, beforeAll, expect } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
@@ -10,13 +11,13 @@ import { openImage, type SandboxImage } from "../../src/sandbox/image.ts";
 import { packFixtures } from "../../src/sandbox/fixtures.ts";
 import { buildShocker, type Canary, filesHolding, plantCanary, shockerBundle, shockerScenario } from "../helpers/attack.ts";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 // Issue 19: a bundle's checker is untrusted text run as root in the sandbox. Carrying "Shocker" (open a host
 // file by its handle through a bind mount), it read root-only host files while the sandbox held
 // DAC_READ_SEARCH. Each test puts a canary on the host that must appear in no output.
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const shell = loadConfig(undefined).shell;
 const signal = new AbortController().signal;
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-attack-${p}-`));

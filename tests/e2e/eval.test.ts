@@ -1,13 +1,14 @@
+// needs: witness docker
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 import { hangUntilClientLeaves, startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const WITNESS = Boolean(witnessBin());
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-eval-${p}-`));
 // A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>

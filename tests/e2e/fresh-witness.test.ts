@@ -1,3 +1,4 @@
+// needs: witness
 import { describe, expect, test } from "bun:test";
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,13 +1,14 @@
+// needs: docker
 import { expect } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 import { BUNDLE_SCHEMA_VERSION, bundleId } from "../../src/shell/bundle.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const cell = { task: "file_content", provider: "subcommand", announcement: "motd", doc_depth: "help", difficulty: "single" };
 
 /** A hostile bundle file: a builtin scenario edited, with its id recomputed (the id is a plain content hash). */

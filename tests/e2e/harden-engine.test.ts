@@ -1,3 +1,4 @@
+// needs: witness docker
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -6,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
 import { labelled } from "../helpers/docker.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 
 // An engine that accepts every connection and never answers (issue 14, item 4).
 const dir = mkdtempSync(join(tmpdir(), "sekft-harden-engine-"));
@@ -74,7 +75,7 @@ describe("a silent engine", () => {
   }, 120_000);
 
   testWith(
-    existsSync("/var/run/docker.sock"),
+    dockerPresent(),
     "an engine that freezes during the gate is retried, then reported as infra, never as a flaky reference",
     async () => {
       // A pass-through to the real engine that freezes for good once the first container create goes by.
@@ -123,7 +124,7 @@ describe("a silent engine", () => {
   );
 
   testWith(
-    existsSync("/var/run/docker.sock"),
+    dockerPresent(),
     "SIGTERM during a shell gen on a live engine exits 143 after removing every container of the run",
     async () => {
       const proc = Bun.spawn([...binCommand(), "gen", "--track", "shell", "--count", "40", "--workers", "2", "--out", join(dir, "live")], {
@@ -143,7 +144,7 @@ describe("a silent engine", () => {
   // Issue 20, item 5: a closed terminal (SIGHUP) cleans up like SIGTERM; before, sekft died at once and the
   // verify container went on running the foreign script.
   testWith(
-    existsSync("/var/run/docker.sock") && existsSync(join(process.env.HOME ?? "/root", ".cache/sekft/tools/witness-v0.11.0/witness")),
+    dockerPresent() && existsSync(join(process.env.HOME ?? "/root", ".cache/sekft/tools/witness-v0.11.0/witness")),
     "SIGHUP during verify --sandbox exits 129 after removing the container running the foreign script",
     async () => {
       const file = join(dir, "slow.jsonl");
@@ -166,7 +167,7 @@ describe("a silent engine", () => {
   );
 
   testWith(
-    existsSync("/var/run/docker.sock"),
+    dockerPresent(),
     "SIGHUP during a shell gen exits 129 after removing every container of the run",
     async () => {
       const proc = Bun.spawn([...binCommand(), "gen", "--track", "shell", "--count", "40", "--workers", "2", "--out", join(dir, "hup")], {

@@ -1,11 +1,12 @@
+// needs: witness docker
 import { expect } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 
-const HAVE = Boolean(witnessBin()) && existsSync("/var/run/docker.sock");
+const HAVE = Boolean(witnessBin()) && dockerPresent();
 
 /** The peak resident set (VmHWM, kB) of a live process, or 0 once it is gone. */
 function peakKb(pid: number): number {

@@ -1,9 +1,10 @@
+// needs: witness docker
 import { describe, expect } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 
 /** A witness whose `verify` always fails; every other subcommand is the real witness. */
 function failingWitness(real: string): string {
@@ -42,7 +43,7 @@ describe("give-up (issue 14, item 2)", () => {
   );
 
   testWith(
-    existsSync("/var/run/docker.sock"),
+    dockerPresent(),
     "gen --track shell stops after give_up_after rejects in a row instead of trying every cell",
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "sekft-harden-giveup-shell-"));

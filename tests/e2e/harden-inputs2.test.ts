@@ -1,11 +1,12 @@
+// needs: witness docker
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "sekft-harden2-"));
@@ -196,7 +197,7 @@ describe("right exit codes and clear words (Hardening 2, item 8)", () => {
   });
 
   testWith(
-    existsSync("/var/run/docker.sock"),
+    dockerPresent(),
     "a failing teacher endpoint: no success tick for 0 kept, and the error names its base_url but never the key",
     async () => {
       // The endpoint answers (so the preflight passes) but every completion fails: a dead one fails the preflight with exit 2.

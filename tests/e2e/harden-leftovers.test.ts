@@ -1,16 +1,17 @@
+// needs: witness docker
 import { expect } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 import { DockerEngine } from "../../src/sandbox/docker.ts";
 import { openImage } from "../../src/sandbox/image.ts";
 import { loadConfig } from "../../src/config/load.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 
 testWith(
   Boolean(witnessBin()),

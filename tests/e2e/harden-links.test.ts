@@ -1,5 +1,5 @@
+// needs: docker
 import { afterAll, beforeAll, describe, expect } from "bun:test";
-import { existsSync } from "node:fs";
 import { posix } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { DockerEngine } from "../../src/sandbox/docker.ts";
@@ -7,9 +7,9 @@ import { openImage, type SandboxImage } from "../../src/sandbox/image.ts";
 import type { Cell } from "../../src/shell/bundle.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 import { replayEpisode } from "../../src/shell/episode.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const shell = loadConfig(undefined).shell;
 const signal = new AbortController().signal;
 let engine: DockerEngine;

@@ -1,13 +1,14 @@
+// needs: witness docker
 import { describe, expect } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
 const WITNESS = Boolean(witnessBin());
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-resume-${p}-`));
 const gen = (out: string, ...more: string[]) => runCli(["gen", "--config", FAST, "--count", "2", "--workers", "2", "--out", out, ...more]);

@@ -1,13 +1,14 @@
+// needs: docker
 import { expect } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const KEY = "sk-harden-echo-9f8e7d6c5b4a";
 
 testWith(

@@ -1,3 +1,4 @@
+// needs: witness docker
 import { describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -5,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sha256 } from "../../src/dataset/hash.ts";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 
 const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const env = (): Record<string, string> => cleanEnv({ HOME: process.env.HOME ?? "/root" });
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `sekft-merge-${p}-`));
 const TOTAL = 12; // divisible by 3 and 4: each shard of N keeps TOTAL / N

@@ -1,3 +1,4 @@
+// needs: witness docker model
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,12 +7,12 @@ import { OUTCOMES } from "../../src/rollout/record.ts";
 import { CellSchema } from "../../src/shell/bundle.ts";
 import { readBundle } from "../../src/shell/store.ts";
 import { binCommand, type CliResult, cleanEnv, ROOT } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { labelled } from "../helpers/docker.ts";
 import { modelInstalled, type RunningModel, startModel, stopAllModels } from "../helpers/model.ts";
 
 // A real model on loopback (scripts/model.sh, one thread): tolerant of what it says, strict about what sekft does with it.
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-model-${p}-`));
 // A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>

@@ -1,12 +1,13 @@
+// needs: docker
 import { beforeAll, describe, expect } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { type FakeHandler, startFakeOpenAI } from "../helpers/openai-server.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-infra-${p}-`));
 // A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const lines = (f: string): string[] => (existsSync(f) ? readFileSync(f, "utf8") : "").split("\n").filter(Boolean);

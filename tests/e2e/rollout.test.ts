@@ -1,13 +1,14 @@
+// needs: docker
 import { beforeAll, describe, expect } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { binCommand, cleanEnv, IN_CI, ROOT, runCli } from "../helpers/cli.ts";
 import { labelled } from "../helpers/docker.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-rollout-${p}-`));
 // A training file with no line is not written (the manifest lists it as `empty`): it reads as no lines.
 const jsonl = (f: string): any[] =>
@@ -50,90 +51,120 @@ function expectMessages(ms: any[], format: "chat" | "tools"): void {
 }
 
 describe("rollouts", () => {
+  // One reference and one perturb rollout of the builtin bundles, shared: each test below checks one promise.
+  let dir = "";
+  let ref = { code: -1, stdout: "", stderr: "rollout did not run" };
+  let per = { code: -1, stdout: "", stderr: "rollout did not run" };
+  beforeAll(async () => {
+    if (!DOCKER && !IN_CI) return;
+    const out = tmp("ref");
+    dir = join(out, "rollout");
+    ref = await runCli(["rollout", bundles, "--out", out, "--operator", "reference", "--workers", "2"]);
+    if (ref.code === 0) per = await runCli(["rollout", bundles, "--out", out, "--operator", "perturb", "--samples", "3", "--workers", "2"]);
+  }, 600_000);
+  const all = (): any[] => jsonl(join(dir, "trajectories.jsonl"));
+
+  testWith(DOCKER, "the reference operator succeeds on every builtin bundle, of every difficulty", () => {
+    expect(ref.code, ref.stderr).toBe(0);
+    const refs = all().filter((t) => t.operator === "reference");
+    expect(refs).toHaveLength(bundleList.length);
+    for (const t of refs) expect([t.bundle_id, t.outcome]).toEqual([t.bundle_id, "success"]);
+    expect(new Set(bundleList.map((b) => b.cell.difficulty))).toEqual(new Set(["single", "multi", "empty_queue", "blocked"]));
+  });
+
+  testWith(DOCKER, "perturb samples are never kept and carry a failure label, or are dropped when they still pass", () => {
+    expect(per.code, per.stderr).toBe(0);
+    const perturbed = all().filter((t) => t.operator === "perturb");
+    expect(perturbed.length).toBeGreaterThan(bundleList.length);
+    for (const t of perturbed) {
+      expect(t.keep).toBe(false);
+      if (t.outcome === "success") expect(t.dropped).toBe("the perturbation still passed");
+      else expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(t.outcome);
+    }
+    expect(perturbed.some((t) => t.outcome === "wrong-state")).toBe(true);
+    expect(perturbed.some((t) => t.outcome === "wrong-terminal")).toBe(true);
+  });
+
+  testWith(DOCKER, "SFT lines (train.jsonl, valid.jsonl) are mlx-lm chat: messages only, from the user to the terminal, no scaffold", () => {
+    const sft = [...jsonl(join(dir, "train.jsonl")), ...jsonl(join(dir, "valid.jsonl"))];
+    expect(sft.length).toBe(bundleList.length);
+    for (const l of sft) {
+      expect(Object.keys(l)).toEqual(["messages"]);
+      expectMessages(l.messages, "chat");
+      expect(l.messages[0].role).toBe("user");
+      expect(l.messages.at(-1).role).toBe("assistant");
+      expect(l.messages.at(-1).content).toMatch(/^(exit|panic)\b/);
+      expect(JSON.stringify(l)).not.toContain("Nobody will tell you what to do");
+    }
+  });
+
+  testWith(DOCKER, "no bundle's keepers are in both train.jsonl and valid.jsonl", () => {
+    const first = (ls: any[]) => new Set(ls.map((l) => l.messages[0].content + l.messages[1].content));
+    const train = first(jsonl(join(dir, "train.jsonl")));
+    for (const k of first(jsonl(join(dir, "valid.jsonl")))) expect(train.has(k)).toBe(false);
+  });
+
+  testWith(DOCKER, "DPO lines are TRL explicit-prompt preferences split at the first differing assistant turn, with their reject's outcome", () => {
+    const dpo = jsonl(join(dir, "dpo.jsonl"));
+    expect(dpo.length).toBeGreaterThan(0);
+    for (const p of dpo) {
+      expect(Object.keys(p).sort()).toEqual(["chosen", "prompt", "rejected"]);
+      for (const k of ["prompt", "chosen", "rejected"]) expectMessages(p[k], "chat");
+      expect(p.prompt.at(-1).role).toBe("user");
+      expect(p.chosen[0].role).toBe("assistant");
+      expect(p.rejected[0].role).toBe("assistant");
+      expect(p.chosen[0].content).not.toBe(p.rejected[0].content);
+    }
+    // dpo.meta.jsonl: dpo.jsonl's pairs line for line, then those of the valid bundles' dpo-valid.jsonl.
+    const meta = jsonl(join(dir, "dpo.meta.jsonl"));
+    expect(meta).toHaveLength(dpo.length + jsonl(join(dir, "dpo-valid.jsonl")).length);
+    for (const m of meta) expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(m.reject_outcome);
+  });
+
+  testWith(DOCKER, "KTO lines are prompt, completion, label; the manifest names the track and counts every sample", () => {
+    for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    expect(manifest.track).toBe("rollout");
+    expect(manifest.counts.samples).toBe(all().length);
+  });
+
+  testWith(DOCKER, "stats counts the cell axes and the terminal balance of the keepers", async () => {
+    const s = await runCli(["stats", dir, "--json"]);
+    expect(s.code, s.stderr).toBe(0);
+    const stats = JSON.parse(s.stdout);
+    expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
+    const keepers = all().filter((t) => t.keep);
+    const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
+    expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
+    expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
+  });
+
   testWith(
     DOCKER,
-    "reference passes on every builtin bundle; perturb gives labelled rejects; SFT/DPO/KTO lines in TRL and mlx-lm form; verify replays them",
+    "verify replays every sample; a recorded outcome that does not reproduce is reported per line",
     async () => {
-      const out = tmp("ref");
-      const ref = await runCli(["rollout", bundles, "--out", out, "--operator", "reference", "--workers", "2"]);
-      expect(ref.code, ref.stderr).toBe(0);
-      const dir = join(out, "rollout");
-      const refs = jsonl(join(dir, "trajectories.jsonl"));
-      expect(refs).toHaveLength(bundleList.length);
-      for (const t of refs) expect([t.bundle_id, t.outcome]).toEqual([t.bundle_id, "success"]);
-      expect(new Set(bundleList.map((b) => b.cell.difficulty))).toEqual(new Set(["single", "multi", "empty_queue", "blocked"]));
-
-      const per = await runCli(["rollout", bundles, "--out", out, "--operator", "perturb", "--samples", "3", "--workers", "2"]);
-      expect(per.code, per.stderr).toBe(0);
-      const all = jsonl(join(dir, "trajectories.jsonl"));
-      const perturbed = all.filter((t) => t.operator === "perturb");
-      expect(perturbed.length).toBeGreaterThan(bundleList.length);
-      for (const t of perturbed) {
-        expect(t.keep).toBe(false); // a perturbation is never a keeper; one that still passes is dropped
-        if (t.outcome === "success") expect(t.dropped).toBe("the perturbation still passed");
-        else expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(t.outcome);
-      }
-      expect(perturbed.some((t) => t.outcome === "wrong-state")).toBe(true);
-      expect(perturbed.some((t) => t.outcome === "wrong-terminal")).toBe(true);
-
-      // mlx-lm chat lines: {"messages": [...]} only, ending with the terminal; the scaffold is never there.
-      const sft = [...jsonl(join(dir, "train.jsonl")), ...jsonl(join(dir, "valid.jsonl"))];
-      expect(sft.length).toBe(bundleList.length);
-      for (const l of sft) {
-        expect(Object.keys(l)).toEqual(["messages"]);
-        expectMessages(l.messages, "chat");
-        expect(l.messages[0].role).toBe("user");
-        expect(l.messages.at(-1).role).toBe("assistant");
-        expect(l.messages.at(-1).content).toMatch(/^(exit|panic)\b/);
-        expect(JSON.stringify(l)).not.toContain("Nobody will tell you what to do");
-      }
-      // No bundle's keepers in both files.
-      const first = (ls: any[]) => new Set(ls.map((l) => l.messages[0].content + l.messages[1].content));
-      const train = first(jsonl(join(dir, "train.jsonl")));
-      for (const k of first(jsonl(join(dir, "valid.jsonl")))) expect(train.has(k)).toBe(false);
-      // TRL explicit-prompt conversational preference lines, split at the first differing assistant turn.
-      const dpo = jsonl(join(dir, "dpo.jsonl"));
-      expect(dpo.length).toBeGreaterThan(0);
-      for (const p of dpo) {
-        expect(Object.keys(p).sort()).toEqual(["chosen", "prompt", "rejected"]);
-        for (const k of ["prompt", "chosen", "rejected"]) expectMessages(p[k], "chat");
-        expect(p.prompt.at(-1).role).toBe("user");
-        expect(p.chosen[0].role).toBe("assistant");
-        expect(p.rejected[0].role).toBe("assistant");
-        expect(p.chosen[0].content).not.toBe(p.rejected[0].content);
-      }
-      // dpo.meta.jsonl: dpo.jsonl's pairs line for line, then those of the valid bundles' dpo-valid.jsonl.
-      const meta = jsonl(join(dir, "dpo.meta.jsonl"));
-      expect(meta).toHaveLength(dpo.length + jsonl(join(dir, "dpo-valid.jsonl")).length);
-      for (const m of meta) expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(m.reject_outcome);
-      for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
-      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-      expect(manifest.track).toBe("rollout");
-      expect(manifest.counts.samples).toBe(all.length);
-
       const v = await runCli(["verify", dir, "--workers", "2"]);
       expect(v.code, v.stderr).toBe(0);
-      expect(v.stderr).toContain(`${all.length} passed, 0 failed`);
-      // A recorded outcome that does not reproduce is reported per line.
-      const lines = readFileSync(join(dir, "trajectories.jsonl"), "utf8").split("\n").filter(Boolean);
+      expect(v.stderr).toContain(`${all().length} passed, 0 failed`);
+      // The forgery goes into a copy, so the other tests read the data as the rollouts wrote it.
+      const copy = join(tmp("forged"), "rollout");
+      cpSync(dir, copy, { recursive: true });
+      const lines = readFileSync(join(copy, "trajectories.jsonl"), "utf8").split("\n").filter(Boolean);
       const forged = lines.map((l, i) => (i === 0 ? JSON.stringify({ ...JSON.parse(l), outcome: "wrong-state" }) : l));
-      writeFileSync(join(dir, "trajectories.jsonl"), `${forged.join("\n")}\n`);
-      const bad = await runCli(["verify", dir, "--sample", "2"]);
+      writeFileSync(join(copy, "trajectories.jsonl"), `${forged.join("\n")}\n`);
+      const bad = await runCli(["verify", copy, "--sample", "2"]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain("trajectories.jsonl:1:");
       expect(bad.stderr).toContain("recorded wrong-state, replayed success");
-
-      const s = await runCli(["stats", dir, "--json"]);
-      expect(s.code, s.stderr).toBe(0);
-      const stats = JSON.parse(s.stdout);
-      expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
-      const keepers = jsonl(join(dir, "trajectories.jsonl")).filter((t) => t.keep);
-      const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
-      expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
-      expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
       expect(await labelled()).toBe(0);
+    },
+    600_000,
+  );
 
-      // The same turns as tool calls: {messages, tools} with one run_command tool.
+  testWith(
+    DOCKER,
+    "--format tools writes the same turns as tool calls: {messages, tools} with one run_command tool",
+    async () => {
       const tools = tmp("tools");
       const t = await runCli(["rollout", bundles, "--out", tools, "--operator", "reference", "--format", "tools"]);
       expect(t.code, t.stderr).toBe(0);
@@ -143,6 +174,7 @@ describe("rollouts", () => {
         expect(l.tools[0].function.parameters.required).toEqual(["command"]);
         expectMessages(l.messages, "tools");
       }
+      expect(await labelled()).toBe(0);
     },
     600_000,
   );

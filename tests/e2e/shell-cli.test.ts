@@ -1,14 +1,15 @@
+// needs: docker
 import { expect } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
 import { labelled } from "../helpers/docker.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 import { startFakeOpenAI } from "../helpers/openai-server.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const out = () => mkdtempSync(join(tmpdir(), "sekft-shell-"));
 
 testWith(
@@ -59,10 +60,10 @@ testWith(
       stderr: "pipe",
     });
     // Wait for real work: a labelled container exists (polling the engine, not a fixed sleep).
-    while ((await labelled()) === 0) await Bun.sleep(25);
+    while ((await labelled(proc.pid)) === 0) await Bun.sleep(25);
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
-    expect(await labelled()).toBe(0);
+    expect(await labelled(proc.pid)).toBe(0);
   },
   120_000,
 );

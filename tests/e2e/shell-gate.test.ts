@@ -1,5 +1,5 @@
+// needs: docker
 import { afterAll, beforeAll, expect } from "bun:test";
-import { existsSync } from "node:fs";
 import { loadConfig } from "../../src/config/load.ts";
 import { DockerEngine } from "../../src/sandbox/docker.ts";
 import { openImage, type SandboxImage } from "../../src/sandbox/image.ts";
@@ -7,9 +7,9 @@ import { runPool } from "../../src/pool/pool.ts";
 import type { Cell, Scenario } from "../../src/shell/bundle.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 import { gateScenario } from "../../src/shell/gate.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const shell = loadConfig(undefined).shell;
 const signal = new AbortController().signal;
 let engine: DockerEngine;

@@ -1,3 +1,4 @@
+// needs: witness docker
 import { afterAll, expect } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -5,7 +6,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import tar from "tar-stream";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 
 // A 4-shard witness run as Docker Swarm jobs on this machine's engine, merged, against the unsharded run.
 // Each shard is its own `replicated-job` service (Swarm's task slots are no dense index for one job service),
@@ -20,7 +21,7 @@ const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
 const docker = new Docker();
 const RUN = `sekft-swarm-test-${process.pid}`;
 const IMAGE = `${RUN}:skeleton`;
-const HAVE = existsSync("/var/run/docker.sock") && Boolean(witnessBin()) && existsSync(BIN);
+const HAVE = dockerPresent() && Boolean(witnessBin()) && existsSync(BIN);
 const created = { swarm: false, gwbridge: false, image: false, services: [] as string[] };
 
 /** The skeleton rootfs: merged-/usr symlinks and empty mount points, nothing else. */

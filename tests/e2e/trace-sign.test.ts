@@ -1,3 +1,4 @@
+// needs: witness
 import { describe, expect, test } from "bun:test";
 import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";

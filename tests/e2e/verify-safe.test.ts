@@ -1,12 +1,13 @@
+// needs: witness docker
 import { beforeAll, describe, expect } from "bun:test";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 
-const HAVE = Boolean(witnessBin()) && (Boolean(process.env.DOCKER_HOST) || existsSync("/var/run/docker.sock"));
+const HAVE = Boolean(witnessBin()) && (Boolean(process.env.DOCKER_HOST) || dockerPresent());
 const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `sekft-vs-${p}-`));
 type Line = { messages: { role: string; content: string }[] };

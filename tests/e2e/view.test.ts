@@ -1,12 +1,13 @@
+// needs: witness docker browser
 import { beforeAll, describe, expect } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Browser, CHROMIUM } from "../helpers/cdp.ts";
 import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dockerPresent, testWith, witnessBin } from "../helpers/deps.ts";
 
-const DATA = existsSync("/var/run/docker.sock") && Boolean(witnessBin());
+const DATA = dockerPresent() && Boolean(witnessBin());
 const BROWSER = DATA && existsSync(CHROMIUM);
 const SHOTS = mkdtempSync(join(tmpdir(), "sekft-view-shots-"));
 const PAYLOAD = `<script>window.__pwned=1</script></textarea><img src="http://127.0.0.1:9/x" onerror="window.__pwned=2"><a href="javascript:window.__pwned=3">go</a>`;

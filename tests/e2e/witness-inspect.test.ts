@@ -1,3 +1,4 @@
+// needs: witness
 import { describe, expect } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { loadCatalog, type Catalog } from "../../src/witness/catalog.ts";

@@ -1,3 +1,4 @@
+// needs: witness
 import { describe, expect } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

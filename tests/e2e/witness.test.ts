@@ -1,8 +1,9 @@
-import { describe, expect } from "bun:test";
+// needs: witness
+import { beforeAll, describe, expect } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binCommand, cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
+import { binCommand, cleanEnv, IN_CI, ROOT, runCli } from "../helpers/cli.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 
 const HAVE = Boolean(witnessBin());
@@ -18,63 +19,87 @@ const lines = (f: string): Line[] =>
     .map((l) => JSON.parse(l) as Line);
 
 describe("witness track (real witness)", () => {
+  // One real gen run of the fast config, shared: each test below checks one promise it makes.
   let out = "";
+  let dir = "";
+  let gen = { code: -1, stdout: "", stderr: "gen did not run" };
+  beforeAll(async () => {
+    if (!HAVE && !IN_CI) return;
+    out = tmp("gen");
+    dir = join(out, "witness");
+    gen = await runCli(["gen", "--config", FAST, "--count", "10", "--workers", "2", "--seed", "3", "--out", out], { env: env() });
+  }, 600_000);
+  type Meta = { mutations: unknown[]; split: string; family: string; checks?: unknown; broken?: unknown };
+  const meta = (): Meta[] => lines(join(dir, "meta.jsonl")) as unknown as Meta[];
+
+  testWith(HAVE, "gen --count 10 exits 0 and reports kept 10 with its rate", () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    expect(gen.stderr).toMatch(/witness: kept 10 .* examples\/s/);
+  });
+
+  testWith(HAVE, "gen writes the documented layout: train, valid, meta, rejects and manifest", () => {
+    for (const f of ["train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl", "manifest.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
+  });
+
+  testWith(HAVE, "train and valid hold 10 chat lines of exactly system, user, assistant", () => {
+    const all = [...lines(join(dir, "train.jsonl")), ...lines(join(dir, "valid.jsonl"))];
+    expect(all).toHaveLength(10);
+    for (const l of all) {
+      expect(Object.keys(l)).toEqual(["messages"]);
+      expect(l.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
+    }
+  });
+
+  testWith(HAVE, "the manifest counts 10 kept, lists its files and names the track", () => {
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { counts: { kept: number }; files: Record<string, string>; track: string };
+    expect(manifest.counts.kept).toBe(10);
+    expect(Object.keys(manifest.files)).toContain("train.jsonl");
+    expect(manifest.track).toBe("witness");
+  });
+
+  testWith(HAVE, "meta: ten examples hold every family of the default weights, each with what it proved besides the verify", () => {
+    const m = meta();
+    expect(m).toHaveLength(10);
+    expect(new Set(m.map((x) => x.family))).toEqual(new Set(["attest", "troubleshoot", "inspect", "policy", "pipeline"]));
+    for (const x of m) {
+      if (["inspect", "policy", "pipeline"].includes(x.family)) expect(x.checks, x.family).toBeTruthy();
+      if (x.family === "troubleshoot") expect(x.broken).toBeTruthy();
+    }
+  });
 
   testWith(
     HAVE,
-    "gen keeps examples that sekft verify accepts, in the documented layout",
+    "verify passes every line of train.jsonl",
     async () => {
-      out = tmp("gen");
-      const r = await runCli(["gen", "--config", FAST, "--count", "10", "--workers", "2", "--seed", "3", "--out", out], { env: env() });
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/witness: kept 10 .* examples\/s/);
-      const dir = join(out, "witness");
-      for (const f of ["train.jsonl", "valid.jsonl", "meta.jsonl", "rejects.jsonl", "manifest.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
-      const all = [...lines(join(dir, "train.jsonl")), ...lines(join(dir, "valid.jsonl"))];
-      expect(all).toHaveLength(10);
-      for (const l of all) {
-        expect(Object.keys(l)).toEqual(["messages"]);
-        expect(l.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-      }
-      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
-        counts: { kept: number };
-        tools: { witness: string };
-        files: Record<string, string>;
-      };
-      expect(manifest.counts.kept).toBe(10);
-      expect(Object.keys(manifest.files)).toContain("train.jsonl");
-      const meta = readFileSync(join(dir, "meta.jsonl"), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { mutations: unknown[]; split: string; family: string; checks?: unknown; broken?: unknown });
-      expect(meta).toHaveLength(10);
-      // Ten examples hold every family of the default weights, each with what it proved besides the verify.
-      expect(new Set(meta.map((m) => m.family))).toEqual(new Set(["attest", "troubleshoot", "inspect", "policy", "pipeline"]));
-      for (const m of meta) {
-        if (["inspect", "policy", "pipeline"].includes(m.family)) expect(m.checks, m.family).toBeTruthy();
-        if (m.family === "troubleshoot") expect(m.broken).toBeTruthy();
-      }
       const v = await runCli(["verify", join(dir, "train.jsonl"), "--workers", "2"], { env: env() });
       expect(v.code, v.stderr).toBe(0);
       expect(v.stderr).toMatch(new RegExp(`^${lines(join(dir, "train.jsonl")).length} passed, 0 failed$`, "m"));
-      const s = await runCli(["stats", join(dir, "train.jsonl"), "--json"], { env: env() });
-      expect(s.code).toBe(0);
-      const stats = JSON.parse(s.stdout) as { examples: number; distinct_answers: number; dimensions: Record<string, unknown> };
-      expect(stats.examples).toBe(lines(join(dir, "train.jsonl")).length);
-      expect(stats.distinct_answers).toBe(stats.examples);
-      expect(Object.keys(stats.dimensions)).toContain("attestor");
-      // Families and diversity come from the dataset itself: stats counts them.
-      const full = JSON.parse(s.stdout) as {
-        dimensions: Record<string, Record<string, number>>;
-        distinct_skeletons: number;
-        unique_question_and_skeleton_share: number;
-      };
-      const famCounts = full.dimensions.family!;
-      expect(Object.values(famCounts).reduce((a, b) => a + b, 0)).toBe(stats.examples);
-      expect(full.distinct_skeletons).toBe(stats.examples);
-      expect(full.unique_question_and_skeleton_share).toBe(1);
-      // The output directory itself: verify and stats find the track through its manifest.
-      expect(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).track).toBe("witness");
+    },
+    600_000,
+  );
+
+  testWith(HAVE, "stats counts examples, distinct answers and skeletons, attestors and families from the data itself", async () => {
+    const s = await runCli(["stats", join(dir, "train.jsonl"), "--json"], { env: env() });
+    expect(s.code).toBe(0);
+    const stats = JSON.parse(s.stdout) as {
+      examples: number;
+      distinct_answers: number;
+      dimensions: Record<string, Record<string, number>>;
+      distinct_skeletons: number;
+      unique_question_and_skeleton_share: number;
+    };
+    expect(stats.examples).toBe(lines(join(dir, "train.jsonl")).length);
+    expect(stats.distinct_answers).toBe(stats.examples);
+    expect(Object.keys(stats.dimensions)).toContain("attestor");
+    expect(Object.values(stats.dimensions.family!).reduce((a, b) => a + b, 0)).toBe(stats.examples);
+    expect(stats.distinct_skeletons).toBe(stats.examples);
+    expect(stats.unique_question_and_skeleton_share).toBe(1);
+  });
+
+  testWith(
+    HAVE,
+    "verify and stats take the output directory, finding the track through its manifest",
+    async () => {
       const vd = await runCli(["verify", out, "--workers", "2"], { env: env() });
       expect(vd.code, vd.stderr).toBe(0);
       expect(vd.stderr).toMatch(/^10 passed, 0 failed$/m);

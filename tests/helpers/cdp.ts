@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireNeed } from "./needs.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -30,6 +31,7 @@ export class Browser implements AsyncDisposable {
   }
 
   static async launch(): Promise<Browser> {
+    requireNeed("browser");
     const profile = mkdtempSync(join(tmpdir(), "sekft-chromium-"));
     const proc = Bun.spawn(
       [

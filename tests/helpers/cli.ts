@@ -41,6 +41,12 @@ export function binCommand(bin = process.env.SEKFT_BIN): string[] {
   return [process.execPath, join(ROOT, "src/cli.ts")];
 }
 
+/**
+ * The pids of every sekft this test file started through runCli: `labelled()` counts only their containers, so
+ * another test group (or another run) using the same engine at the same time does not make it fail.
+ */
+export const startedPids = new Set<number>();
+
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const proc = Bun.spawn([...binCommand(opts.bin), ...args], {
     cwd: opts.cwd ?? ROOT,
@@ -49,6 +55,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
     stdout: "pipe",
     stderr: "pipe",
   });
+  startedPids.add(proc.pid);
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { ROOT } from "./cli.ts";
+import { requireNeed } from "./needs.ts";
 
 export type ModelName = "smollm2" | "qwen";
 
@@ -18,6 +19,7 @@ const SCRIPT = join(ROOT, "scripts/model.sh");
 
 /** Whether `scripts/model.sh install NAME` has filled the cache (the script answers from its own pins). */
 export function modelInstalled(name: ModelName): boolean {
+  requireNeed("model");
   return Bun.spawnSync(["bash", SCRIPT, "path", name], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 }
 
@@ -28,6 +30,7 @@ const running = new Set<RunningModel>();
  * and waits for its URL, printed once /health answers. Pair it with `stopAllModels` in afterAll.
  */
 export async function startModel(name: ModelName, timeoutMs = 120_000): Promise<RunningModel> {
+  requireNeed("model");
   const started = performance.now();
   const proc = Bun.spawn(["bash", SCRIPT, "serve", name, "--port", "0", "--threads", "1", "--exit-with-parent"], {
     cwd: ROOT,
