@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 
 // The exported check (tests/test.sh) in the task's own image, driven with plain docker the way Harbor drives it:
 // the agent's commands as uid 1000, then tests/ copied in and test.sh run as root. What the agent leaves running
 // must not decide the reward, and a link in /home/op is refused as sekft's checker refuses it.
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const containers: string[] = [];
 
 function docker(...args: string[]): { code: number; out: string } {

@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, IN_CI, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, testWith } from "../helpers/deps.ts";
 
 // Exported builtin bundles run in the real Harbor (0.25.0, docker environment), offline: the oracle agent
 // (solution/solve.sh) must score 1.0 on every task, the nop agent 0.0 wherever the queue is not empty and 1.0 where
 // doing nothing is right — the verdicts sekft's own gate gave the same bundles (reference passes, untouched fails).
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 let harbor: { python: string; dockerConfig: string } | undefined;
 
 function script(...args: string[]): { code: number; out: string } {

@@ -1,13 +1,13 @@
 // needs: docker harbor model
 import { afterAll, describe, expect } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { cleanEnv, runCli } from "../helpers/cli.ts";
+import { dockerPresent, harborPython, testWith } from "../helpers/deps.ts";
 import { modelInstalled, startModel, stopAllModels } from "../helpers/model.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-atif-model-${p}-`));
 const jsonl = (f: string): any[] =>
   readFileSync(f, "utf8")
@@ -15,10 +15,6 @@ const jsonl = (f: string): any[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 
-function harborPython(): string | undefined {
-  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/harbor.sh"), "python"], { stdout: "pipe", stderr: "ignore" });
-  return r.exitCode === 0 ? r.stdout.toString().trim() : undefined;
-}
 const PYTHON = harborPython();
 
 afterAll(stopAllModels);

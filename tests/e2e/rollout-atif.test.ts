@@ -1,12 +1,12 @@
 // needs: docker harbor
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, ROOT, runCli } from "../helpers/cli.ts";
-import { testWith } from "../helpers/deps.ts";
+import { dockerPresent, harborPython, testWith } from "../helpers/deps.ts";
 
-const DOCKER = existsSync("/var/run/docker.sock");
+const DOCKER = dockerPresent();
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `sekft-atif-${p}-`));
 const jsonl = (f: string): any[] =>
   readFileSync(f, "utf8")
@@ -14,11 +14,6 @@ const jsonl = (f: string): any[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 
-/** The Harbor venv's python (`scripts/harbor.sh install` made it), or undefined when it is not installed. */
-function harborPython(): string | undefined {
-  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/harbor.sh"), "python"], { stdout: "pipe", stderr: "ignore" });
-  return r.exitCode === 0 ? r.stdout.toString().trim() : undefined;
-}
 const PYTHON = harborPython();
 
 /** Harbor's own validator (`python -m harbor.utils.trajectory_validator FILE`): its exit code and what it said. */

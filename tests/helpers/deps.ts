@@ -1,7 +1,7 @@
 import { test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { IN_CI } from "./cli.ts";
+import { IN_CI, ROOT } from "./cli.ts";
 import { requireNeed, requireSomeNeed } from "./needs.ts";
 
 /** The cached witness build the setup script makes (or $SEKFT_WITNESS); only for files that declare `witness`. */
@@ -15,6 +15,13 @@ export function witnessBin(): string | undefined {
 export function dockerPresent(): boolean {
   requireNeed("docker");
   return existsSync("/var/run/docker.sock");
+}
+
+/** The Harbor venv's python (`bash scripts/harbor.sh install` made it), or undefined when it is not installed; only for files that declare `harbor`. */
+export function harborPython(): string | undefined {
+  requireNeed("harbor");
+  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/harbor.sh"), "python"], { stdout: "pipe", stderr: "ignore" });
+  return r.exitCode === 0 ? r.stdout.toString().trim() : undefined;
 }
 
 /**
