@@ -12,8 +12,9 @@ const FAST = join(ROOT, "fixtures/configs/witness-fast.toml");
 const env = (): Record<string, string> => cleanEnv({ HOME: process.env.HOME ?? "/root" });
 const tmp = (p: string): string => mkdtempSync(join(tmpdir(), `sekft-${p}-`));
 type Line = { messages: { role: string; content: string }[] };
+// A split with no line has no file: it reads as no lines.
 const lines = (f: string): Line[] =>
-  readFileSync(f, "utf8")
+  (existsSync(f) ? readFileSync(f, "utf8") : "")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Line);
