@@ -100,7 +100,8 @@ export interface RolloutOutputOptions {
  */
 export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: RolloutOutputOptions): RolloutCounts {
   const args: ToolArguments = opts.config.rollout.tool_arguments;
-  const scored = all.filter((t) => t.outcome !== "infra-error");
+  // In key order, not the order samples were decided in: a resumed run writes what an uninterrupted one writes.
+  const scored = all.filter((t) => t.outcome !== "infra-error").sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, all.filter((t) => t.outcome === o).length]));
   const out = {
     train: [] as unknown[],
