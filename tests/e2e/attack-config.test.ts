@@ -35,11 +35,13 @@ testWith(
     for (const c of canaries) expect(existsSync(c), `${c}: configured text ran as a command`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
     // A split with no line has no file.
-    const kept = ["train.jsonl", "valid.jsonl"].filter((f) => existsSync(join(out, "witness", f))).flatMap((f) =>
-      readFileSync(join(out, "witness", f), "utf8")
-        .split("\n")
-        .filter(Boolean),
-    );
+    const kept = ["train.jsonl", "valid.jsonl"]
+      .filter((f) => existsSync(join(out, "witness", f)))
+      .flatMap((f) =>
+        readFileSync(join(out, "witness", f), "utf8")
+          .split("\n")
+          .filter(Boolean),
+      );
     expect(kept).toHaveLength(2);
     // The kept answers still pass when re-run, and still run nothing of the file.
     const both = join(dir, "both.jsonl");

@@ -182,11 +182,13 @@ describe("a real model in the loop", () => {
       const g = await run(["gen", "--config", join(ROOT, "fixtures/configs/witness-fast.toml"), "--count", "3", "--workers", "1", "--out", data], cleanEnv());
       expect(g.code, g.stderr).toBe(0);
       // A split with no line has no file.
-      const lines = ["train.jsonl", "valid.jsonl"].filter((f) => existsSync(join(data, "witness", f))).flatMap((f) =>
-        readFileSync(join(data, "witness", f), "utf8")
-          .split("\n")
-          .filter(Boolean),
-      );
+      const lines = ["train.jsonl", "valid.jsonl"]
+        .filter((f) => existsSync(join(data, "witness", f)))
+        .flatMap((f) =>
+          readFileSync(join(data, "witness", f), "utf8")
+            .split("\n")
+            .filter(Boolean),
+        );
       const held = join(tmp("eval-held"), "held.jsonl");
       writeFileSync(held, `${lines.slice(0, 2).join("\n")}\n`);
       const bundles = tmp("eval-bundles");
