@@ -150,11 +150,14 @@ describe("rollouts", () => {
       const copy = join(tmp("forged"), "rollout");
       cpSync(dir, copy, { recursive: true });
       const lines = readFileSync(join(copy, "trajectories.jsonl"), "utf8").split("\n").filter(Boolean);
-      const forged = lines.map((l, i) => (i === 0 ? JSON.stringify({ ...JSON.parse(l), outcome: "wrong-state" }) : l));
+      // Forge a sample that succeeded (lines are in sample-key order, so find one).
+      const at = lines.findIndex((l) => JSON.parse(l).outcome === "success");
+      expect(at).toBeGreaterThanOrEqual(0);
+      const forged = lines.map((l, i) => (i === at ? JSON.stringify({ ...JSON.parse(l), outcome: "wrong-state" }) : l));
       writeFileSync(join(copy, "trajectories.jsonl"), `${forged.join("\n")}\n`);
-      const bad = await runCli(["verify", copy, "--sample", "2"]);
+      const bad = await runCli(["verify", copy, "--workers", "2"]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toContain("trajectories.jsonl:1:");
+      expect(bad.stderr).toContain(`trajectories.jsonl:${at + 1}:`);
       expect(bad.stderr).toContain("recorded wrong-state, replayed success");
       expect(await labelled()).toBe(0);
     },
