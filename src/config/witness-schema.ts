@@ -76,14 +76,26 @@ export const VerifySandboxSchema = z.strictObject({
   build_caches: z.boolean(),
 });
 
-const OwnQuestions = z.strictObject({ weight: z.number().min(0).max(1_000), questions: z.array(z.string().min(1)).min(1) });
+/** An answer's length budget in o200k_base tokens (`gen` refuses a longer answer before running it). */
+const Budget = z.number().int().min(16).max(1_000_000);
+const FamilyBudget = Budget.optional().describe("this family's answer budget in tokens; witness.max_answer_tokens without it");
+
+const OwnQuestions = z.strictObject({
+  weight: z.number().min(0).max(1_000),
+  questions: z.array(z.string().min(1)).min(1),
+  max_answer_tokens: FamilyBudget,
+});
 
 /** A family of questions: its share of the examples and, unless it uses `witness.questions`, its own templates. */
 export const FamiliesSchema = z.strictObject({
-  attest: z.strictObject({ weight: z.number().min(0).max(1_000).describe("relative share; its questions are witness.questions") }),
+  attest: z.strictObject({
+    weight: z.number().min(0).max(1_000).describe("relative share; its questions are witness.questions"),
+    max_answer_tokens: FamilyBudget,
+  }),
   troubleshoot: z.strictObject({
     weight: z.number().min(0).max(1_000),
     questions: z.array(z.string().min(1)).min(1).describe("{script} (the broken script) and {error} (what witness printed) are filled in"),
+    max_answer_tokens: FamilyBudget,
   }),
   inspect: OwnQuestions.optional(),
   policy: OwnQuestions.optional(),
@@ -102,6 +114,7 @@ export const WitnessSchema = z
     max_rules: z.number().int().min(0).max(64),
     chain_share: z.number().min(0).max(1).describe("share of examples (with git) that add a second, linked step"),
     chain_steps: z.array(Name).min(2).describe("names for the second step"),
+    max_answer_tokens: Budget.describe("an answer longer than this (o200k_base tokens) is rejected as too-long before it runs"),
     timeout_s: z.number().positive().max(86_400, "at most 86400 (a day)"),
     witness_bin: z.string().describe("path to witness; empty = $SEKFT_WITNESS, the setup cache, then PATH"),
     offline_only: z.boolean(),

@@ -13,6 +13,8 @@ import { ERROR_MARK, renderQuestion } from "./render.ts";
 import { renderExample } from "./families.ts";
 import { GENERATOR_VERSION, sampleSpecs, type ExampleSpec } from "./spec.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
+import { loadTokenCounter } from "../dataset/tokens.ts";
+import { answerBudget, overBudget } from "./lengths.ts";
 
 export interface WitnessGenSummary extends GenSummary {
   reasons: Record<string, number>;
@@ -79,11 +81,24 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   })();
 
   const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000 };
+  const countTokens = await loadTokenCounter();
+  // An answer over its family's budget is refused before its script runs (the cheap check), never cut.
+  const tooLong = (spec: ExampleSpec, answer: string): string | undefined => {
+    const family = spec.family ?? "attest";
+    return overBudget(countTokens(answer), answerBudget(ctx.config.witness, family), family);
+  };
   const run = await runLoop(
     ctx,
     stream,
     async (entry, ic): Promise<Outcome> => {
       const drafted = renderExample(entry.spec, ctx.config.witness, setup.catalog);
+      const over = tooLong(entry.spec, drafted.answer);
+      if (over) {
+        const record: JournalRecord = { id: entry.id, index: entry.index, status: "rejected", spec: entry.spec, reason: `too-long: ${over}`, stderrTail: "" };
+        journal.append(record);
+        done.set(entry.id, record);
+        return rejected("too-long", over);
+      }
       const proof = await proveExample(drafted, { ...env, signal: ic.signal });
       // A troubleshoot question quotes the error its broken script really printed.
       const rendered = proof.ok && proof.broken ? { ...drafted, question: drafted.question.replace(ERROR_MARK, () => proof.broken!.error) } : drafted;
@@ -110,7 +125,10 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
     },
   );
   const rejectsHint = `See ${join(dir, "rejects.jsonl")} for every reason.`;
-  const end = { label: "witness", count: opts.count, noun: "examples", rejectsHint };
+  const tooLongNote = run.reasons["too-long"]
+    ? `; ${run.reasons["too-long"]} answers were over their token budget (too-long): raise witness.max_answer_tokens or the family's own witness.families.<family>.max_answer_tokens`
+    : "";
+  const end = { label: "witness", count: opts.count, noun: "examples", rejectsHint, note: tooLongNote };
   const chosen = order.map((o) => done.get(o.id)).filter((r): r is JournalRecord => Boolean(r));
   // What the journal holds decides: an entry written as the stop came counts, though the loop never saw its outcome.
   if (run.stopped && !chosen.length) endRun(run, { ...end, kept: 0 }, ctx.maxTime, false);

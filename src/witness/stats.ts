@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { streamJsonl } from "../dataset/jsonl.ts";
-import { formatTokenLengths, type TokenLengths } from "../dataset/tokens.ts";
+import { formatTokenLengths, TOKEN_ENCODING, type TokenLengths } from "../dataset/tokens.ts";
 import { InputError } from "../errors.ts";
 import { extractScript } from "./script.ts";
 import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
 import { dimensionLines } from "../ui/format.ts";
+import { sha256 } from "../dataset/hash.ts";
+import { type FamilyLengths, formatLengths, LengthTally, wordCount } from "./lengths.ts";
 
 export interface DatasetStats {
   file: string;
@@ -22,6 +24,11 @@ export interface DatasetStats {
   answer_chars: { min: number; median: number; max: number; mean: number };
   /** Whole lines in tokens, what a trainer's length limit must hold (`stats` adds it: the tokenizer takes seconds to load). */
   tokens?: TokenLengths;
+  /**
+   * Answer (assistant text) lengths in o200k_base tokens and in words, over `all` and per family (from meta.jsonl,
+   * each record matched to its line by answer digest), when a token counter was given (`stats` gives one).
+   */
+  answer_lengths?: Record<string, FamilyLengths>;
 }
 
 /** Replaces key material (hex IDs, PEM blocks, long base64) so answers differing only in it compare equal. */
@@ -183,19 +190,33 @@ export type MetaSpec = {
 };
 
 /** Dimension counts from `meta.jsonl` beside the file (its records of this split), streamed; undefined without one. */
-export async function metaDimensions(file: string): Promise<{ count: number; dimensions: DatasetStats["dimensions"] } | undefined> {
+export async function metaDimensions(file: string): Promise<MetaOfSplit | undefined> {
   const metaFile = join(dirname(file), "meta.jsonl");
   if (!existsSync(metaFile)) return undefined;
   const split = basename(file, ".jsonl");
   const dimensions: DatasetStats["dimensions"] = {};
+  const families: string[] = [];
+  const digests = new U64List();
   let count = 0;
-  for await (const { split: s, spec } of metaRecords(metaFile)) {
+  for await (const { split: s, spec, answerSha } of metaRecords(metaFile)) {
     if (s !== split) continue;
     count += 1;
     tallyMeta(spec, dimensions);
+    families.push(spec.family ?? "attest");
+    digests.push(hash64(answerSha ?? ""));
   }
-  return { count, dimensions };
+  return { count, dimensions, families, digests };
 }
+
+/** The meta records of one split: dimension counts, and each record's family and answer digest (hashed) in line order. */
+interface MetaOfSplit {
+  count: number;
+  dimensions: DatasetStats["dimensions"];
+  families: string[];
+  digests: U64List;
+}
+
+const hash64 = (text: string): bigint => BigInt.asUintN(64, BigInt(Bun.hash(text)));
 
 /** A meta record's spec as `stats` and `view` read it: an object with attestors, rules and keys. */
 export function isMetaSpec(spec: unknown): spec is MetaSpec {
@@ -204,11 +225,15 @@ export function isMetaSpec(spec: unknown): spec is MetaSpec {
 }
 
 /** Every record of a meta.jsonl, checked: a record without a usable spec is an InputError naming the line. */
-export async function* metaRecords(metaFile: string, gcEvery?: number): AsyncGenerator<{ split: string | undefined; spec: MetaSpec }> {
-  for await (const r of streamJsonl<{ split?: string; spec?: unknown }>(metaFile, undefined, gcEvery)) {
+export async function* metaRecords(
+  metaFile: string,
+  gcEvery?: number,
+): AsyncGenerator<{ split: string | undefined; spec: MetaSpec; answerSha: string | undefined }> {
+  for await (const r of streamJsonl<{ split?: string; spec?: unknown; answer_sha256?: unknown }>(metaFile, undefined, gcEvery)) {
     const spec = (r.value as { spec?: unknown } | null)?.spec;
     if (!isMetaSpec(spec)) throw new InputError(`${metaFile}:${r.line}: not a witness meta record: "spec" must be an object with attestors, rules and keys`);
-    yield { split: r.value.split, spec };
+    const sha = r.value.answer_sha256;
+    yield { split: r.value.split, spec, answerSha: typeof sha === "string" ? sha : undefined };
   }
 }
 
@@ -227,7 +252,7 @@ export function tallyMeta(s: MetaSpec, dimensions: DatasetStats["dimensions"]): 
 }
 
 /** Counts per dimension value, distinct answers, duplicate questions and answer lengths; reads the file as a stream. */
-export async function datasetStats(file: string): Promise<DatasetStats> {
+export async function datasetStats(file: string, opts: { countTokens?: (text: string) => number } = {}): Promise<DatasetStats> {
   const textDims: DatasetStats["dimensions"] = {};
   const answers = new HashSet64();
   const scripts = new HashSet64();
@@ -237,6 +262,8 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
   let lengths = new Uint32Array(1 << 12);
   let n = 0;
   let total = 0;
+  const { countTokens } = opts;
+  const sized = { tokens: [] as number[], words: [] as number[], digests: new U64List() };
   for await (const r of streamJsonl(file)) {
     const a = answerOf(r.value, file, r.line);
     const q = questionOf(parseChatRecord(r.value, file, r.line));
@@ -254,10 +281,23 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
     }
     lengths[n++] = a.length;
     total += a.length;
+    if (countTokens) {
+      sized.tokens.push(countTokens(a));
+      sized.words.push(wordCount(a));
+      sized.digests.push(hash64(sha256(a)));
+    }
   }
   if (!n) throw new InputError(`${file}: empty dataset`);
   const meta = await metaDimensions(file);
   const useMeta = meta?.count === n;
+  let answerLengths: Record<string, FamilyLengths> | undefined;
+  if (countTokens) {
+    // Per family only when every line is its meta record's answer: otherwise the lengths of all lines alone.
+    const joined = useMeta && sized.tokens.every((_, i) => meta!.digests.at(i) === sized.digests.at(i));
+    const tally = new LengthTally();
+    sized.tokens.forEach((t, i) => tally.add(joined ? meta!.families[i] : undefined, t, sized.words[i]!));
+    answerLengths = tally.result();
+  }
   const sorted = lengths.subarray(0, n).sort();
   let uniquePairs = 0;
   for (let i = 0; i < n; i++) if (questions.count(pairs.q.at(i)) === 1 && skeletons.count(pairs.s.at(i)) === 1) uniquePairs += 1;
@@ -272,6 +312,7 @@ export async function datasetStats(file: string): Promise<DatasetStats> {
     unique_question_and_skeleton_share: Math.round((uniquePairs / n) * 1e4) / 1e4,
     duplicate_questions: n - questions.size,
     answer_chars: { min: sorted[0]!, median: sorted[Math.floor(n / 2)]!, max: sorted[n - 1]!, mean: Math.round(total / n) },
+    ...(answerLengths ? { answer_lengths: answerLengths } : {}),
   };
 }
 
@@ -284,6 +325,7 @@ export function formatStats(s: DatasetStats): string {
       `question and skeleton both unique ${(s.unique_question_and_skeleton_share * 100).toFixed(1)}%`,
     `answer length chars: min ${s.answer_chars.min}, median ${s.answer_chars.median}, mean ${s.answer_chars.mean}, max ${s.answer_chars.max}`,
     ...(s.tokens ? [formatTokenLengths(s.tokens)] : []),
+    ...(s.answer_lengths ? [`answer lengths in ${TOKEN_ENCODING} tokens and words, per family:`, ...formatLengths(s.answer_lengths)] : []),
   ];
   out.push(...dimensionLines(s.dimensions));
   return `${out.join("\n")}\n`;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Track } from "../track-types.ts";
-import { fileTokens } from "../dataset/tokens.ts";
+import { fileTokens, loadTokenCounter } from "../dataset/tokens.ts";
 import { WITNESS_LAYOUT } from "./layout.ts";
 import { mergeWitness } from "./merge.ts";
 import { type DatasetStats, formatStats } from "./stats.ts";
@@ -36,7 +36,8 @@ export const track: Track = {
   async stats(_ctx, target) {
     const { datasetStats } = await import("./stats.ts");
     const out: DatasetStats[] = [];
-    for (const file of splitFiles(target)) out.push({ ...(await datasetStats(file)), tokens: await fileTokens(file) });
+    const countTokens = await loadTokenCounter();
+    for (const file of splitFiles(target)) out.push({ ...(await datasetStats(file, { countTokens })), tokens: await fileTokens(file) });
     return out;
   },
   formatStats: (stats) => formatStats(stats as DatasetStats),
