@@ -295,7 +295,7 @@ export async function datasetStats(file: string, opts: { countTokens?: (text: st
     // Per family only when every line is its meta record's answer: otherwise the lengths of all lines alone.
     const joined = useMeta && sized.tokens.every((_, i) => meta!.digests.at(i) === sized.digests.at(i));
     const tally = new LengthTally();
-    sized.tokens.forEach((t, i) => tally.add(joined ? meta!.families[i] : undefined, t, sized.words[i]!));
+    for (let i = 0; i < sized.tokens.length; i++) tally.add(joined ? meta!.families[i] : undefined, sized.tokens[i]!, sized.words[i]!);
     answerLengths = tally.result();
   }
   const sorted = lengths.subarray(0, n).sort();

@@ -47,6 +47,19 @@ describe("config", () => {
     for (const [over, message] of bad) expect(() => loadConfig(undefined, over)).toThrow(message);
   });
 
+  test("answer token budgets are whole numbers in bounds; a family's own is optional", () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ witness: { max_answer_tokens: 0 } }, /witness\.max_answer_tokens: .*16/],
+      [{ witness: { max_answer_tokens: 2_000_000 } }, /witness\.max_answer_tokens: .*1000000/],
+      [{ witness: { max_answer_tokens: 100.5 } }, /witness\.max_answer_tokens: .*expected int/],
+      [{ witness: { families: { attest: { max_answer_tokens: 8 } } } }, /witness\.families\.attest\.max_answer_tokens: .*16/],
+      [{ witness: { families: { pipeline: { max_answer_tokens: "4k" } } } }, /witness\.families\.pipeline\.max_answer_tokens: .*number/],
+    ];
+    for (const [over, message] of bad) expect(() => loadConfig(undefined, over)).toThrow(message);
+    const w = loadConfig(undefined, { witness: { max_answer_tokens: 16, families: { troubleshoot: { max_answer_tokens: 1_000_000 } } } }).witness;
+    expect([w.max_answer_tokens, w.families.troubleshoot.max_answer_tokens, w.families.attest.max_answer_tokens]).toEqual([16, 1_000_000, undefined]);
+  });
+
   test("a good file overrides defaults and keeps the rest", () => {
     const c = loadConfig(F("good.toml"));
     expect(c.run.workers).toBe(2);
