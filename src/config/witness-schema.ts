@@ -78,7 +78,7 @@ export const VerifySandboxSchema = z.strictObject({
 
 /** An answer's length budget in o200k_base tokens (`gen` refuses a longer answer before running it). */
 const Budget = z.number().int().min(16).max(1_000_000);
-const FamilyBudget = Budget.optional().describe("this family's answer budget in tokens; witness.max_answer_tokens without it");
+const FamilyBudget = Budget.optional().describe("this family's answer budget in tokens, at most witness.max_answer_tokens (which applies without it)");
 
 const OwnQuestions = z.strictObject({
   weight: z.number().min(0).max(1_000),

@@ -61,10 +61,13 @@ export class LengthTally {
   }
 }
 
-/** The token budget of a family's answers: its own `max_answer_tokens`, else `witness.max_answer_tokens`. */
+/**
+ * The token budget of a family's answers: `witness.max_answer_tokens` bounds every answer, and a family's own
+ * `max_answer_tokens` may narrow it (never widen it: lowering the global budget lowers every family's).
+ */
 export function answerBudget(w: WitnessConfig, family: string): number {
   const own = (w.families as Record<string, { max_answer_tokens?: number } | undefined>)[family]?.max_answer_tokens;
-  return own ?? w.max_answer_tokens;
+  return Math.min(own ?? w.max_answer_tokens, w.max_answer_tokens);
 }
 
 /** Why an answer is over its budget ("answer N tokens > budget M (family F)"), or undefined when it fits. */

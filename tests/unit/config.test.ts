@@ -57,7 +57,7 @@ describe("config", () => {
     ];
     for (const [over, message] of bad) expect(() => loadConfig(undefined, over)).toThrow(message);
     const w = loadConfig(undefined, { witness: { max_answer_tokens: 16, families: { troubleshoot: { max_answer_tokens: 1_000_000 } } } }).witness;
-    expect([w.max_answer_tokens, w.families.troubleshoot.max_answer_tokens, w.families.attest.max_answer_tokens]).toEqual([16, 1_000_000, undefined]);
+    expect([w.max_answer_tokens, w.families.troubleshoot.max_answer_tokens, w.families.pipeline?.max_answer_tokens]).toEqual([16, 1_000_000, undefined]);
   });
 
   test("a good file overrides defaults and keeps the rest", () => {

@@ -70,11 +70,14 @@ test("a meta record whose answer digest does not match its line leaves the famil
   }
 });
 
-test("a family's budget overrides the global one; the over-budget reason names tokens, budget and family", () => {
+test("a family's budget narrows the global one, never widens it; the over-budget reason names tokens, budget and family", () => {
   const w = loadConfig(undefined).witness;
-  expect(answerBudget(w, "attest")).toBe(w.max_answer_tokens);
-  expect(answerBudget(w, "pipeline")).toBe(w.families.pipeline!.max_answer_tokens!);
-  expect(answerBudget({ ...w, families: { ...w.families, attest: { ...w.families.attest, max_answer_tokens: 99 } } }, "attest")).toBe(99);
+  expect(answerBudget(w, "attest")).toBe(w.families.attest.max_answer_tokens!);
+  expect(w.families.pipeline!.max_answer_tokens).toBeUndefined();
+  expect(answerBudget(w, "pipeline")).toBe(w.max_answer_tokens);
+  const withAttest = (n: number) => ({ ...w, max_answer_tokens: 1000, families: { ...w.families, attest: { ...w.families.attest, max_answer_tokens: n } } });
+  expect(answerBudget(withAttest(99), "attest")).toBe(99);
+  expect(answerBudget(withAttest(5000), "attest")).toBe(1000);
   expect(overBudget(100, 100, "attest")).toBeUndefined();
   expect(overBudget(101, 100, "inspect")).toBe("answer 101 tokens > budget 100 (family inspect)");
 });
