@@ -32,6 +32,9 @@ function witnessIdentity(ctx: RunContext, opts: GenOptions) {
 export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<WitnessGenSummary> {
   const started = performance.now();
   const cpu0 = process.cpuUsage();
+  // The tokenizer's tables load (some hundred ms) while witness and the tools are probed.
+  const tokenCounter = loadTokenCounter();
+  tokenCounter.catch(() => undefined); // awaited below: a failure surfaces there, not as an unhandled rejection
   const setup = await prepareWitness(ctx);
   const dir = join(opts.out, "witness");
   if (opts.force) startOver(dir);
@@ -81,7 +84,7 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
   })();
 
   const env = { ...setup.scriptEnv, timeoutMs: ctx.config.witness.timeout_s * 1000 };
-  const countTokens = await loadTokenCounter();
+  const countTokens = await tokenCounter;
   // An answer over its family's budget is refused before its script runs (the cheap check), never cut.
   const tooLong = (spec: ExampleSpec, answer: string): string | undefined => {
     const family = spec.family ?? "attest";
