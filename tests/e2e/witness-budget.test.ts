@@ -1,6 +1,6 @@
 // needs: witness
-import { describe, expect } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTokenCounter } from "../../src/dataset/tokens.ts";
@@ -15,9 +15,15 @@ const rows = <T>(f: string): T[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as T);
 
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 /** The fast test config with `extra` lines in its [witness] table and `tables` appended. */
 function config(extra: string, tables = ""): { out: string; file: string } {
   const out = mkdtempSync(join(tmpdir(), "sekft-budget-"));
+  made.push(out);
   const fast = readFileSync(join(ROOT, "fixtures/configs/witness-fast.toml"), "utf8");
   expect(fast).toContain("[witness]\n");
   const file = join(out, "config.toml");
