@@ -8,6 +8,7 @@ import { answerOf, parseChatRecord, questionOf } from "../dataset/chat.ts";
 import { dimensionLines } from "../ui/format.ts";
 import { sha256 } from "../dataset/hash.ts";
 import { type FamilyLengths, formatLengths, LengthTally, wordCount } from "./lengths.ts";
+import { HashCount64, HashSet64, U64List } from "./hashes.ts";
 
 export interface DatasetStats {
   file: string;
@@ -61,63 +62,6 @@ export function answerSkeleton(answer: string): string {
   return t.replace(/(?:\.{0,2}\/)?[\w.<>-]+(?:\/[\w.<>-]+)+\/?/g, "<path>");
 }
 
-/** Counts of 64-bit hashes in typed arrays (open addressing): a million entries cost 24 MB, not a string each. */
-class HashCount64 {
-  private table = new BigUint64Array(1 << 12);
-  private counts = new Uint32Array(1 << 12);
-  size = 0;
-  /** Counts one occurrence; returns the hash. */
-  add(text: string): bigint {
-    const h = BigInt.asUintN(64, BigInt(Bun.hash(text))) || 1n;
-    if ((this.size + 1) * 2 > this.table.length) this.grow();
-    const i = this.slot(this.table, h);
-    if (this.table[i] === 0n) {
-      this.table[i] = h;
-      this.size += 1;
-    }
-    this.counts[i]! += 1;
-    return h;
-  }
-  count(h: bigint): number {
-    const i = this.slot(this.table, h);
-    return this.table[i] === h ? this.counts[i]! : 0;
-  }
-  private slot(table: BigUint64Array, h: bigint): number {
-    const mask = table.length - 1;
-    let i = Number(h & BigInt(mask));
-    while (table[i] !== 0n && table[i] !== h) i = (i + 1) & mask;
-    return i;
-  }
-  private grow(): void {
-    const [table, counts] = [this.table, this.counts];
-    this.table = new BigUint64Array(table.length * 2);
-    this.counts = new Uint32Array(table.length * 2);
-    for (let i = 0; i < table.length; i++) {
-      if (table[i] === 0n) continue;
-      const j = this.slot(this.table, table[i]!);
-      this.table[j] = table[i]!;
-      this.counts[j] = counts[i]!;
-    }
-  }
-}
-
-/** A growable array of 64-bit values. */
-class U64List {
-  private data = new BigUint64Array(1 << 12);
-  length = 0;
-  push(v: bigint): void {
-    if (this.length === this.data.length) {
-      const grown = new BigUint64Array(this.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = v;
-  }
-  at(i: number): bigint {
-    return this.data[i]!;
-  }
-}
-
 type Dims = Record<string, string[]>;
 
 /** Names a key type from `openssl genpkey` arguments. */
@@ -149,32 +93,6 @@ export function dimensionsFromText(answer: string): Dims {
 function bump(into: Record<string, Record<string, number>>, dim: string, value: string): void {
   into[dim] ??= {};
   into[dim]![value] = (into[dim]![value] ?? 0) + 1;
-}
-
-/** A set of 64-bit hashes in one typed array (open addressing): a million entries cost 16 MB, not a string each. */
-class HashSet64 {
-  private table = new BigUint64Array(1 << 12);
-  size = 0;
-  add(text: string): void {
-    const h = BigInt.asUintN(64, BigInt(Bun.hash(text))) || 1n;
-    if ((this.size + 1) * 2 > this.table.length) this.grow();
-    if (this.insert(this.table, h)) this.size += 1;
-  }
-  private insert(table: BigUint64Array, h: bigint): boolean {
-    const mask = table.length - 1;
-    for (let i = Number(h & BigInt(mask)); ; i = (i + 1) & mask) {
-      if (table[i] === 0n) {
-        table[i] = h;
-        return true;
-      }
-      if (table[i] === h) return false;
-    }
-  }
-  private grow(): void {
-    const next = new BigUint64Array(this.table.length * 2);
-    for (const h of this.table) if (h !== 0n) this.insert(next, h);
-    this.table = next;
-  }
 }
 
 export type MetaSpec = {
