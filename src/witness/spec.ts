@@ -59,6 +59,10 @@ export interface Dimensions {
   paraphrases: number;
   chainShare: number;
   chainSteps: string[];
+  /** `witness.step_commands`: step name -> the commands a step of that name may run. */
+  stepCommands: Record<string, string[]>;
+  /** `witness.minimal_words`: a question template with one of them asks for the smallest answer. */
+  minimalWords: string[];
   /** Families and weights; absent: every example is `attest`. */
   families?: { name: FamilyName; weight: number; questions: number }[];
 }
@@ -71,6 +75,35 @@ export function ruleApplies(rule: RegoConfig, chosen: Set<string>, cmd: CommandC
   if (rule.requires_setup === "lockfile") return dims.projectsWithLockfile.has(cmd.project);
   if (rule.requires_setup) return picked.some((a) => a.setup === rule.requires_setup);
   return true;
+}
+
+/** Whether a question template asks for the smallest answer: it has one of `words` as a whole word, in any case. */
+export function isMinimal(template: string, words: readonly string[]): boolean {
+  const lower = template.toLowerCase();
+  return words.some((w) => new RegExp(`(^|[^a-z-])${w.toLowerCase()}($|[^a-z-])`).test(lower));
+}
+
+/** The scope a question template binds its answer to: minimal (one step, fewest attestors), and whether it has Rego rules. */
+export function templateScope(template: string, words: readonly string[]): { minimal: boolean; rules: boolean } {
+  return { minimal: isMinimal(template, words), rules: template.includes("{rules}") };
+}
+
+/** The steps (of `steps`) a command may run under, in the order given. */
+export function stepsFor(command: string, steps: readonly string[], table: Record<string, string[]>): string[] {
+  return steps.filter((s) => Object.hasOwn(table, s) && table[s]!.includes(command));
+}
+
+/**
+ * The one attestor an answer that is about something else adds with `-a` (without one, witness runs its defaults,
+ * environment and git): `environment`, which needs nothing set up, else the spec's first attestor without a setup.
+ */
+export function bareAttestor(spec: ExampleSpec, cfg: WitnessConfig): string | undefined {
+  const usable = (a: AttestorConfig | undefined): a is AttestorConfig =>
+    a !== undefined && a.setup === "none" && !a.flags.length && !cfg.excluded_attestors.includes(a.name);
+  const env = cfg.attestors.find((a) => a.name === "environment");
+  if (usable(env)) return attestorId(env);
+  const own = spec.attestors.map((id) => cfg.attestors.find((a) => attestorId(a) === id)).find((a) => usable(a) && a.name !== "system-packages");
+  return own ? attestorId(own) : undefined;
 }
 
 /** An attestor entry's id: its `id`, or its witness name. */
@@ -124,12 +157,24 @@ export function* sampleSpecs(
   const groups = new Map<string, number>();
   let index = 0;
   let misses = 0;
+  let ruleTurn = 0;
   for (let i = 0; ; i++) {
     // The space of distinct specs is finite: stop once new ones have stopped coming.
     if (misses > 20_000) return;
+    const family = families.length ? nextFamily() : "attest";
     const cmd = cmds[i % cmds.length]!;
+    // A step runs only a command `step_commands` allows it (a `lint` step never runs a compiler).
+    const allowed = stepsFor(cmd.name, steps, dims.stepCommands);
+    if (!allowed.length) {
+      misses += 1;
+      continue;
+    }
+    const question = questions[i % questions.length]!;
+    // An attest question's words bind its answer: "minimal" means one step and the fewest attestors, and Rego rules
+    // come only with a question that names them. Other families fit the spec to their own question in `shape`.
+    const scope = family === "attest" ? templateScope(dims.questions[question]!, dims.minimalWords) : { minimal: false, rules: true };
     const chosen = new Set<string>();
-    const forcedRule = rules.length ? rules[i % rules.length]! : undefined;
+    const forcedRule = scope.rules && rules.length ? rules[ruleTurn++ % rules.length]! : undefined;
     const forcedAtt = atts[i % atts.length]!;
     if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor)) {
       const fit = dims.attestors.find(
@@ -138,47 +183,49 @@ export function* sampleSpecs(
       );
       if (fit && canAdd(attestorId(fit), chosen, byName, cmd)) chosen.add(attestorId(fit));
     }
-    if (canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));
+    if (!(scope.minimal && chosen.size >= dims.min) && canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));
     // A second step is found through the commit both attestations record, so a chained example needs git.
     const git = dims.attestors.find((a) => a.name === "git");
-    const wantChain = rng.next() < dims.chainShare && !cmd.run.startsWith("tar ") && git !== undefined;
+    const wantChain = !scope.minimal && rng.next() < dims.chainShare && !cmd.run.startsWith("tar ") && git !== undefined;
     if (wantChain && canAdd(attestorId(git), chosen, byName, cmd)) chosen.add(attestorId(git));
-    // Half the examples stay small, half reach for the configured maximum.
-    const target = rng.next() < 0.5 ? dims.min + rng.int(0, 1) : dims.max - rng.int(0, 1);
+    // A minimal answer has the fewest attestors; otherwise half the examples stay small, half reach for the maximum.
+    const target = scope.minimal ? dims.min : rng.next() < 0.5 ? dims.min + rng.int(0, 1) : dims.max - rng.int(0, 1);
     for (const a of rng.shuffle(atts)) {
       if (chosen.size >= Math.max(dims.min, Math.min(dims.max, target))) break;
       if (canAdd(attestorId(a), chosen, byName, cmd)) chosen.add(attestorId(a));
     }
     const ruleSet = new Set<string>();
-    if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);
-    const extra = rng.int(0, dims.maxRules);
-    for (const r of rng.shuffle(rules)) {
-      if (ruleSet.size >= Math.min(dims.maxRules, Math.max(extra, ruleSet.size))) break;
-      if (ruleApplies(r, chosen, cmd, dims)) ruleSet.add(r.name);
+    if (scope.rules) {
+      if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);
+      // A question that names its rules has at least one; a minimal one no more than that.
+      const want = scope.minimal ? 1 : Math.max(family === "attest" ? 1 : 0, rng.int(0, dims.maxRules));
+      for (const r of rng.shuffle(rules)) {
+        if (ruleSet.size >= Math.min(dims.maxRules, Math.max(want, ruleSet.size))) break;
+        if (ruleApplies(r, chosen, cmd, dims)) ruleSet.add(r.name);
+      }
+      if (family === "attest" && ruleSet.size === 0) {
+        misses += 1;
+        continue;
+      }
     }
     const spec: ExampleSpec = {
-      step: steps[i % steps.length]!,
+      step: allowed[Math.floor(i / cmds.length) % allowed.length]!,
       command: cmd.name,
       attestors: [...chosen].sort(),
       rules: [...ruleSet].sort(),
       keys: { step: keys[i % keys.length]!, policy: rng.pick(dims.keyTypes) },
-      question: questions[i % questions.length]!,
+      question,
       chain: null,
     };
     if (wantChain && [...chosen].some((c) => byName.get(c)?.name === "git")) {
       spec.chain = dims.chainSteps.find((s) => s !== spec.step) ?? null;
     }
-    const family = families.length ? nextFamily() : "attest";
     if (family !== "attest") {
       spec.family = family;
       if (!shapers[family]!(spec, made.get(family) ?? 0)) {
         misses += 1;
         continue;
       }
-    }
-    // A question that names the Rego rules only fits an answer that has some.
-    if (family === "attest" && ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
-      spec.question = questions.find((q) => !dims.questions[q]!.includes("{rules}")) ?? spec.question;
     }
     const group = answerGroup(spec);
     // One question text must not stand for two different answers: try the other templates, else skip.
@@ -216,9 +263,11 @@ function pickQuestion(
   askedBy: Map<string, string>,
 ): boolean {
   const start = order.indexOf(spec.question);
+  const scope = JSON.stringify(templateScope(dims.questions[spec.question]!, dims.minimalWords));
   for (let k = 0; k < order.length; k++) {
     const q = order[(start + k) % order.length]!;
-    if (spec.rules.length === 0 && dims.questions[q]!.includes("{rules}")) continue;
+    // Another template only if it binds the answer to the same scope (minimal or not, with rules or not).
+    if (JSON.stringify(templateScope(dims.questions[q]!, dims.minimalWords)) !== scope) continue;
     const candidate = { ...spec, question: q };
     const owner = askedBy.get(questionOf(candidate));
     if (owner === undefined || owner === group) {
