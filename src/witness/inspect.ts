@@ -3,7 +3,8 @@ import type { Catalog } from "./catalog.ts";
 import type { Family } from "./family.ts";
 import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
 import { shellQuote } from "../proc/shell.ts";
-import { attestorId, bareAttestor, type ExampleSpec } from "./spec.ts";
+import { bareAttestor } from "./scope.ts";
+import { attestorId, type ExampleSpec } from "./spec.ts";
 
 /** The in-toto media type witness gives every `witness run` envelope (DSSE `payloadType`). */
 export const INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -307,7 +308,7 @@ export const inspect: Family = {
     // The answer builds only what the inspected value needs: one step, no Rego rules and one attestor, the one
     // inspected (or, for what witness always records, the one `-a` needs). The variant whose turn it is, else the next that fits.
     const cmd = cfg.commands.find((c) => c.name === spec.command);
-    const bare = bareAttestor(spec, cfg);
+    const bare = bareAttestor(spec.attestors, cfg);
     const others = cfg.attestors.filter((a) => !cfg.excluded_attestors.includes(a.name) && a.name !== "system-packages").map(attestorId);
     for (let k = 0; k < VARIANTS.length; k++) {
       const v = VARIANTS[(turn + k) % VARIANTS.length]!;

@@ -2,7 +2,8 @@ import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts"
 import type { Family } from "./family.ts";
 import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
 import { shellQuote } from "../proc/shell.ts";
-import { bareAttestor, type ExampleSpec } from "./spec.ts";
+import { bareAttestor } from "./scope.ts";
+import type { ExampleSpec } from "./spec.ts";
 
 /** Where the non-compliant copy of the project lives: `bad/repo/ws` reads `../../reports` as `bad/reports`. */
 const BAD = "bad/repo/ws";
@@ -184,7 +185,7 @@ export function fitRequirement(spec: ExampleSpec, req: Requirement, cfg: Witness
   if (!cmd) return false;
   const need = req.attestor === null ? undefined : attestorFor(req, cfg);
   if (req.attestor !== null && (!need || !canJoin(need, [], cfg, cmd.json_products))) return false;
-  const id = need ? (need.id ?? need.name) : bareAttestor(spec, cfg);
+  const id = need ? (need.id ?? need.name) : bareAttestor(spec.attestors, cfg);
   if (!id) return false;
   const trial: ExampleSpec = { ...spec, attestors: [id], chain: null };
   const c = breakContext(trial, cfg);

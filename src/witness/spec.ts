@@ -1,6 +1,7 @@
 import { canonical, sha256 } from "../dataset/hash.ts";
 import type { AttestorConfig, CommandConfig, RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
 import { Rng } from "../rng.ts";
+import { stepsFor, templateScope } from "./scope.ts";
 
 export type KeyType = WitnessConfig["key_types"][number];
 
@@ -75,35 +76,6 @@ export function ruleApplies(rule: RegoConfig, chosen: Set<string>, cmd: CommandC
   if (rule.requires_setup === "lockfile") return dims.projectsWithLockfile.has(cmd.project);
   if (rule.requires_setup) return picked.some((a) => a.setup === rule.requires_setup);
   return true;
-}
-
-/** Whether a question template asks for the smallest answer: it has one of `words` as a whole word, in any case. */
-export function isMinimal(template: string, words: readonly string[]): boolean {
-  const lower = template.toLowerCase();
-  return words.some((w) => new RegExp(`(^|[^a-z-])${w.toLowerCase()}($|[^a-z-])`).test(lower));
-}
-
-/** The scope a question template binds its answer to: minimal (one step, fewest attestors), and whether it has Rego rules. */
-export function templateScope(template: string, words: readonly string[]): { minimal: boolean; rules: boolean } {
-  return { minimal: isMinimal(template, words), rules: template.includes("{rules}") };
-}
-
-/** The steps (of `steps`) a command may run under, in the order given. */
-export function stepsFor(command: string, steps: readonly string[], table: Record<string, string[]>): string[] {
-  return steps.filter((s) => Object.hasOwn(table, s) && table[s]!.includes(command));
-}
-
-/**
- * The one attestor an answer that is about something else adds with `-a` (without one, witness runs its defaults,
- * environment and git): `environment`, which needs nothing set up, else the spec's first attestor without a setup.
- */
-export function bareAttestor(spec: ExampleSpec, cfg: WitnessConfig): string | undefined {
-  const usable = (a: AttestorConfig | undefined): a is AttestorConfig =>
-    a !== undefined && a.setup === "none" && !a.flags.length && !cfg.excluded_attestors.includes(a.name);
-  const env = cfg.attestors.find((a) => a.name === "environment");
-  if (usable(env)) return attestorId(env);
-  const own = spec.attestors.map((id) => cfg.attestors.find((a) => attestorId(a) === id)).find((a) => usable(a) && a.name !== "system-packages");
-  return own ? attestorId(own) : undefined;
 }
 
 /** An attestor entry's id: its `id`, or its witness name. */

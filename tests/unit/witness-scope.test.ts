@@ -4,7 +4,8 @@ import { familyPlugin, familyShapers, renderExample } from "../../src/witness/fa
 import { inspectContext, variantOf } from "../../src/witness/inspect.ts";
 import { requirementOf } from "../../src/witness/policy.ts";
 import { extractScript } from "../../src/witness/script.ts";
-import { attestorId, bareAttestor, FAMILIES, familyOf, isMinimal, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { bareAttestor, isMinimal } from "../../src/witness/scope.ts";
+import { attestorId, FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
 // The question's words bind the answer's scope (issue 21, item 2): checked on a few hundred rendered specs of the
@@ -76,7 +77,7 @@ test("an inspect answer builds one step with one attestor, the one it inspects o
     expect(spec.attestors).toHaveLength(1);
     const inspected = variantOf(spec.variant!).attestor(inspectContext(spec, cfg));
     const own = cfg.attestors.find((a) => attestorId(a) === spec.attestors[0])!.name;
-    if (["statement", "envelope", "command-run", "product", "material"].includes(inspected)) expect(spec.attestors[0]).toBe(bareAttestor(spec, cfg)!);
+    if (["statement", "envelope", "command-run", "product", "material"].includes(inspected)) expect(spec.attestors[0]).toBe(bareAttestor(spec.attestors, cfg)!);
     else expect(own).toBe(inspected);
     kinds.add(inspected);
     const script = extractScript(renderExample(spec, cfg, catalog).answer);
@@ -96,7 +97,7 @@ test("a policy answer tests its requirement and nothing else: its rule alone, it
     expect(spec.chain).toBeNull();
     expect(spec.attestors).toHaveLength(1);
     const name = cfg.attestors.find((a) => attestorId(a) === spec.attestors[0])!.name;
-    if (req.attestor === null) expect(spec.attestors[0]).toBe(bareAttestor(spec, cfg)!);
+    if (req.attestor === null) expect(spec.attestors[0]).toBe(bareAttestor(spec.attestors, cfg)!);
     else expect(name).toBe(req.attestor);
     const script = extractScript(renderExample(spec, cfg, catalog).answer);
     for (const line of runs(script)) expect(added(line)).toEqual([name]);
