@@ -123,6 +123,10 @@ export const WitnessSchema = z
     system_prompt: z.string().min(1),
     steps: z.array(Name).min(1),
     questions: z.array(z.string().min(1)).min(1),
+    minimal_words: z
+      .array(z.string().regex(/^[A-Za-z][A-Za-z-]*$/, "a word: letters and '-'"))
+      .describe("a question template with one of these words asks for the smallest answer"),
+    step_commands: z.record(Name, z.array(Name).min(1)).describe("step name -> the commands a step of that name may run"),
     families: FamiliesSchema,
     attestors: z.array(AttestorSchema).min(1),
     projects: z.array(ProjectSchema).min(1),
@@ -139,7 +143,20 @@ export const WitnessSchema = z
         message: `min_attestors (${w.min_attestors}) is greater than max_attestors (${w.max_attestors})`,
       });
     }
+    for (const message of stepCommandProblems(w)) ctx.addIssue({ code: "custom", path: ["step_commands"], message });
   });
+
+/**
+ * What is wrong with `witness.step_commands`: a step of `steps` without an entry, a command under no step. An entry
+ * may name steps or commands the config does not have (a config that replaces the commands keeps the default entries).
+ */
+export function stepCommandProblems(w: { steps: string[]; commands: { name: string }[]; step_commands: Record<string, string[]> }): string[] {
+  const out: string[] = [];
+  for (const step of w.steps) if (!Object.hasOwn(w.step_commands, step)) out.push(`step "${step}" has no entry, so it could run no command`);
+  const listed = new Set(Object.values(w.step_commands).flat());
+  for (const c of w.commands) if (!listed.has(c.name)) out.push(`command "${c.name}" is listed under no step, so no example could run it`);
+  return out;
+}
 
 export type WitnessConfig = z.infer<typeof WitnessSchema>;
 export type AttestorConfig = z.infer<typeof AttestorSchema>;

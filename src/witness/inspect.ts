@@ -1,10 +1,10 @@
-import { canonical, sha256 } from "../dataset/hash.ts";
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Family } from "./family.ts";
 import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
 import { shellQuote } from "../proc/shell.ts";
-import type { ExampleSpec } from "./spec.ts";
+import { bareAttestor } from "./scope.ts";
+import { attestorId, type ExampleSpec } from "./spec.ts";
 
 /** The in-toto media type witness gives every `witness run` envelope (DSSE `payloadType`). */
 export const INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -305,17 +305,25 @@ export function inspection(v: InspectVariant, c: InspectContext, catalog: Catalo
 export const inspect: Family = {
   questions: (cfg) => cfg.families.inspect?.questions ?? [],
   shape(spec, turn, cfg) {
-    const fits = VARIANTS.filter((v) => variantFits(v, spec, cfg));
-    if (!fits.length) return false;
-    // The variant whose turn it is, when it fits. Otherwise most specs are passed over so that one that fits comes
-    // along (variants of rarer attestors would starve), and the rest take the next fitting variant, so a variant no
-    // spec can fit never stalls the sampler. Deterministic: the choice depends on the spec and the turn only.
-    const wanted = VARIANTS[turn % VARIANTS.length]!;
-    if (!fits.includes(wanted) && Number.parseInt(sha256(canonical(spec)).slice(0, 8), 16) % 10 !== 0) return false;
-    const pick = fits.includes(wanted) ? wanted : fits[turn % fits.length]!;
-    spec.variant = pick.name;
-    spec.question = Math.floor(turn / VARIANTS.length) % this.questions(cfg).length;
-    return true;
+    // The answer builds only what the inspected value needs: one step, no Rego rules and one attestor, the one
+    // inspected (or, for what witness always records, the one `-a` needs). The variant whose turn it is, else the next that fits.
+    const cmd = cfg.commands.find((c) => c.name === spec.command);
+    const bare = bareAttestor(spec.attestors, cfg);
+    const others = cfg.attestors.filter((a) => !cfg.excluded_attestors.includes(a.name) && a.name !== "system-packages").map(attestorId);
+    for (let k = 0; k < VARIANTS.length; k++) {
+      const v = VARIANTS[(turn + k) % VARIANTS.length]!;
+      const order = v.name === "attestor-type" ? [...spec.attestors, bare] : [bare, ...spec.attestors, ...others];
+      for (const id of new Set(order.filter((x): x is string => x !== undefined))) {
+        const entry = cfg.attestors.find((a) => attestorId(a) === id);
+        if (!entry || (cmd?.json_products && entry.sole_json_product)) continue;
+        const trial: ExampleSpec = { ...spec, attestors: [id], rules: [], chain: null };
+        const layered = ["statement", "envelope", "command-run", "product", "material"].includes(v.attestor(inspectContext(trial, cfg)));
+        if (!variantFits(v, trial, cfg) || (!layered && v.attestor(inspectContext(trial, cfg)) !== entry.name)) continue;
+        Object.assign(spec, trial, { variant: v.name, question: Math.floor(turn / VARIANTS.length) % this.questions(cfg).length });
+        return true;
+      }
+    }
+    return false;
   },
   render(spec, cfg, catalog, attest): RenderedExample {
     const v = variantOf(spec.variant ?? "");

@@ -185,6 +185,8 @@ function gitFits(spec: ExampleSpec, cfg: WitnessConfig): string | undefined {
 export const pipeline: Family = {
   questions: (cfg) => cfg.families.pipeline?.questions ?? [],
   shape(spec, turn, cfg) {
+    // The spec's command is the pipeline's build step, under its own name: a command that tests or packs is not one.
+    if (cfg.commands.find((c) => c.name === spec.command)?.kind !== "build") return false;
     const git = gitFits(spec, cfg);
     if (!git) return false;
     if (!spec.attestors.includes(git)) spec.attestors = [...spec.attestors, git].sort();

@@ -2,6 +2,7 @@ import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts"
 import type { Family } from "./family.ts";
 import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
 import { shellQuote } from "../proc/shell.ts";
+import { bareAttestor } from "./scope.ts";
 import type { ExampleSpec } from "./spec.ts";
 
 /** Where the non-compliant copy of the project lives: `bad/repo/ws` reads `../../reports` as `bad/reports`. */
@@ -174,33 +175,23 @@ function breakContext(spec: ExampleSpec, cfg: WitnessConfig): BreakContext {
 }
 
 /**
- * Fits a spec to a requirement: its attestor present (added when the sampler's rules allow), its rule in the
- * spec, the rules the violation would also break dropped, one step only. False when the requirement cannot apply.
+ * Fits a spec to a requirement, and to nothing else: the attestor its rule reads (or, for what witness always
+ * records, the one attestor `-a` needs), its rule alone, one step. False when the requirement cannot apply.
  */
 export function fitRequirement(spec: ExampleSpec, req: Requirement, cfg: WitnessConfig): boolean {
   const rule = cfg.rego.find((r) => r.name === req.rule);
   if (!rule || rule.message.includes("'")) return false;
   const cmd = cfg.commands.find((c) => c.name === spec.command);
   if (!cmd) return false;
-  const attestors = [...spec.attestors];
-  const need = attestorFor(req, cfg);
-  if (req.attestor !== null) {
-    if (!need) return false;
-    const id = need.id ?? need.name;
-    if (!attestors.includes(id)) {
-      if (!canJoin(need, attestors, cfg, cmd.json_products)) return false;
-      attestors.push(id);
-    }
-  }
-  const trial: ExampleSpec = { ...spec, attestors: attestors.sort(), chain: null };
+  const need = req.attestor === null ? undefined : attestorFor(req, cfg);
+  if (req.attestor !== null && (!need || !canJoin(need, [], cfg, cmd.json_products))) return false;
+  const id = need ? (need.id ?? need.name) : bareAttestor(spec.attestors, cfg);
+  if (!id) return false;
+  const trial: ExampleSpec = { ...spec, attestors: [id], chain: null };
   const c = breakContext(trial, cfg);
   if (!req.applies(c)) return false;
-  const drop = new Set(req.conflicts?.(c) ?? []);
-  if (drop.has(req.rule)) return false;
-  // The requirement's rule first; the spec's other rules as far as `max_rules` allows.
-  const others = spec.rules.filter((r) => r !== req.rule && !drop.has(r)).slice(0, Math.max(0, cfg.max_rules - 1));
-  const rules = [req.rule, ...others].sort();
-  Object.assign(spec, { attestors: trial.attestors, rules, chain: null, variant: req.name });
+  if (req.conflicts?.(c).includes(req.rule)) return false;
+  Object.assign(spec, { attestors: trial.attestors, rules: [req.rule], chain: null, variant: req.name });
   return true;
 }
 

@@ -128,6 +128,8 @@ export async function prepareWitness(ctx: RunContext, now = new Date()): Promise
       paraphrases: cfg.paraphrases_per_answer,
       chainShare: cfg.chain_share,
       chainSteps: cfg.chain_steps,
+      stepCommands: cfg.step_commands,
+      minimalWords: cfg.minimal_words,
       families: FAMILIES.map((name) => ({
         name,
         weight: cfg.families[name]?.weight ?? 0,

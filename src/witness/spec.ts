@@ -1,6 +1,7 @@
 import { canonical, sha256 } from "../dataset/hash.ts";
 import type { AttestorConfig, CommandConfig, RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
 import { Rng } from "../rng.ts";
+import { stepsFor, templateScope } from "./scope.ts";
 
 export type KeyType = WitnessConfig["key_types"][number];
 
@@ -59,6 +60,10 @@ export interface Dimensions {
   paraphrases: number;
   chainShare: number;
   chainSteps: string[];
+  /** `witness.step_commands`: step name -> the commands a step of that name may run. */
+  stepCommands: Record<string, string[]>;
+  /** `witness.minimal_words`: a question template with one of them asks for the smallest answer. */
+  minimalWords: string[];
   /** Families and weights; absent: every example is `attest`. */
   families?: { name: FamilyName; weight: number; questions: number }[];
 }
@@ -124,12 +129,24 @@ export function* sampleSpecs(
   const groups = new Map<string, number>();
   let index = 0;
   let misses = 0;
+  let ruleTurn = 0;
   for (let i = 0; ; i++) {
     // The space of distinct specs is finite: stop once new ones have stopped coming.
     if (misses > 20_000) return;
+    const family = families.length ? nextFamily() : "attest";
     const cmd = cmds[i % cmds.length]!;
+    // A step runs only a command `step_commands` allows it (a `lint` step never runs a compiler).
+    const allowed = stepsFor(cmd.name, steps, dims.stepCommands);
+    if (!allowed.length) {
+      misses += 1;
+      continue;
+    }
+    const question = questions[i % questions.length]!;
+    // An attest question's words bind its answer: "minimal" means one step and the fewest attestors, and Rego rules
+    // come only with a question that names them. Other families fit the spec to their own question in `shape`.
+    const scope = family === "attest" ? templateScope(dims.questions[question]!, dims.minimalWords) : { minimal: false, rules: true };
     const chosen = new Set<string>();
-    const forcedRule = rules.length ? rules[i % rules.length]! : undefined;
+    const forcedRule = scope.rules && rules.length ? rules[ruleTurn++ % rules.length]! : undefined;
     const forcedAtt = atts[i % atts.length]!;
     if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor)) {
       const fit = dims.attestors.find(
@@ -138,47 +155,49 @@ export function* sampleSpecs(
       );
       if (fit && canAdd(attestorId(fit), chosen, byName, cmd)) chosen.add(attestorId(fit));
     }
-    if (canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));
+    if (!(scope.minimal && chosen.size >= dims.min) && canAdd(attestorId(forcedAtt), chosen, byName, cmd)) chosen.add(attestorId(forcedAtt));
     // A second step is found through the commit both attestations record, so a chained example needs git.
     const git = dims.attestors.find((a) => a.name === "git");
-    const wantChain = rng.next() < dims.chainShare && !cmd.run.startsWith("tar ") && git !== undefined;
+    const wantChain = !scope.minimal && rng.next() < dims.chainShare && !cmd.run.startsWith("tar ") && git !== undefined;
     if (wantChain && canAdd(attestorId(git), chosen, byName, cmd)) chosen.add(attestorId(git));
-    // Half the examples stay small, half reach for the configured maximum.
-    const target = rng.next() < 0.5 ? dims.min + rng.int(0, 1) : dims.max - rng.int(0, 1);
+    // A minimal answer has the fewest attestors; otherwise half the examples stay small, half reach for the maximum.
+    const target = scope.minimal ? dims.min : rng.next() < 0.5 ? dims.min + rng.int(0, 1) : dims.max - rng.int(0, 1);
     for (const a of rng.shuffle(atts)) {
       if (chosen.size >= Math.max(dims.min, Math.min(dims.max, target))) break;
       if (canAdd(attestorId(a), chosen, byName, cmd)) chosen.add(attestorId(a));
     }
     const ruleSet = new Set<string>();
-    if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);
-    const extra = rng.int(0, dims.maxRules);
-    for (const r of rng.shuffle(rules)) {
-      if (ruleSet.size >= Math.min(dims.maxRules, Math.max(extra, ruleSet.size))) break;
-      if (ruleApplies(r, chosen, cmd, dims)) ruleSet.add(r.name);
+    if (scope.rules) {
+      if (forcedRule && ruleApplies(forcedRule, chosen, cmd, dims)) ruleSet.add(forcedRule.name);
+      // A question that names its rules has at least one; a minimal one no more than that.
+      const want = scope.minimal ? 1 : Math.max(family === "attest" ? 1 : 0, rng.int(0, dims.maxRules));
+      for (const r of rng.shuffle(rules)) {
+        if (ruleSet.size >= Math.min(dims.maxRules, Math.max(want, ruleSet.size))) break;
+        if (ruleApplies(r, chosen, cmd, dims)) ruleSet.add(r.name);
+      }
+      if (family === "attest" && ruleSet.size === 0) {
+        misses += 1;
+        continue;
+      }
     }
     const spec: ExampleSpec = {
-      step: steps[i % steps.length]!,
+      step: allowed[Math.floor(i / cmds.length) % allowed.length]!,
       command: cmd.name,
       attestors: [...chosen].sort(),
       rules: [...ruleSet].sort(),
       keys: { step: keys[i % keys.length]!, policy: rng.pick(dims.keyTypes) },
-      question: questions[i % questions.length]!,
+      question,
       chain: null,
     };
     if (wantChain && [...chosen].some((c) => byName.get(c)?.name === "git")) {
       spec.chain = dims.chainSteps.find((s) => s !== spec.step) ?? null;
     }
-    const family = families.length ? nextFamily() : "attest";
     if (family !== "attest") {
       spec.family = family;
       if (!shapers[family]!(spec, made.get(family) ?? 0)) {
         misses += 1;
         continue;
       }
-    }
-    // A question that names the Rego rules only fits an answer that has some.
-    if (family === "attest" && ruleSet.size === 0 && dims.questions[spec.question]!.includes("{rules}")) {
-      spec.question = questions.find((q) => !dims.questions[q]!.includes("{rules}")) ?? spec.question;
     }
     const group = answerGroup(spec);
     // One question text must not stand for two different answers: try the other templates, else skip.
@@ -216,9 +235,11 @@ function pickQuestion(
   askedBy: Map<string, string>,
 ): boolean {
   const start = order.indexOf(spec.question);
+  const scope = JSON.stringify(templateScope(dims.questions[spec.question]!, dims.minimalWords));
   for (let k = 0; k < order.length; k++) {
     const q = order[(start + k) % order.length]!;
-    if (spec.rules.length === 0 && dims.questions[q]!.includes("{rules}")) continue;
+    // Another template only if it binds the answer to the same scope (minimal or not, with rules or not).
+    if (JSON.stringify(templateScope(dims.questions[q]!, dims.minimalWords)) !== scope) continue;
     const candidate = { ...spec, question: q };
     const owner = askedBy.get(questionOf(candidate));
     if (owner === undefined || owner === group) {

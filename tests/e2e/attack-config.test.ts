@@ -28,6 +28,7 @@ testWith(
       config,
       `[witness]\nkey_types = ["ed25519"]\nmax_attestors = 3\n\n${off}\n` +
         `[[witness.commands]]\nname = "copy"\nproject = "notes"\nrun = "cp notes.txt out.txt"\nartifact = "out.txt"\ntool = "cp"\nprobe = "cp --version"\nkind = "build"\n\n` +
+        `[witness.step_commands]\nbuild = ["copy"]\n\n` +
         `[[witness.projects]]\nname = "notes"\nkind = "notes"\n[witness.projects.files]\n"notes.txt" = ${JSON.stringify(content)}\n`,
     );
     const out = join(dir, "out");

@@ -33,5 +33,7 @@ export function dimsOf(cfg: WitnessConfig): Dimensions {
     paraphrases: cfg.paraphrases_per_answer,
     chainShare: cfg.chain_share,
     chainSteps: cfg.chain_steps,
+    stepCommands: cfg.step_commands,
+    minimalWords: cfg.minimal_words,
   };
 }

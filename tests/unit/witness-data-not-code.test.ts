@@ -101,6 +101,7 @@ function hostileConfig(texts: string[]): WitnessConfig {
   const at = (i: number): string => texts[i % texts.length]!;
   w.projects.push({ name: "hostile", kind: "hostile project", files: { ...Object.fromEntries(FILES.map((f, i) => [f, at(i)])), "empty.txt": "" } });
   w.commands.push({ name: "hostile-build", project: "hostile", run: "cat a.txt > out.txt", artifact: "out.txt", tool: "cat", probe: "true", kind: "build" });
+  (w.step_commands as Record<string, string[]>).build!.push("hostile-build");
   w.rego.push({
     name: "hostile-module",
     attestor: "material",
@@ -221,9 +222,10 @@ test("a file or module holding an EOF line gets another delimiter, and the prove
 });
 
 test("a configured command is code, but its quotes cannot leave the sh -c wrapping", () => {
-  const raw = JSON.parse(JSON.stringify(defaults)) as { witness: { commands: Record<string, unknown>[] } };
+  const raw = JSON.parse(JSON.stringify(defaults)) as { witness: { commands: Record<string, unknown>[]; step_commands: Record<string, string[]> } };
   const run = `printf '%s\\n' "it's $(echo ok)" > out.txt; echo '\\'' && touch ${CANARY}`;
   raw.witness.commands.push({ name: "quoted", project: "go-hello", run, artifact: "out.txt", tool: "sh", probe: "true", kind: "build" });
+  raw.witness.step_commands.build!.push("quoted");
   const cfg = validateConfig(raw, "quoted command").witness;
   const spec: ExampleSpec = { ...ATTEST, command: "quoted", attestors: ["environment"], rules: [] };
   const out = runStubbed(extractScript(renderExample(spec, cfg, catalog).answer));

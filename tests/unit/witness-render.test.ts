@@ -49,9 +49,20 @@ test("the step key and the policy key are different files; the policy expires fa
   }
 });
 
+// Only questions that name Rego rules get some: the rule-bearing examples of a longer run.
+const ruled = [
+  ...(function* () {
+    let n = 0;
+    for (const { spec } of sampleSpecs(dimsOf(cfg), 11)) {
+      if (spec.rules.length) yield { spec, r: renderExample(spec, cfg, catalog) };
+      if (++n >= 600) return;
+    }
+  })(),
+];
+
 test("Rego is v1 and every mutation targets exactly one place in its script", () => {
   let rules = 0;
-  for (const { r } of examples) {
+  for (const { r } of ruled) {
     const script = extractScript(r.answer);
     for (const m of r.mutations) {
       rules += 1;

@@ -9,7 +9,16 @@ import { answerSkeleton, datasetStats } from "../../src/witness/stats.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
-const spec = (): ExampleSpec => sampleSpecs(dimsOf(cfg), 3).next().value!.spec;
+// Examples whose step name is not also a word of their command or of a mocked CI variable (a `test` step runs
+// `cargo test`, CI_JOB_NAME is `build`): there the name cannot be told from the code, and the skeleton keeps it.
+const plain = (s: ExampleSpec): boolean =>
+  !cfg.commands.find((c) => c.name === s.command)!.run.includes(s.step) && !s.attestors.some((a) => ["gitlab", "jenkins", "aws-codebuild"].includes(a));
+const first = (seed: number, also: (s: ExampleSpec) => boolean = () => true): ExampleSpec => {
+  for (const { spec: s } of sampleSpecs(dimsOf(cfg), seed)) if (plain(s) && also(s)) return s;
+  throw new Error("no such example");
+};
+// A Go example: its source has `package` lines, a word that is also a step name.
+const spec = (): ExampleSpec => first(3, (s) => s.command.startsWith("go-"));
 const answer = (s: ExampleSpec): string => renderExample(s, cfg, fixtureCatalog()).answer;
 
 test("an answer's skeleton ignores its step name, keys and paths, not what it does", () => {
@@ -46,7 +55,7 @@ test("stats counts distinct skeletons and the share of examples whose question a
           { role: "assistant", content: answer(s) },
         ],
       });
-    const other = sampleSpecs(dimsOf(cfg), 11).next().value!.spec;
+    const other = first(11);
     // Rows 1 and 2 share a skeleton; rows 2 and 3 share a question.
     const file = join(dir, "train.jsonl");
     writeFileSync(file, [row("q1", a), row("q2", b), row("q2", other), row("q4", { ...other, step: "verify-me" })].join("\n") + "\n");
