@@ -134,7 +134,7 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     async ({ bundle, sample }, ic): Promise<Outcome> => {
       // A sample cut short by the stop throws InterruptedError: the loop counts it as no verdict, and the next run runs it.
       const t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
-      // A perturbation that still passes did not perturb: it is dropped, never a negative and never a keeper.
+      // A perturbation that still passes did not perturb: it is recorded (and counted by `stats` per kind), never a negative, never a keeper.
       const record = operator.name === "perturb" && t.outcome === "success" ? { ...t, keep: false, dropped: "the perturbation still passed" } : t;
       journal.append(record, { durable: true });
       decided.set(record.key, record);
@@ -165,10 +165,12 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     .filter(([, n]) => n > 0)
     .map(([o, n]) => `${o} ${n}`)
     .join(", ");
+  const passing = all.filter((t) => t.operator === "perturb" && t.outcome === "success").length;
   const tokens = ledger.totals();
   ctx.log.log(
     `rollout: ${counts.samples} samples (${outcomes || "none"}), ${plan.length} run now${skipped ? `, ${skipped} without an applicable perturbation` : ""}; ` +
-      `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}; ${turns} turns in ${secs.toFixed(1)}s` +
+      `${passing ? `${passing} perturbations still passed (not negatives), ` : ""}` +
+      `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}, kto-steps ${counts.kto_steps}; ${turns} turns in ${secs.toFixed(1)}s` +
       `${tokens.requests ? `, ${modelSpend(tokens)}` : ""} → ${dir}${partial ? ` (partial: ${partial.reason})` : ""}`,
   );
   const planned = bundles.length * samples - skipped;
