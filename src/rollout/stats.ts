@@ -82,7 +82,16 @@ export function formatRolloutStats(s: RolloutStats): string {
   if (kinds.length) {
     const made = kinds.filter(([, p]) => p.negatives > 0).length;
     out.push(`perturbations: ${made} kinds made negatives; per kind negatives / still passing (never a negative):`);
-    for (const [k, p] of kinds) out.push(`  ${k}: ${p.negatives} / ${p.passing}${p.negatives ? ` (${Object.entries(p.outcomes).map(([o, n]) => `${o}=${n}`).join(" ")})` : ""}`);
+    for (const [k, p] of kinds)
+      out.push(
+        `  ${k}: ${p.negatives} / ${p.passing}${
+          p.negatives
+            ? ` (${Object.entries(p.outcomes)
+                .map(([o, n]) => `${o}=${n}`)
+                .join(" ")})`
+            : ""
+        }`,
+      );
   }
   for (const [file, t] of Object.entries(s.tokens)) out.push(`${file}: ${formatTokenLengths(t)}`);
   return `${out.join("\n")}\n`;

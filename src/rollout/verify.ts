@@ -45,7 +45,12 @@ export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOp
     for (const p of problems) ctx.log.warn(`${join(dir, p.file)}: ${p.why} (${file}:${p.line})`);
     atifBad = new Set(problems.map((p) => p.line));
   }
-  const stepBad = stepFileProblems(ctx, dir, rows.map((r) => r.value), manifest?.tools ?? {});
+  const stepBad = stepFileProblems(
+    ctx,
+    dir,
+    rows.map((r) => r.value),
+    manifest?.tools ?? {},
+  );
   if (opts.sample !== undefined && opts.sample < rows.length)
     rows = rows.filter((_, i) => i % Math.ceil(rows.length / opts.sample!) === 0).slice(0, opts.sample);
   const bundles = new Map<string, ReturnType<typeof readBundle>>();
