@@ -121,42 +121,47 @@ describe("rollouts", () => {
     for (const m of meta) expect(["wrong-state", "wrong-terminal", "stuck"]).toContain(m.reject_outcome);
   });
 
-  testWith(DOCKER, "on builtin bundles the negatives cover six mistake kinds or more, and no sample that passed is written as a negative", async () => {
-    const samples = all();
-    const perturbed = samples.filter((t) => t.operator === "perturb");
-    const kinds = new Set(perturbed.filter((t) => t.outcome !== "success").map((t) => t.variant));
-    expect(kinds.size, [...kinds].join(" ")).toBeGreaterThanOrEqual(6);
-    // The loop a small model falls into ends as `stuck`, its failing command repeated.
-    const loop = perturbed.find((t) => t.variant === "loop")!;
-    expect(loop.outcome).toBe("stuck");
-    expect(new Set(loop.turns.slice(-3).map((x: any) => x.cmd)).size).toBe(1);
-    // A sample that passed is in no DPO pair and no undesirable KTO line.
-    const byKey = new Map(samples.map((t) => [t.key, t]));
-    const meta = jsonl(join(dir, "dpo.meta.jsonl"));
-    for (const m of meta) expect(byKey.get(m.rejected).outcome).not.toBe("success");
-    const kto = [...jsonl(join(dir, "kto.jsonl")), ...jsonl(join(dir, "kto-valid.jsonl"))];
-    expect(kto.filter((l) => l.label === false)).toHaveLength(samples.filter((t) => t.outcome !== "success").length);
-    // Step-level lines: one assistant turn each, both labels; an undesirable one is a failed sample's turn.
-    const steps = [...jsonl(join(dir, "kto-steps.jsonl")), ...jsonl(join(dir, "kto-steps-valid.jsonl"))];
-    expect(new Set(steps.map((l) => l.label))).toEqual(new Set([true, false]));
-    for (const l of steps) {
-      expect(Object.keys(l).sort()).toEqual(["completion", "label", "prompt"]);
-      expect(l.completion).toHaveLength(1);
-      expect(l.prompt.at(-1).role).toBe("user");
-    }
-    // stats: per kind, the negatives it made and the samples that still passed.
-    const s = await runCli(["stats", dir, "--json"]);
-    expect(s.code, s.stderr).toBe(0);
-    const per = JSON.parse(s.stdout).perturbations;
-    for (const kind of new Set(perturbed.map((t) => t.variant))) {
-      const of = perturbed.filter((t) => t.variant === kind);
-      expect([kind, per[kind].negatives, per[kind].passing]).toEqual([
-        kind,
-        of.filter((t) => t.outcome !== "success").length,
-        of.filter((t) => t.outcome === "success").length,
-      ]);
-    }
-  });
+  testWith(
+    DOCKER,
+    "on builtin bundles the negatives cover six mistake kinds or more, and no sample that passed is written as a negative",
+    async () => {
+      const samples = all();
+      const perturbed = samples.filter((t) => t.operator === "perturb");
+      const kinds = new Set(perturbed.filter((t) => t.outcome !== "success").map((t) => t.variant));
+      expect(kinds.size, [...kinds].join(" ")).toBeGreaterThanOrEqual(6);
+      // The loop a small model falls into ends as `stuck`, its failing command repeated.
+      const loop = perturbed.find((t) => t.variant === "loop")!;
+      expect(loop.outcome).toBe("stuck");
+      expect(new Set(loop.turns.slice(-3).map((x: any) => x.cmd)).size).toBe(1);
+      // A sample that passed is in no DPO pair and no undesirable KTO line.
+      const byKey = new Map(samples.map((t) => [t.key, t]));
+      const meta = jsonl(join(dir, "dpo.meta.jsonl"));
+      for (const m of meta) expect(byKey.get(m.rejected).outcome).not.toBe("success");
+      const kto = [...jsonl(join(dir, "kto.jsonl")), ...jsonl(join(dir, "kto-valid.jsonl"))];
+      expect(kto.filter((l) => l.label === false)).toHaveLength(samples.filter((t) => t.outcome !== "success").length);
+      // Step-level lines: one assistant turn each, both labels; an undesirable one is a failed sample's turn.
+      const steps = [...jsonl(join(dir, "kto-steps.jsonl")), ...jsonl(join(dir, "kto-steps-valid.jsonl"))];
+      expect(new Set(steps.map((l) => l.label))).toEqual(new Set([true, false]));
+      for (const l of steps) {
+        expect(Object.keys(l).sort()).toEqual(["completion", "label", "prompt"]);
+        expect(l.completion).toHaveLength(1);
+        expect(l.prompt.at(-1).role).toBe("user");
+      }
+      // stats: per kind, the negatives it made and the samples that still passed.
+      const s = await runCli(["stats", dir, "--json"]);
+      expect(s.code, s.stderr).toBe(0);
+      const per = JSON.parse(s.stdout).perturbations;
+      for (const kind of new Set(perturbed.map((t) => t.variant))) {
+        const of = perturbed.filter((t) => t.variant === kind);
+        expect([kind, per[kind].negatives, per[kind].passing]).toEqual([
+          kind,
+          of.filter((t) => t.outcome !== "success").length,
+          of.filter((t) => t.outcome === "success").length,
+        ]);
+      }
+    },
+    120_000,
+  );
 
   testWith(DOCKER, "KTO lines are prompt, completion, label; the manifest names the track and counts every sample", () => {
     for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
@@ -165,16 +170,21 @@ describe("rollouts", () => {
     expect(manifest.counts.samples).toBe(all().length);
   });
 
-  testWith(DOCKER, "stats counts the cell axes and the terminal balance of the keepers", async () => {
-    const s = await runCli(["stats", dir, "--json"]);
-    expect(s.code, s.stderr).toBe(0);
-    const stats = JSON.parse(s.stdout);
-    expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
-    const keepers = all().filter((t) => t.keep);
-    const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
-    expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
-    expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
-  });
+  testWith(
+    DOCKER,
+    "stats counts the cell axes and the terminal balance of the keepers",
+    async () => {
+      const s = await runCli(["stats", dir, "--json"]);
+      expect(s.code, s.stderr).toBe(0);
+      const stats = JSON.parse(s.stdout);
+      expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
+      const keepers = all().filter((t) => t.keep);
+      const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
+      expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
+      expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
+    },
+    120_000,
+  );
 
   testWith(
     DOCKER,
