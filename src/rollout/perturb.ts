@@ -1,6 +1,9 @@
 import { shellQuote as q } from "../proc/shell.ts";
 import type { Bundle } from "../shell/bundle.ts";
 
+/** Which set of mistakes and sampling rule a perturb run used: the perturb operator's identity in the journal holds it. */
+export const PERTURBATIONS_VERSION = "2";
+
 /** A perturbation's moves: commands in order; with `loop`, the last one again and again until the episode ends it. */
 export interface Moves {
   commands: string[];

@@ -19,6 +19,7 @@ import { type Bundle, unsafeReason } from "../shell/bundle.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { modelOperator, type Operator, perturbOperator, referenceOperator } from "./operators.ts";
 import { type Format, writeRolloutOutputs } from "./outputs.ts";
+import { PERTURBATIONS_VERSION } from "./perturb.ts";
 import type { Trajectory } from "./record.ts";
 import { runSample } from "./sample.ts";
 import { printable } from "../ui/format.ts";
@@ -38,7 +39,7 @@ export interface RolloutOptions {
 /**
  * A rollout directory's identity: what every operator's samples in it share (the config without the
  * operator's own table and the sample count, the bundle set, the format, the seed), and per operator what its
- * samples depend on (the model and endpoint — never the API key — and the sample count).
+ * samples depend on (the model and endpoint — never the API key —, the perturbations' version, and the sample count).
  */
 export function rolloutIdentity(
   config: RunContext["config"],
@@ -51,7 +52,8 @@ export function rolloutIdentity(
     opts.operator === "model" ? { model: config.shell.operator.model, endpoint: endpointName(config.shell.operator.base_url) } : {};
   return {
     run: { track: "rollout", generator: "rollout/1", config_digest: configDigest(shared), bundle_set: bundleSet, format: opts.format, seed: opts.seed },
-    operator: { operator: opts.operator, ...model, samples },
+    // The perturbations' version: a directory made with other mistakes is refused, not mixed with these.
+    operator: { operator: opts.operator, ...model, ...(opts.operator === "perturb" ? { perturbations: PERTURBATIONS_VERSION } : {}), samples },
   };
 }
 

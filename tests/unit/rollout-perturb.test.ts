@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load.ts";
+import { RunJournal } from "../../src/dataset/run-journal.ts";
 import { perturbOperator } from "../../src/rollout/operators.ts";
-import { PERTURBATIONS, perturbationOf, perturbationsOf, relativised } from "../../src/rollout/perturb.ts";
+import { PERTURBATIONS, PERTURBATIONS_VERSION, perturbationOf, perturbationsOf, relativised } from "../../src/rollout/perturb.ts";
+import { rolloutIdentity } from "../../src/rollout/rollout.ts";
 import type { Bundle } from "../../src/shell/bundle.ts";
 
 const W = "/home/op/work/t";
@@ -105,4 +111,18 @@ describe("perturbations", () => {
     expect(relativised(`cd ${W}/release`)).toBe("cd release");
     expect(relativised("ls /var/spool")).toBe("ls /var/spool");
   });
+});
+
+test("a perturb directory made with another set of mistakes is refused, not mixed with this one", () => {
+  const config = loadConfig(undefined);
+  const id = rolloutIdentity(config, { operator: "perturb", format: "chat", seed: 1 }, 2, "x");
+  expect(id.operator.perturbations).toBe(PERTURBATIONS_VERSION);
+  expect(rolloutIdentity(config, { operator: "reference", format: "chat", seed: 1 }, 1, "x").operator.perturbations).toBeUndefined();
+  const d = mkdtempSync(join(tmpdir(), "sekft-perturb-id-"));
+  {
+    using j = new RunJournal(join(d, "journal.jsonl"), id.run, d);
+    j.claimPart("perturb", { ...id.operator, perturbations: "1" });
+  }
+  using j = new RunJournal(join(d, "journal.jsonl"), id.run, d);
+  expect(() => j.claimPart("perturb", id.operator)).toThrow(/perturbations 1 ≠ 2/);
 });

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { writeRolloutOutputs } from "../../src/rollout/outputs.ts";
 import { ROLLOUT_FILES, type Outcome, type Trajectory } from "../../src/rollout/record.ts";
+import { formatRolloutStats, rolloutStats } from "../../src/rollout/stats.ts";
 import { stepIndex, stepLinesOf, stepProblem } from "../../src/rollout/steps.ts";
 
 const lines = (f: string): any[] =>
@@ -111,12 +112,10 @@ describe("step-level KTO lines", () => {
 });
 
 describe("rollout stats", () => {
-  test("per perturbation kind: the negatives it made and the samples that still passed, which are never negatives", async () => {
-    const { rolloutStats, formatRolloutStats } = await import("../../src/rollout/stats.ts");
+  test("per perturbation kind: the negatives it made and the samples that still passed, which are never negatives", () => {
     const dir = mkdtempSync(join(tmpdir(), "sekft-stats-"));
     const t = (variant: string, outcome: Outcome) => ({ ...sample("b", "perturb", [variant, outcome], outcome), variant });
     const rows = [keeper, t("loop", "stuck"), t("loop", "stuck"), t("skip-docs", "success"), t("give-up", "wrong-terminal"), t("give-up", "success")];
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(join(dir, ROLLOUT_FILES.trajectories), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
     const s = rolloutStats(dir, 0.1, ["blocked"]);
     expect(s.perturbations).toEqual({
