@@ -79,6 +79,9 @@ export interface TrackLayout {
   dpoMeta?: string;
   kto?: string;
   ktoValid?: string;
+  /** Step-level KTO lines (one assistant turn each) of the train items, and of the valid ones. */
+  ktoSteps?: string;
+  ktoStepsValid?: string;
   /** Every sample as run (rollouts). */
   trajectories?: string;
   /** A directory of one JSON file per item (shell bundles). */

@@ -3,8 +3,7 @@ import { ChatClient } from "../llm/chat.ts";
 import { addUsage, type TokenLedger, type TokenUsage, zeroUsage } from "../llm/ledger.ts";
 import type { Limiter } from "../llm/limiter.ts";
 import type { Bundle } from "../shell/bundle.ts";
-import { mutate } from "../shell/gate.ts";
-import { shellQuote as q } from "../proc/shell.ts";
+import { PERTURBATIONS, perturbationOf } from "./perturb.ts";
 import { commandOf, type Exchange, ONE_COMMAND_NOTE, operatorMessages, saidAs } from "./reply.ts";
 
 /** What an operator does next: run a command (or a terminal), or stop without one. */
@@ -37,12 +36,13 @@ export interface Operator {
   start(bundle: Bundle, sample: number): OperatorSession;
 }
 
-/** Plays a fixed command list; stops when it runs out. */
-function scripted(commands: string[]): OperatorSession {
+/** Plays a fixed command list; stops when it runs out, or with `loop` plays its last command until the episode ends. */
+function scripted(commands: string[], loop = false): OperatorSession {
   let i = 0;
   return {
     usage: zeroUsage(),
     async next() {
+      if (loop && i >= commands.length && commands.length) return { kind: "command", cmd: commands.at(-1)! };
       return i < commands.length ? { kind: "command", cmd: commands[i++]! } : { kind: "stop", reason: "the script ran out of commands" };
     },
   };
@@ -57,72 +57,15 @@ export const referenceOperator: Operator = {
   start: (bundle) => scripted(bundle.reference.map((s) => s.cmd)),
 };
 
-/**
- * Realistic mistakes, each executed for real: the checker, not this code, decides what they did. A variant
- * that does not apply to a bundle's cell is skipped (null), so every sample is a real attempt at a mistake.
- */
-export const PERTURBATIONS: Record<string, (b: Bundle) => string[] | null> = {
-  // Act without reading the provider's documentation or the directives: guess from the workspace alone.
-  "skip-docs": (b) => {
-    const first = b.reference.findIndex((s) => s.work);
-    if (first <= 0) return null;
-    return b.reference.filter((s, i) => i >= first || /^(cd|ls)\b/.test(s.cmd)).map((s) => s.cmd);
-  },
-  // Stop before the last working command and end the session anyway (the gate's own mutant).
-  "stop-early": (b) => {
-    const m = mutate(b.cell, b);
-    return "error" in m || b.cell.difficulty === "empty_queue" ? null : m.commands;
-  },
-  // `exit` where `panic` is right, `panic` where the work was possible.
-  "wrong-terminal": (b) => {
-    const cmds = b.reference.map((s) => s.cmd);
-    const last = b.terminal === "panic" ? "exit" : `panic ${q("cannot carry out the directives")}`;
-    return [...cmds.slice(0, -1), last];
-  },
-  // Give up before doing anything although work was possible.
-  "give-up": (b) => {
-    if (b.terminal === "panic" || b.cell.difficulty === "empty_queue") return null;
-    const first = b.reference.findIndex((s) => s.work);
-    return [...b.reference.slice(0, first).map((s) => s.cmd), `panic ${q("I do not know how to do this")}`];
-  },
-  // Act on an empty queue: carry out the tempting work nobody asked for (the bundle's decoy).
-  "act-on-empty": (b) => {
-    if (b.cell.difficulty !== "empty_queue" || b.decoy.length === 0) return null;
-    const m = mutate(b.cell, b);
-    return "error" in m ? null : m.commands;
-  },
-  // Carry out only the first directive, then end.
-  "first-only": (b) => {
-    const work = b.reference.flatMap((s, i) => (s.work ? [i] : []));
-    if (b.cell.difficulty !== "multi" || work.length < 2) return null;
-    return b.reference.filter((_, i) => !work.slice(1).includes(i)).map((s) => s.cmd);
-  },
-  // Carry out the directives in the wrong order.
-  "wrong-order": (b) => {
-    const work = b.reference.flatMap((s, i) => (s.work ? [i] : []));
-    if (b.cell.difficulty !== "multi" || work.length < 2) return null;
-    const cmds = b.reference.map((s) => s.cmd);
-    const reversed = [...work].reverse();
-    return cmds.map((c, i) => (work.includes(i) ? cmds[reversed[work.indexOf(i)]!]! : c));
-  },
-};
-
-/** Applicable perturbations of a bundle, in a fixed order; sample k uses the k-th (cycling). */
-export function perturbationsOf(bundle: Bundle): string[] {
-  return Object.keys(PERTURBATIONS).filter((name) => PERTURBATIONS[name]!(bundle) !== null);
-}
-
 export const perturbOperator: Operator = {
   name: "perturb",
   model: "builtin:perturb",
   deterministic: true,
-  variant(bundle, sample) {
-    const names = perturbationsOf(bundle);
-    return names.length ? names[sample % names.length]! : null;
-  },
+  variant: perturbationOf,
   start(bundle, sample) {
-    const name = perturbOperator.variant(bundle, sample);
-    return scripted(name ? PERTURBATIONS[name]!(bundle)! : []);
+    const name = perturbationOf(bundle, sample);
+    const moves = name ? PERTURBATIONS[name]!(bundle)! : { commands: [] };
+    return scripted(moves.commands, moves.loop);
   },
 };
 

@@ -5,27 +5,10 @@ import { writeJsonlAtomic, writeLineFiles } from "../dataset/jsonl.ts";
 import { type PartialSet, writeManifest } from "../dataset/manifest.ts";
 import { splitAll, splitOf } from "../dataset/split.ts";
 import { writeAtifFiles } from "./atif.ts";
-import { chatMessages, OUTCOMES, ROLLOUT_FILES, RUN_COMMAND_TOOL, type ToolArguments, toolMessages, type Trajectory } from "./record.ts";
+import { OUTCOMES, ROLLOUT_FILES, type ToolArguments, type Trajectory } from "./record.ts";
+import { divergence, type Format, line, messagesOf, type Msg, stepLinesOf } from "./steps.ts";
 
-export type Format = "chat" | "tools";
-
-type Msg = Record<string, unknown>;
-
-function messagesOf(t: Trajectory, format: Format, args: ToolArguments): Msg[] {
-  return format === "tools" ? toolMessages(t, args) : (chatMessages(t) as Msg[]);
-}
-
-/** A training line in the chosen format: `{messages}` (chat) or `{messages, tools}` (tools). */
-function line(format: Format, fields: Record<string, unknown>): Record<string, unknown> {
-  return format === "tools" ? { ...fields, tools: [RUN_COMMAND_TOOL] } : fields;
-}
-
-/** Index of the first message where two conversations differ, or -1 when one is a prefix of the other. */
-function firstDifference(a: Msg[], b: Msg[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) return i;
-  return a.length === b.length ? -1 : n;
-}
+export type { Format } from "./steps.ts";
 
 export interface PairRecord {
   prompt: Msg[];
@@ -46,16 +29,15 @@ export function pairsOf(
   args: ToolArguments = "string",
 ): { pair: PairRecord; keeper: Trajectory; reject: Trajectory }[] {
   const out: { pair: PairRecord; keeper: Trajectory; reject: Trajectory }[] = [];
+  const kept = keepers.map((k) => messagesOf(k, format, args));
   for (const r of rejects) {
-    for (const k of keepers) {
-      if (out.length >= max) return out;
-      const km = messagesOf(k, format, args);
-      const rm = messagesOf(r, format, args);
-      const i = firstDifference(km, rm);
-      if (i < 0 || km[i]?.role !== "assistant" || rm[i]?.role !== "assistant") continue;
-      out.push({ pair: { prompt: km.slice(0, i), chosen: km.slice(i), rejected: rm.slice(i) }, keeper: k, reject: r });
-      break; // one pair per reject: a reject is contrasted once, with the first keeper it diverges from
-    }
+    if (out.length >= max) return out;
+    // One pair per reject: a reject is contrasted once, with the first keeper it diverges from.
+    const rm = messagesOf(r, format, args);
+    const d = divergence(kept, rm);
+    if (!d) continue;
+    const k = keepers[kept.indexOf(d.keeper)]!;
+    out.push({ pair: { prompt: d.keeper.slice(0, d.at), chosen: d.keeper.slice(d.at), rejected: rm.slice(d.at) }, keeper: k, reject: r });
   }
   return out;
 }
@@ -76,6 +58,9 @@ export interface RolloutCounts {
   dpo_valid: number;
   kto: number;
   kto_valid: number;
+  /** Step-level KTO lines (kto-steps.jsonl / kto-steps-valid.jsonl). */
+  kto_steps: number;
+  kto_steps_valid: number;
   outcomes: Record<string, number>;
 }
 
@@ -110,6 +95,8 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
     dpoValid: [] as unknown[],
     kto: [] as unknown[],
     ktoValid: [] as unknown[],
+    ktoSteps: [] as unknown[],
+    ktoStepsValid: [] as unknown[],
   };
   // dpo.meta.jsonl: the pairs of dpo.jsonl, line for line, then those of dpo-valid.jsonl (each with its split).
   const dpoMeta = { train: [] as unknown[], valid: [] as unknown[] };
@@ -149,6 +136,8 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
     }
     // KTO takes every run of the bundle on its own: the keepers desirable, the rejects undesirable.
     for (const t of [...distinct, ...rejects]) (valid ? out.ktoValid : out.kto).push(ktoOf(t, opts.format, args, t.keep));
+    // And step by step: a reject's turns up to where it parts from a keeper, each labelled on its own.
+    (valid ? out.ktoStepsValid : out.ktoSteps).push(...stepLinesOf(distinct, rejects, opts.format, args));
   }
   const written = writeLineFiles(dir, {
     [ROLLOUT_FILES.train]: out.train,
@@ -157,6 +146,8 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
     [ROLLOUT_FILES.dpoValid]: out.dpoValid,
     [ROLLOUT_FILES.kto]: out.kto,
     [ROLLOUT_FILES.ktoValid]: out.ktoValid,
+    [ROLLOUT_FILES.ktoSteps]: out.ktoSteps,
+    [ROLLOUT_FILES.ktoStepsValid]: out.ktoStepsValid,
   });
   const records: Record<string, unknown[]> = { [ROLLOUT_FILES.trajectories]: scored, [ROLLOUT_FILES.dpoMeta]: [...dpoMeta.train, ...dpoMeta.valid] };
   for (const [name, rows] of Object.entries(records)) writeJsonlAtomic(join(dir, name), rows);
@@ -170,6 +161,8 @@ export function writeRolloutOutputs(dir: string, all: Trajectory[], opts: Rollou
     dpo_valid: out.dpoValid.length,
     kto: out.kto.length,
     kto_valid: out.ktoValid.length,
+    kto_steps: out.ktoSteps.length,
+    kto_steps_valid: out.ktoStepsValid.length,
     outcomes,
   };
   const usage = scored.reduce((a, t) => ({ prompt: a.prompt + t.usage.prompt_tokens, completion: a.completion + t.usage.completion_tokens }), {

@@ -2,7 +2,8 @@ import type { ChatMessage } from "../dataset/chat.ts";
 
 /**
  * The files of a rollout directory (`sekft rollout`'s OUT/rollout), named once: the SFT split under mlx-lm's names,
- * DPO pairs and KTO lines of the train bundles and of the valid bundles, every sample, and the pairs' provenance.
+ * DPO pairs, KTO lines and step-level KTO lines of the train bundles and of the valid bundles, every sample, and the
+ * pairs' provenance.
  */
 export const ROLLOUT_FILES = {
   train: "train.jsonl",
@@ -12,6 +13,8 @@ export const ROLLOUT_FILES = {
   dpoMeta: "dpo.meta.jsonl",
   kto: "kto.jsonl",
   ktoValid: "kto-valid.jsonl",
+  ktoSteps: "kto-steps.jsonl",
+  ktoStepsValid: "kto-steps-valid.jsonl",
   trajectories: "trajectories.jsonl",
   bundles: "bundles",
 } as const;

@@ -19,6 +19,7 @@ import { type Bundle, unsafeReason } from "../shell/bundle.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { modelOperator, type Operator, perturbOperator, referenceOperator } from "./operators.ts";
 import { type Format, writeRolloutOutputs } from "./outputs.ts";
+import { PERTURBATIONS_VERSION } from "./perturb.ts";
 import type { Trajectory } from "./record.ts";
 import { runSample } from "./sample.ts";
 import { printable } from "../ui/format.ts";
@@ -38,7 +39,7 @@ export interface RolloutOptions {
 /**
  * A rollout directory's identity: what every operator's samples in it share (the config without the
  * operator's own table and the sample count, the bundle set, the format, the seed), and per operator what its
- * samples depend on (the model and endpoint — never the API key — and the sample count).
+ * samples depend on (the model and endpoint — never the API key —, the perturbations' version, and the sample count).
  */
 export function rolloutIdentity(
   config: RunContext["config"],
@@ -51,7 +52,8 @@ export function rolloutIdentity(
     opts.operator === "model" ? { model: config.shell.operator.model, endpoint: endpointName(config.shell.operator.base_url) } : {};
   return {
     run: { track: "rollout", generator: "rollout/1", config_digest: configDigest(shared), bundle_set: bundleSet, format: opts.format, seed: opts.seed },
-    operator: { operator: opts.operator, ...model, samples },
+    // The perturbations' version: a directory made with other mistakes is refused, not mixed with these.
+    operator: { operator: opts.operator, ...model, ...(opts.operator === "perturb" ? { perturbations: PERTURBATIONS_VERSION } : {}), samples },
   };
 }
 
@@ -134,7 +136,7 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     async ({ bundle, sample }, ic): Promise<Outcome> => {
       // A sample cut short by the stop throws InterruptedError: the loop counts it as no verdict, and the next run runs it.
       const t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
-      // A perturbation that still passes did not perturb: it is dropped, never a negative and never a keeper.
+      // A perturbation that still passes did not perturb: it is recorded (and counted by `stats` per kind), never a negative, never a keeper.
       const record = operator.name === "perturb" && t.outcome === "success" ? { ...t, keep: false, dropped: "the perturbation still passed" } : t;
       journal.append(record, { durable: true });
       decided.set(record.key, record);
@@ -165,10 +167,12 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     .filter(([, n]) => n > 0)
     .map(([o, n]) => `${o} ${n}`)
     .join(", ");
+  const passing = all.filter((t) => t.operator === "perturb" && t.outcome === "success").length;
   const tokens = ledger.totals();
   ctx.log.log(
     `rollout: ${counts.samples} samples (${outcomes || "none"}), ${plan.length} run now${skipped ? `, ${skipped} without an applicable perturbation` : ""}; ` +
-      `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}; ${turns} turns in ${secs.toFixed(1)}s` +
+      `${passing ? `${passing} perturbations still passed (not negatives), ` : ""}` +
+      `sft ${counts.sft}+${counts.sft_valid} valid, dpo ${counts.dpo}, kto ${counts.kto}, kto-steps ${counts.kto_steps}; ${turns} turns in ${secs.toFixed(1)}s` +
       `${tokens.requests ? `, ${modelSpend(tokens)}` : ""} → ${dir}${partial ? ` (partial: ${partial.reason})` : ""}`,
   );
   const planned = bundles.length * samples - skipped;

@@ -12,7 +12,8 @@ import { readBundle } from "../shell/store.ts";
 import type { VerifyOptions } from "../track-types.ts";
 import { Progress, type Tally } from "../ui/progress.ts";
 import { atifProblems } from "./atif.ts";
-import { type Outcome, ROLLOUT_FILES, type Trajectory } from "./record.ts";
+import { type Outcome, ROLLOUT_FILES, type ToolArguments, type Trajectory } from "./record.ts";
+import { type Format, stepIndex, stepProblem } from "./steps.ts";
 import { outcomeOf } from "./sample.ts";
 import { printable } from "../ui/format.ts";
 import { VERSION } from "../version.ts";
@@ -29,7 +30,8 @@ export function replayable(o: Outcome): string {
 /**
  * `sekft verify DIR/rollout`: every sample's ATIF file must be what its trajectory line gives (all lines, even
  * with `--sample`; a sample whose file is missing or differs counts as failed), then every recorded trajectory's
- * commands are re-run in a fresh sandbox and the outcome must reproduce.
+ * commands are re-run in a fresh sandbox and the outcome must reproduce. Each step-level KTO line must be a step a
+ * recorded sample took (an undesirable one, of a sample that failed); one that is not counts as failed.
  */
 export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOptions): Promise<{ passed: number; failed: number }> {
   const file = join(dir, ROLLOUT_FILES.trajectories);
@@ -43,6 +45,12 @@ export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOp
     for (const p of problems) ctx.log.warn(`${join(dir, p.file)}: ${p.why} (${file}:${p.line})`);
     atifBad = new Set(problems.map((p) => p.line));
   }
+  const stepBad = stepFileProblems(
+    ctx,
+    dir,
+    rows.map((r) => r.value),
+    manifest?.tools ?? {},
+  );
   if (opts.sample !== undefined && opts.sample < rows.length)
     rows = rows.filter((_, i) => i % Math.ceil(rows.length / opts.sample!) === 0).slice(0, opts.sample);
   const bundles = new Map<string, ReturnType<typeof readBundle>>();
@@ -87,5 +95,24 @@ export async function verifyRollout(ctx: RunContext, dir: string, opts: VerifyOp
   const bad = new Set([...results.filter((r) => !r.ok).map((r) => r.line), ...atifBad]);
   const checked = new Set([...results.map((r) => r.line), ...atifBad]);
   if (opts.json) for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
-  return { passed: checked.size - bad.size, failed: bad.size };
+  return { passed: checked.size - bad.size, failed: bad.size + stepBad };
+}
+
+/** Every line of the step-level KTO files must be a step a recorded sample took (`steps.ts`'s `stepProblem`); returns how many are not. */
+function stepFileProblems(ctx: RunContext, dir: string, samples: Trajectory[], tools: Record<string, unknown>): number {
+  const format: Format = tools.format === "tools" ? "tools" : "chat";
+  const args: ToolArguments = tools.tool_arguments === "object" ? "object" : "string";
+  const index = stepIndex(samples, format, args);
+  let bad = 0;
+  for (const name of [ROLLOUT_FILES.ktoSteps, ROLLOUT_FILES.ktoStepsValid]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    for (const { line, value } of readJsonl<Record<string, unknown>>(file)) {
+      const why = stepProblem(value, index);
+      if (!why) continue;
+      bad++;
+      ctx.log.warn(`${file}:${line}: ${why}`);
+    }
+  }
+  return bad;
 }

@@ -147,7 +147,7 @@ async function rolloutOverview(root: string, dir: string, config: Config, scans:
       );
   const splits: Counts = {};
   const L = ROLLOUT_FILES;
-  for (const f of [L.train, L.valid, L.dpo, L.dpoValid, L.kto, L.ktoValid])
+  for (const f of [L.train, L.valid, L.dpo, L.dpoValid, L.kto, L.ktoValid, L.ktoSteps, L.ktoStepsValid])
     splits[f.replace(".jsonl", "")] = (await scans.lineIndex(join(dir, f))).starts.length;
   return {
     ...common(root, dir, "rollout"),

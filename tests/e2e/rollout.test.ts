@@ -72,14 +72,14 @@ describe("rollouts", () => {
     expect(new Set(bundleList.map((b) => b.cell.difficulty))).toEqual(new Set(["single", "multi", "empty_queue", "blocked"]));
   });
 
-  testWith(DOCKER, "perturb samples are never kept and carry a failure label, or are dropped when they still pass", () => {
+  testWith(DOCKER, "perturb samples are never kept and carry a failure label, or are recorded as still passing", () => {
     expect(per.code, per.stderr).toBe(0);
     const perturbed = all().filter((t) => t.operator === "perturb");
     expect(perturbed.length).toBeGreaterThan(bundleList.length);
     for (const t of perturbed) {
       expect(t.keep).toBe(false);
       if (t.outcome === "success") expect(t.dropped).toBe("the perturbation still passed");
-      else expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(t.outcome);
+      else expect(["wrong-state", "wrong-terminal", "stuck"]).toContain(t.outcome);
     }
     expect(perturbed.some((t) => t.outcome === "wrong-state")).toBe(true);
     expect(perturbed.some((t) => t.outcome === "wrong-terminal")).toBe(true);
@@ -118,8 +118,50 @@ describe("rollouts", () => {
     // dpo.meta.jsonl: dpo.jsonl's pairs line for line, then those of the valid bundles' dpo-valid.jsonl.
     const meta = jsonl(join(dir, "dpo.meta.jsonl"));
     expect(meta).toHaveLength(dpo.length + jsonl(join(dir, "dpo-valid.jsonl")).length);
-    for (const m of meta) expect(["wrong-state", "wrong-terminal", "no-terminal"]).toContain(m.reject_outcome);
+    for (const m of meta) expect(["wrong-state", "wrong-terminal", "stuck"]).toContain(m.reject_outcome);
   });
+
+  testWith(
+    DOCKER,
+    "on builtin bundles the negatives cover six mistake kinds or more, and no sample that passed is written as a negative",
+    async () => {
+      const samples = all();
+      const perturbed = samples.filter((t) => t.operator === "perturb");
+      const kinds = new Set(perturbed.filter((t) => t.outcome !== "success").map((t) => t.variant));
+      expect(kinds.size, [...kinds].join(" ")).toBeGreaterThanOrEqual(6);
+      // The loop a small model falls into ends as `stuck`, its failing command repeated.
+      const loop = perturbed.find((t) => t.variant === "loop")!;
+      expect(loop.outcome).toBe("stuck");
+      expect(new Set(loop.turns.slice(-3).map((x: any) => x.cmd)).size).toBe(1);
+      // A sample that passed is in no DPO pair and no undesirable KTO line.
+      const byKey = new Map(samples.map((t) => [t.key, t]));
+      const meta = jsonl(join(dir, "dpo.meta.jsonl"));
+      for (const m of meta) expect(byKey.get(m.rejected).outcome).not.toBe("success");
+      const kto = [...jsonl(join(dir, "kto.jsonl")), ...jsonl(join(dir, "kto-valid.jsonl"))];
+      expect(kto.filter((l) => l.label === false)).toHaveLength(samples.filter((t) => t.outcome !== "success").length);
+      // Step-level lines: one assistant turn each, both labels; an undesirable one is a failed sample's turn.
+      const steps = [...jsonl(join(dir, "kto-steps.jsonl")), ...jsonl(join(dir, "kto-steps-valid.jsonl"))];
+      expect(new Set(steps.map((l) => l.label))).toEqual(new Set([true, false]));
+      for (const l of steps) {
+        expect(Object.keys(l).sort()).toEqual(["completion", "label", "prompt"]);
+        expect(l.completion).toHaveLength(1);
+        expect(l.prompt.at(-1).role).toBe("user");
+      }
+      // stats: per kind, the negatives it made and the samples that still passed.
+      const s = await runCli(["stats", dir, "--json"]);
+      expect(s.code, s.stderr).toBe(0);
+      const per = JSON.parse(s.stdout).perturbations;
+      for (const kind of new Set(perturbed.map((t) => t.variant))) {
+        const of = perturbed.filter((t) => t.variant === kind);
+        expect([kind, per[kind].negatives, per[kind].passing]).toEqual([
+          kind,
+          of.filter((t) => t.outcome !== "success").length,
+          of.filter((t) => t.outcome === "success").length,
+        ]);
+      }
+    },
+    120_000,
+  );
 
   testWith(DOCKER, "KTO lines are prompt, completion, label; the manifest names the track and counts every sample", () => {
     for (const k of jsonl(join(dir, "kto.jsonl"))) expect(Object.keys(k).sort()).toEqual(["completion", "label", "prompt"]);
@@ -128,16 +170,21 @@ describe("rollouts", () => {
     expect(manifest.counts.samples).toBe(all().length);
   });
 
-  testWith(DOCKER, "stats counts the cell axes and the terminal balance of the keepers", async () => {
-    const s = await runCli(["stats", dir, "--json"]);
-    expect(s.code, s.stderr).toBe(0);
-    const stats = JSON.parse(s.stdout);
-    expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
-    const keepers = all().filter((t) => t.keep);
-    const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
-    expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
-    expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
-  });
+  testWith(
+    DOCKER,
+    "stats counts the cell axes and the terminal balance of the keepers",
+    async () => {
+      const s = await runCli(["stats", dir, "--json"]);
+      expect(s.code, s.stderr).toBe(0);
+      const stats = JSON.parse(s.stdout);
+      expect(Object.keys(stats.by).sort()).toEqual(["announcement", "difficulty", "doc_depth", "provider", "task"]);
+      const keepers = all().filter((t) => t.keep);
+      const panicShare = keepers.filter((t) => t.cell.difficulty === "blocked").length / keepers.length;
+      expect(stats.terminal_balance.panic).toBeCloseTo(panicShare, 6);
+      expect(stats.terminal_balance.short.includes("panic")).toBe(panicShare < stats.terminal_balance.min_share);
+    },
+    120_000,
+  );
 
   testWith(
     DOCKER,
@@ -155,10 +202,16 @@ describe("rollouts", () => {
       expect(at).toBeGreaterThanOrEqual(0);
       const forged = lines.map((l, i) => (i === at ? JSON.stringify({ ...JSON.parse(l), outcome: "wrong-state" }) : l));
       writeFileSync(join(copy, "trajectories.jsonl"), `${forged.join("\n")}\n`);
+      // And a step-level KTO line no sample took.
+      const steps = readFileSync(join(copy, "kto-steps.jsonl"), "utf8").split("\n").filter(Boolean);
+      const step = JSON.parse(steps[0]!);
+      step.completion[0].content = "rm -rf /home/op/work";
+      writeFileSync(join(copy, "kto-steps.jsonl"), `${[JSON.stringify(step), ...steps.slice(1)].join("\n")}\n`);
       const bad = await runCli(["verify", copy, "--workers", "2"]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain(`trajectories.jsonl:${at + 1}:`);
       expect(bad.stderr).toContain("recorded wrong-state, replayed success");
+      expect(bad.stderr).toContain("kto-steps.jsonl:1: no recorded sample took this step");
       expect(await labelled()).toBe(0);
     },
     600_000,
@@ -275,6 +328,7 @@ describe("rollouts", () => {
       expect(key(join(cut, "rollout/trajectories.jsonl"))).toEqual(key(join(whole, "rollout/trajectories.jsonl")));
       expect(jsonl(join(cut, "rollout/dpo.jsonl"))).toEqual(jsonl(join(whole, "rollout/dpo.jsonl")));
       expect(jsonl(join(cut, "rollout/kto.jsonl"))).toEqual(jsonl(join(whole, "rollout/kto.jsonl")));
+      expect(jsonl(join(cut, "rollout/kto-steps.jsonl"))).toEqual(jsonl(join(whole, "rollout/kto-steps.jsonl")));
 
       const int = tmp("int");
       const p2 = Bun.spawn([...binCommand(), "rollout", bundles, "--out", int, "--operator", "perturb", "--samples", "3"], {

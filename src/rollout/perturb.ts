@@ -1,0 +1,126 @@
+import { shellQuote as q } from "../proc/shell.ts";
+import type { Bundle } from "../shell/bundle.ts";
+
+/** Which set of mistakes and sampling rule a perturb run used: the perturb operator's identity in the journal holds it. */
+export const PERTURBATIONS_VERSION = "2";
+
+/** A perturbation's moves: commands in order; with `loop`, the last one again and again until the episode ends it. */
+export interface Moves {
+  commands: string[];
+  loop?: boolean;
+}
+
+/** The parts of a reference the perturbations are built from. */
+function parts(b: Bundle) {
+  const cmds = b.reference.map((s) => s.cmd);
+  const work = b.reference.flatMap((s, i) => (s.work ? [i] : []));
+  const first = work[0] ?? -1;
+  return { cmds, work, first, reading: first < 0 ? cmds.slice(0, -1) : cmds.slice(0, first), terminal: cmds.at(-1)! };
+}
+
+/** A wrong invocation: every path under /home/op written as its bare name, as if the directory were the current one. */
+export function relativised(cmd: string): string {
+  return cmd.replace(/(['"]?)\/home\/op\/(?:[A-Za-z0-9._+@-]+\/)*([A-Za-z0-9._+@-]+)\1/g, "$2");
+}
+
+const reasons = {
+  blocked: q("cannot carry out the directives: permission denied"),
+  unknown: q("I do not know how to do this"),
+};
+
+/**
+ * The mistakes operators make, each executed for real: the checker, not this code, decides what they did. Modelled
+ * on what small models do (loops, invented tools, acting before reading) and on the routine's decisions (which
+ * terminal, how much of the queue). Each returns null where it means nothing for the bundle's cell.
+ */
+export const PERTURBATIONS: Record<string, (b: Bundle) => Moves | null> = {
+  // Read the directives, then run the first one wrongly (paths relative to the wrong directory) until stuck.
+  loop: (b) => {
+    const { cmds, first, reading } = parts(b);
+    if (first < 0) return null;
+    const wrong = relativised(cmds[first]!);
+    return wrong === cmds[first] ? null : { commands: [...reading, wrong], loop: true };
+  },
+  // A tool the host does not have (`sudo`) for the first directive, then carry on as if it had worked.
+  "invented-tool": (b) => {
+    const { cmds, first, reading } = parts(b);
+    if (first < 0) return null;
+    return { commands: [...reading, `sudo ${cmds[first]!}`, ...cmds.slice(first + 1)] };
+  },
+  // Act on a guess before discovery: the tempting work nobody asked for first; or, where a directive is
+  // blocked, the work alone and `exit`, never reading the directive that cannot be done.
+  "act-before-read": (b) => {
+    const { cmds, work } = parts(b);
+    if (b.decoy.length) return { commands: [...b.decoy, ...cmds] };
+    if (b.terminal !== "panic" || !work.length) return null;
+    return { commands: [...work.map((i) => cmds[i]!), "exit"] };
+  },
+  // `exit` where `panic` is right: a directive is blocked.
+  "exit-not-panic": (b) => (b.terminal === "panic" ? { commands: [...parts(b).cmds.slice(0, -1), "exit"] } : null),
+  // `panic` where everything was done (or nothing was asked).
+  "panic-not-exit": (b) => (b.terminal === "exit" ? { commands: [...parts(b).cmds.slice(0, -1), `panic ${reasons.blocked}`] } : null),
+  // `panic` after some of the work, before the last working step, although it could be done.
+  "panic-with-work-left": (b) => {
+    const { cmds, work } = parts(b);
+    if (b.terminal !== "exit" || work.length < 2) return null;
+    return { commands: [...cmds.slice(0, work.at(-1)), `panic ${reasons.blocked}`] };
+  },
+  // Give up right after reading the directives, before any of the work, although it was possible.
+  "give-up": (b) => {
+    const { reading, work } = parts(b);
+    return b.terminal === "exit" && work.length ? { commands: [...reading, `panic ${reasons.unknown}`] } : null;
+  },
+  // Act on an empty queue after reading it: the tempting work nobody asked for (the bundle's decoy).
+  "act-on-empty": (b) => {
+    if (b.cell.difficulty !== "empty_queue" || !b.decoy.length) return null;
+    const { cmds } = parts(b);
+    return { commands: [...cmds.slice(0, -1), ...b.decoy, cmds.at(-1)!] };
+  },
+  // Carry out only the first working step, then end.
+  "first-only": (b) => {
+    const { cmds, work } = parts(b);
+    return work.length < 2 ? null : { commands: cmds.filter((_, i) => !work.slice(1).includes(i)) };
+  },
+  // Carry out the working steps in the reverse order.
+  "wrong-order": (b) => {
+    const { cmds, work } = parts(b);
+    if (work.length < 2) return null;
+    const reversed = [...work].reverse();
+    return { commands: cmds.map((c, i) => (work.includes(i) ? cmds[reversed[work.indexOf(i)]!]! : c)) };
+  },
+  // Act without reading the provider's documentation or the directives: guess from the workspace alone.
+  "skip-docs": (b) => {
+    const { cmds, first } = parts(b);
+    if (first <= 0) return null;
+    return { commands: cmds.filter((c, i) => i >= first || /^(cd|ls)\b/.test(c)) };
+  },
+};
+
+const same = (a: Moves, b: Moves) => !!a.loop === !!b.loop && JSON.stringify(a.commands) === JSON.stringify(b.commands);
+
+/**
+ * The perturbations that mean something for a bundle, decided before any container runs: those that apply to
+ * its cell, less any whose moves are the reference's (it would pass) or an earlier one's (the same run twice).
+ */
+export function perturbationsOf(b: Bundle): string[] {
+  const seen: Moves[] = [{ commands: b.reference.map((s) => s.cmd) }];
+  const out: string[] = [];
+  for (const [name, make] of Object.entries(PERTURBATIONS)) {
+    const moves = make(b);
+    if (!moves || seen.some((m) => same(m, moves))) continue;
+    seen.push(moves);
+    out.push(name);
+  }
+  return out;
+}
+
+/**
+ * The perturbation of sample k: the applicable ones in a rotation that starts at a place the bundle id picks (so
+ * few samples per bundle still cover every kind across bundles); null once k has used each of them.
+ */
+export function perturbationOf(b: Bundle, sample: number): string | null {
+  const names = perturbationsOf(b);
+  if (sample >= names.length) return null;
+  const start = Number.parseInt(b.id.slice(0, 8), 16) % names.length;
+  return names[(start + sample) % names.length]!;
+}
