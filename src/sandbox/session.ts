@@ -32,7 +32,11 @@ function unquote(s: string): string {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The dash wrapper: restore cwd and exported env, eval the command, save both on any exit. */
+/**
+ * The dash wrapper, one line: restore cwd and exported env, save both on any exit. The command follows it on the same
+ * line of one `sh -c` script (`commandScript`), not through `eval`, so the shell reports errors as a login shell would
+ * (`sh: 1: sudo: not found`, never `eval: sudo: …`); the command is code by design (the operator's), as it was under eval.
+ */
 export function wrapperScript(baseEnvNames: string[]): string {
   const names = baseEnvNames.filter((n) => NAME.test(n)).join(" ");
   return [
@@ -40,8 +44,12 @@ export function wrapperScript(baseEnvNames: string[]): string {
     `if [ -f ${STATE_DIR}/pwd ]; then read -r __sekft_d < ${STATE_DIR}/pwd; cd "$__sekft_d" 2>/dev/null; unset __sekft_d; fi`,
     `__sekft_save() { __sekft_rc=$?; pwd > ${STATE_DIR}/pwd 2>/dev/null; export -p > ${STATE_DIR}/env 2>/dev/null; exit $__sekft_rc; }`,
     "trap __sekft_save EXIT",
-    '__sekft_c=$1; shift; eval "$__sekft_c"',
-  ].join("\n");
+  ].join("; ");
+}
+
+/** The `sh -c` script of one turn: the wrapper, then the command from the same line on (its line 1 is the script's). */
+export function commandScript(wrapper: string, cmd: string): string {
+  return `${wrapper}; ${cmd}`;
 }
 
 /** An operator session: each command its own `docker exec` of `sh -c`, with cwd and env replayed. */
@@ -70,7 +78,7 @@ export class Session {
       return terminal;
     }
     // No in-container `timeout`: it kills only the shell, and children holding stdout keep the exec open.
-    const argv = ["sh", "-c", this.wrapper, "sh", cmd];
+    const argv = ["sh", "-c", commandScript(this.wrapper, cmd)];
     const result = await this.sandbox.exec(argv, { maxOutput: this.opts.maxOutput, timeoutMs: this.opts.commandTimeoutMs });
     const turn = { cmd, ...result };
     this.turns.push(turn);

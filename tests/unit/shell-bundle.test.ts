@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { parseTerminal, wrapperScript } from "../../src/sandbox/session.ts";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { commandScript, parseTerminal, wrapperScript } from "../../src/sandbox/session.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { STATE_DIR } from "../../src/sandbox/container.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUNDLE_SCHEMA_VERSION, bundleId, parseScenario } from "../../src/shell/bundle.ts";
@@ -61,6 +62,23 @@ test("exit, logout and panic are terminals; other commands are not", () => {
   expect(parseTerminal("false || exit 1")).toBeUndefined();
   expect(parseTerminal("exitcode")).toBeUndefined();
   expect(wrapperScript(["HOME", "bad name"])).toContain("unset HOME 2>/dev/null");
+});
+
+test("a turn's errors read as a login shell's: the command is line 1 of the script, not an eval's argument", () => {
+  // The host's sh stands in for the sandbox's dash, with the state directory in a temp dir.
+  const state = mkdtempSync(join(tmpdir(), "sekft-wrapper-"));
+  const script = (cmd: string) => commandScript(wrapperScript(["HOME"]), cmd).replaceAll(STATE_DIR, state);
+  const run = (cmd: string) => Bun.spawnSync(["sh", "-c", script(cmd)], { stderr: "pipe" });
+  const missing = run("sudo-not-a-tool --now");
+  expect(missing.exitCode).toBe(127);
+  expect(missing.stderr.toString()).toBe("sh: 1: sudo-not-a-tool: not found\n");
+  const syntax = run("ls (");
+  expect(syntax.exitCode).toBe(2);
+  expect(syntax.stderr.toString()).toStartWith("sh: 1: Syntax error");
+  expect(run("echo a\necho b >&2; exit 3").exitCode).toBe(3);
+  expect(run("cd /tmp && export SEKFT_T=1").exitCode).toBe(0);
+  expect(Bun.spawnSync(["sh", "-c", script('echo "$SEKFT_T $(pwd)"')]).stdout.toString()).toBe("1 /tmp\n");
+  rmSync(state, { recursive: true, force: true });
 });
 
 test("planned cells keep terminals balanced and cover every task and provider", () => {
