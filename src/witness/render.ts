@@ -1,5 +1,6 @@
 import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
+import { claim } from "./claims.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
@@ -360,7 +361,7 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
   }
 
   say(
-    `**Key ID${chain ? "s" : ""}.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
+    `**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")}; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
     [...keyIdLines(step), ...(chain ? keyIdLines(chain) : [])],
   );
 
@@ -377,14 +378,14 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step${chain ? ` and only the \`${chain}\` key the \`${chain}\` step` : ""}, every listed attestation type must be present, ` +
       (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
       `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
-      "`witness policy check` validates it (JSON, expiry, key IDs, Rego syntax) before it is signed with the policy key.",
+      `It is checked before it is signed with the policy key: ${claim("policy-check")}`,
     policyLines(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
   );
 
   say(
     `**Verify.** \`witness verify\` checks the policy signature with the policy public key, finds the attestation whose products include \`${finalArtifact}\`` +
       (chain ? `, follows the shared commit to the \`${step}\` attestation, ` : ", ") +
-      "and checks signers, attestation types and Rego rules. It prints `Verification succeeded` and exits 0.",
+      `and checks signers, attestation types and Rego rules. ${claim("verify-success")}`,
     [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json${chain ? ` -a att/${chain}.json` : ""} -f repo/ws/${finalArtifact}`],
   );
 

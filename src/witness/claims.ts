@@ -1,0 +1,50 @@
+/**
+ * What the answers' prose says about witness's own behaviour, as checked statements: the render code takes these
+ * sentences from here (never a free-standing string), and `tests/e2e/witness-claims.test.ts` runs each one against
+ * the real binary. A sentence that claims more than its test shows is a bug; change the claim, not the test.
+ * What a run shows itself (troubleshoot's broken run, a refused verify's log) needs no entry.
+ */
+export interface Claim {
+  id: ClaimId;
+  /** The sentence, in Markdown, as the answers print it. */
+  text: string;
+  /** What the test runs to show it: the behaviour, for a reader of this file. */
+  shownBy: string;
+}
+
+export type ClaimId = "policy-check" | "keyid-sha256-pem" | "verify-success" | "staged-product";
+
+export const CLAIMS: readonly Claim[] = [
+  {
+    id: "policy-check",
+    text:
+      "`witness policy check` catches malformed JSON, an expiry date already past, a public key that is not a PEM block and a Rego module that does not parse; " +
+      "it does not match key IDs against the keys, so a wrong key ID only shows at `witness verify`.",
+    shownBy:
+      "policy check exits non-zero for each of the four faults, and exits 0 for a policy whose functionary key ID names no public key and whose publickeys entry's keyid is not its key's digest",
+  },
+  {
+    id: "keyid-sha256-pem",
+    text: "A witness key ID is the SHA-256 of the public key in PEM form",
+    shownBy:
+      "verify succeeds with the key ID `openssl dgst -sha256` of the PEM file, and fails with `expected key id` when the policy carries the digest of the DER bytes instead",
+  },
+  {
+    id: "verify-success",
+    text: "It prints `Verification succeeded` and exits 0.",
+    shownBy: "a passing verify exits 0 and its log holds `Verification succeeded`",
+  },
+  {
+    id: "staged-product",
+    text:
+      "witness records a product by its digest and cannot tell who wrote it: an attestor that reads a report attaches any file of its format found among the products",
+    shownBy: "`witness run -a sbom` over a command that only copies a hand-written SPDX file attaches it as an `https://spdx.dev/Document` attestation",
+  },
+];
+
+/** A checked statement's sentence, by id. */
+export function claim(id: ClaimId): string {
+  const c = CLAIMS.find((x) => x.id === id);
+  if (!c) throw new Error(`unknown witness claim ${id}`);
+  return c.text;
+}
