@@ -110,7 +110,7 @@ export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const attestorNames = [...new Set(attestors.map((a) => a.name))];
   const rules = spec.rules.map((n) => cfg.rego.find((r) => r.name === n)!);
   const setups = new Set(attestors.map((a) => a.setup));
-  const staged = [...setups].flatMap((s) => stagedFiles(s, project.name));
+  const staged = [...setups].flatMap((s) => stagedFiles(s, project));
   const emit = staged.map((f) => `cp ../../reports/${f.name} ${f.product}`);
   const cmdline = [cmd.run, ...emit].join(" && ");
   // The configured command is code by design (it is what the example teaches); quoting keeps it one argument of sh -c.
@@ -179,7 +179,10 @@ export function projectBlock({ project, setups }: Resolved): Block {
   };
 }
 
-/** The reports an attestor needs staged under reports/ (copied in by the step); undefined when none. */
+/**
+ * The files an attestor reads, written under reports/ and copied in by the step; undefined when none. Each is introduced
+ * as what it is (`setups.ts` `intro`): made by a real tool here, or staged by hand, never as the step's own output.
+ */
 export function reportsBlock({ staged }: Resolved): Block | undefined {
   if (!staged.length) return undefined;
   const lines: string[] = [];
@@ -187,8 +190,12 @@ export function reportsBlock({ staged }: Resolved): Block | undefined {
     if (f.compute) lines.push(...f.compute);
     if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content));
   }
+  const many = staged.length > 1;
+  const title = staged.every((f) => f.origin === "staged") ? `Staged input${many ? "s" : ""}` : `Input${many ? "s" : ""} for the attestors`;
   return {
-    text: `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
+    text:
+      `**${title}.** ${staged.map((f) => `\`${f.product}\` is ${f.intro}`).join("; ")}. ` +
+      `The step's command copies ${many ? "them" : "it"} into \`repo/ws\`, and ${claim("staged-product")}.`,
     lines,
   };
 }

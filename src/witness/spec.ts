@@ -80,10 +80,21 @@ export function attestorId(a: AttestorConfig): string {
 
 function canAdd(name: string, chosen: Set<string>, byName: Map<string, AttestorConfig>, cmd: CommandConfig): boolean {
   if (chosen.has(name)) return false;
+  const only = byName.get(name)?.projects;
+  if (only && !only.includes(cmd.project)) return false;
   if (cmd.json_products && byName.get(name)?.sole_json_product) return false;
   const group = byName.get(name)?.group;
   if (!group) return true;
   return ![...chosen].some((c) => byName.get(c)?.group === group);
+}
+
+/** The i-th command, or, when the i-th rule needs an attestor that fits only some projects (maven: Java), one of theirs. */
+function fitCommand(cmds: CommandConfig[], i: number, rule: RegoConfig | undefined, attestors: AttestorConfig[]): CommandConfig {
+  const cmd = cmds[i % cmds.length]!;
+  const only = attestors.find((a) => a.name === rule?.attestor && a.projects)?.projects;
+  if (!only || only.includes(cmd.project)) return cmd;
+  const fits = cmds.filter((c) => only.includes(c.project));
+  return fits.length ? fits[i % fits.length]! : cmd;
 }
 
 /**
@@ -127,10 +138,10 @@ export function* sampleSpecs(
   for (let i = 0; ; i++) {
     // The space of distinct specs is finite: stop once new ones have stopped coming.
     if (misses > 20_000) return;
-    const cmd = cmds[i % cmds.length]!;
     const chosen = new Set<string>();
     const forcedRule = rules.length ? rules[i % rules.length]! : undefined;
     const forcedAtt = atts[i % atts.length]!;
+    const cmd = fitCommand(cmds, i, forcedRule, dims.attestors);
     if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor)) {
       const fit = dims.attestors.find(
         (a) =>
