@@ -12,7 +12,7 @@ export interface Claim {
   shownBy: string;
 }
 
-export type ClaimId = "policy-check" | "keyid-sha256-pem" | "verify-success" | "staged-product";
+export type ClaimId = "policy-check" | "keyid-sha256-pem" | "verify-success" | "rego-v1" | "staged-product";
 
 export const CLAIMS: readonly Claim[] = [
   {
@@ -35,9 +35,13 @@ export const CLAIMS: readonly Claim[] = [
     shownBy: "a passing verify exits 0 and its log holds `Verification succeeded`",
   },
   {
+    id: "rego-v1",
+    text: "`import rego.v1` keeps them valid for both `witness verify` and `witness policy check`",
+    shownBy: "a module with the import passes both; without it, `deny contains msg if` fails verify and the older `deny[msg] {` form fails policy check",
+  },
+  {
     id: "staged-product",
-    text:
-      "witness records a product by its digest and cannot tell who wrote it: an attestor that reads a report attaches any file of its format found among the products",
+    text: "witness records a product by its digest and cannot tell who wrote it: an attestor that reads a report attaches any file of its format found among the products",
     shownBy: "`witness run -a sbom` over a command that only copies a hand-written SPDX file attaches it as an `https://spdx.dev/Document` attestation",
   },
 ];

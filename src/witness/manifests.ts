@@ -82,7 +82,11 @@ export function projectPackages(project: ProjectConfig): ProjectPackages {
       .map((l) => l.split(" "))
       .filter((w) => w.length === 3 && !w[1]!.endsWith("/go.mod"))
       .map(([n, v]) => ({ name: n!, version: v!, license: "NOASSERTION", purl: `pkg:golang/${n}@${v}` }));
-    return { self: { name: mod, version: "1.0.0", license: declaredLicense(project), purl: `pkg:golang/${mod}@v1.0.0` }, dependencies: deps, from: present(f, "go.mod", "go.sum") };
+    return {
+      self: { name: mod, version: "1.0.0", license: declaredLicense(project), purl: `pkg:golang/${mod}@v1.0.0` },
+      dependencies: deps,
+      from: present(f, "go.mod", "go.sum"),
+    };
   }
   const cmake = f["CMakeLists.txt"] !== undefined ? /project\(\s*([A-Za-z0-9_.-]+)/.exec(f["CMakeLists.txt"])?.[1] : undefined;
   const name = cmake ?? project.name;

@@ -241,7 +241,7 @@ export function regoBlock({ rules, vars }: Resolved): Block | undefined {
   }
   const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
   return {
-    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`,
+    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. ${claim("rego-v1")}.`,
     lines,
   };
 }
@@ -367,10 +367,10 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     );
   }
 
-  say(
-    `**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")}; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
-    [...keyIdLines(step), ...(chain ? keyIdLines(chain) : [])],
-  );
+  say(`**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")}; the policy carries the PEM itself in base64. Both are computed, never pasted.`, [
+    ...keyIdLines(step),
+    ...(chain ? keyIdLines(chain) : []),
+  ]);
 
   const rego = regoBlock(resolved);
   if (rego) blocks.push(rego);

@@ -123,7 +123,8 @@ ${all.map(spdxPackage).join(",\n")}
           name: "app.vex.json",
           product: "app.vex.json",
           origin: "staged",
-          intro: "an OpenVEX statement that a vulnerability does not affect the build, staged here as a file: a security team writes VEX statements, not the build",
+          intro:
+            "an OpenVEX statement that a vulnerability does not affect the build, staged here as a file: a security team writes VEX statements, not the build",
           content: `{
   "@context": "https://openvex.dev/ns/v0.2.0",
   "@id": "https://example.com/vex/${project}-1",
@@ -153,7 +154,7 @@ ${all.map(spdxPackage).join(",\n")}
             "its two digests are those of an image config and an image manifest the script writes first, each read from the file's bytes with `openssl dgst`",
           // Real digests of real bytes: the config, then the manifest that names the config by digest and size.
           compute: [
-            "printf '%s\\n' '{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}' > reports/image-config.json",
+            'printf \'%s\\n\' \'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}\' > reports/image-config.json',
             "config_digest=$(openssl dgst -sha256 -r reports/image-config.json | cut -d' ' -f1)",
             "config_size=$(wc -c < reports/image-config.json | tr -d ' ')",
             `printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[]}\\n' "$config_digest" "$config_size" > reports/image-manifest.json`,
@@ -168,7 +169,8 @@ ${all.map(spdxPackage).join(",\n")}
           name: "image.tar",
           product: "image.tar",
           origin: "made",
-          intro: "an image tarball in `docker save` layout (manifest, config, one layer), built here with `tar`; every digest in it is read from a file's bytes with `openssl dgst`",
+          intro:
+            "an image tarball in `docker save` layout (manifest, config, one layer), built here with `tar`; every digest in it is read from a file's bytes with `openssl dgst`",
           compute: [
             "mkdir -p reports/image/layer",
             `printf '%s\\n' "${project} 1.0.0" > reports/image/layer/VERSION`,

@@ -170,7 +170,8 @@ function maskLine(line: string): string {
 }
 
 /** A placeholder a reader could take for text to fill in (`<digest>`, `<your key>`, `{error}`, `{{step}}`): no example carries one. */
-export const PLACEHOLDER = /<(?:digest|hash|sha256|key ?id|keyid|path|dir|file|time|timestamp|value|placeholder|your[\w -]*)>|\{\{\w+\}\}|\{(?:error|script|step|command|artifact|project|attestors|rules)\}/i;
+export const PLACEHOLDER =
+  /<(?:digest|hash|sha256|key ?id|keyid|path|dir|file|time|timestamp|value|placeholder|your[\w -]*)>|\{\{\w+\}\}|\{(?:error|script|step|command|artifact|project|attestors|rules)\}/i;
 
 /** What a troubleshoot cause needs to know about a spec's correct script. */
 export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContext {

@@ -65,7 +65,25 @@ describe("each witness claim the answers make holds for the real binary", () => 
       join(dir, "reports/sbom.spdx.json"),
       '{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"demo","documentNamespace":"https://example.com/demo","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: hand"]},"packages":[]}\n',
     );
-    const r = run([WITNESS!, "run", "-s", "build", "-k", "../keys/build.key", "-o", "../att.json", "-a", "sbom", "--", "sh", "-c", "echo built > out.txt && cp ../reports/sbom.spdx.json ."], join(dir, "ws"));
+    const r = run(
+      [
+        WITNESS!,
+        "run",
+        "-s",
+        "build",
+        "-k",
+        "../keys/build.key",
+        "-o",
+        "../att.json",
+        "-a",
+        "sbom",
+        "--",
+        "sh",
+        "-c",
+        "echo built > out.txt && cp ../reports/sbom.spdx.json .",
+      ],
+      join(dir, "ws"),
+    );
     expect(r.code, r.out).toBe(0);
   });
 
@@ -97,6 +115,17 @@ describe("each witness claim the answers make holds for the real binary", () => 
     expect(r.code).toBe(0);
     expect(r.out).toContain("Verification succeeded");
     expect(claim("verify-success")).toContain("`Verification succeeded`");
+  });
+
+  claimTest("rego-v1", () => {
+    const noImport = REGO_OK.replace("import rego.v1\n", "");
+    const v0 = 'package old\n\ndeny[msg] {\n\tinput.cmd == ["never"]\n\tmsg := "never"\n}\n';
+    // With the import, both accept it (and the rule, which never fires, lets verify pass).
+    expect(check("v1.json", policy({ rego: REGO_OK }))).toBe(0);
+    expect(verify(policy({ rego: REGO_OK })).code).toBe(0);
+    // Without it, each refuses one of the other two forms.
+    expect(check("v0.json", policy({ rego: v0 }))).not.toBe(0);
+    expect(verify(policy({ rego: noImport })).code).not.toBe(0);
   });
 
   claimTest("staged-product", () => {

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { familyShapers, renderExample } from "../../src/witness/families.ts";
+import { claim } from "../../src/witness/claims.ts";
 import { ERROR_MARK } from "../../src/witness/render.ts";
 import { FAMILIES, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { maskDigests, PLACEHOLDER, VARIES } from "../../src/witness/troubleshoot.ts";
@@ -52,4 +53,17 @@ test("no question or answer of any family carries a placeholder", () => {
     if (++n >= 150) break;
   }
   expect(seen.size).toBe(FAMILIES.length);
+});
+
+test("attest answers take what they say about witness from the checked claims, and the false policy-check claim is gone", () => {
+  const dims = dimsOf(cfg);
+  let n = 0;
+  for (const { spec } of sampleSpecs(dims, 8)) {
+    const { answer } = renderExample(spec, cfg, fixtureCatalog());
+    expect(answer).not.toContain("(JSON, expiry, key IDs, Rego syntax)");
+    for (const id of ["policy-check", "keyid-sha256-pem", "verify-success"] as const) expect(answer).toContain(claim(id));
+    if (spec.rules.length) expect(answer).toContain(claim("rego-v1"));
+    if (/\*\*Staged inputs?\.\*\*|\*\*Inputs? for the attestors\.\*\*/.test(answer)) expect(answer).toContain(claim("staged-product"));
+    if (++n >= 60) break;
+  }
 });

@@ -14,7 +14,11 @@ const project = (name: string) => cfg.projects.find((p) => p.name === name)!;
 const SETUPS = ["sbom-spdx", "sbom-cyclonedx", "sarif", "vex", "secret", "docker", "oci", "k8s"];
 
 const examples = (() => {
-  const families = FAMILIES.map((name) => ({ name, weight: 1, questions: name === "attest" ? cfg.questions.length : (cfg.families[name]?.questions.length ?? 0) }));
+  const families = FAMILIES.map((name) => ({
+    name,
+    weight: 1,
+    questions: name === "attest" ? cfg.questions.length : (cfg.families[name]?.questions.length ?? 0),
+  }));
   const out = [];
   for (const { spec } of sampleSpecs({ ...dimsOf(cfg), families }, 5, undefined, familyShapers(cfg))) {
     out.push({ spec, r: renderExample(spec, cfg, fixtureCatalog()) });
@@ -28,7 +32,11 @@ test("every staged file says where it comes from; only what a tool here makes is
     for (const f of stagedFiles(setup, project("node-greet"))) {
       expect(f.intro.length, setup).toBeGreaterThan(20);
       if (f.origin === "staged") expect(f.intro, setup).toMatch(/staged here|written by hand/);
-      else expect(f.compute?.some((l) => /\btar -c/.test(l)), setup).toBe(true);
+      else
+        expect(
+          f.compute?.some((l) => /\btar -c/.test(l)),
+          setup,
+        ).toBe(true);
     }
   }
   expect(stagedFiles("oci", project("node-greet"))[0]!.origin).toBe("made");
