@@ -6,7 +6,7 @@
  */
 export interface Claim {
   id: ClaimId;
-  /** The sentence, in Markdown, as the answers print it. */
+  /** The sentences, in Markdown, as the answers print them: each a dozen words or fewer, so answers may share them. */
   text: string;
   /** What the test runs to show it: the behaviour, for a reader of this file. */
   shownBy: string;
@@ -17,15 +17,13 @@ export type ClaimId = "policy-check" | "keyid-sha256-pem" | "verify-success" | "
 export const CLAIMS: readonly Claim[] = [
   {
     id: "policy-check",
-    text:
-      "`witness policy check` catches malformed JSON, an expiry date already past, a public key that is not a PEM block and a Rego module that does not parse; " +
-      "it does not match key IDs against the keys, so a wrong key ID only shows at `witness verify`.",
+    text: "It catches bad JSON, a past expiry, non-PEM keys and unparsable Rego. It never compares key IDs with the keys. A wrong key ID fails only at `witness verify`.",
     shownBy:
       "policy check exits non-zero for each of the four faults, and exits 0 for a policy whose functionary key ID names no public key and whose publickeys entry's keyid is not its key's digest",
   },
   {
     id: "keyid-sha256-pem",
-    text: "A witness key ID is the SHA-256 of the public key in PEM form",
+    text: "A witness key ID is the SHA-256 of the PEM public key.",
     shownBy:
       "verify succeeds with the key ID `openssl dgst -sha256` of the PEM file, and fails with `expected key id` when the policy carries the digest of the DER bytes instead",
   },
@@ -36,12 +34,12 @@ export const CLAIMS: readonly Claim[] = [
   },
   {
     id: "rego-v1",
-    text: "`import rego.v1` keeps them valid for both `witness verify` and `witness policy check`",
+    text: "With `import rego.v1`, both `witness verify` and `policy check` accept them.",
     shownBy: "a module with the import passes both; without it, `deny contains msg if` fails verify and the older `deny[msg] {` form fails policy check",
   },
   {
     id: "staged-product",
-    text: "witness records a product by its digest and cannot tell who wrote it: an attestor that reads a report attaches any file of its format found among the products",
+    text: "Witness records each product by digest, not by who wrote it. An attestor attaches any file of its format among the products.",
     shownBy: "`witness run -a sbom` over a command that only copies a hand-written SPDX file attaches it as an `https://spdx.dev/Document` attestation",
   },
 ];

@@ -194,8 +194,8 @@ export function reportsBlock({ staged }: Resolved): Block | undefined {
   const title = staged.every((f) => f.origin === "staged") ? `Staged input${many ? "s" : ""}` : `Input${many ? "s" : ""} for the attestors`;
   return {
     text:
-      `**${title}.** ${staged.map((f) => `\`${f.product}\` is ${f.intro}`).join("; ")}. ` +
-      `The step's command copies ${many ? "them" : "it"} into \`repo/ws\`, and ${claim("staged-product")}.`,
+      `**${title}.** ${staged.map((f) => `\`${f.product}\` is ${f.intro}.`).join(" ")} ` +
+      `The step's command copies ${many ? "them" : "it"} into \`repo/ws\`. ${claim("staged-product")}`,
     lines,
   };
 }
@@ -241,7 +241,7 @@ export function regoBlock({ rules, vars }: Resolved): Block | undefined {
   }
   const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
   return {
-    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. ${claim("rego-v1")}.`,
+    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. ${claim("rego-v1")}`,
     lines,
   };
 }
@@ -367,7 +367,7 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     );
   }
 
-  say(`**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")}; the policy carries the PEM itself in base64. Both are computed, never pasted.`, [
+  say(`**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")} The policy carries the PEM itself in base64. Both are computed, never pasted.`, [
     ...keyIdLines(step),
     ...(chain ? keyIdLines(chain) : []),
   ]);
@@ -385,7 +385,7 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step${chain ? ` and only the \`${chain}\` key the \`${chain}\` step` : ""}, every listed attestation type must be present, ` +
       (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
       `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
-      `It is checked before it is signed with the policy key: ${claim("policy-check")}`,
+      `\`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
     policyLines(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
   );
 

@@ -14,7 +14,10 @@ export interface StagedFile {
   /** Name of the product in the working directory. */
   product: string;
   origin: "staged" | "made";
-  /** How the answer introduces the file: what it is and where it comes from (a noun phrase). */
+  /**
+   * How the answer introduces the file, after "`product` is ": what it is, then where it comes from, in short
+   * sentences (a sentence of a dozen words or fewer; answers share them, and long shared sentences teach by rote).
+   */
   intro: string;
   /** Script lines that make the file from values the script computes (digests); absent for fixed content. */
   compute?: string[];
@@ -22,13 +25,15 @@ export interface StagedFile {
   content?: string;
 }
 
-const STAGED_WHY = "staged here as a file because no such tool runs offline here";
+const SBOM_WHY = "An SBOM generator such as syft writes it in a real pipeline. None runs offline here";
 
-/** What an SBOM of the project lists, in words: its package and dependencies, and the files they were read from. */
+/** What an SBOM of the project lists, in short sentences: its package and where it was read, then its dependencies. */
 function sbomWhat({ self, dependencies, from }: ReturnType<typeof projectPackages>): string {
-  const deps = dependencies.length ? `its ${dependencies.length} dependencies` : "no dependencies";
-  const source = from.length ? `read from ${from.map((f) => `\`${f}\``).join(" and ")}` : "named after the project, which has no package manifest";
-  return `the project's own package, \`${self.name}\` ${self.version} (${self.license}), and ${deps}, ${source}`;
+  const own = `It lists \`${self.name}\` ${self.version} (${self.license})`;
+  const read = from.length ? `${own}, read from \`${from[0]}\`.` : `${own}, named after the project. It has no package manifest.`;
+  const lock = from[1] ? `\`${from[1]}\`` : "The project";
+  const deps = dependencies.length ? `It adds the ${dependencies.length} dependencies ${lock} lists.` : `${lock} lists no dependencies.`;
+  return `${read} ${deps}`;
 }
 
 const spdxId = (p: Pkg): string => `SPDXRef-Package-${p.name.replace(/[^A-Za-z0-9.-]/g, "-")}`;
@@ -48,7 +53,7 @@ export function stagedFiles(setup: string, proj: ProjectConfig): StagedFile[] {
           name: "sbom.spdx.json",
           product: "sbom.spdx.json",
           origin: "staged",
-          intro: `an SPDX SBOM listing ${sbomWhat(pkgs)}: an SBOM generator such as syft writes this in a real pipeline; it is ${STAGED_WHY}`,
+          intro: `an SPDX SBOM, staged by hand. ${sbomWhat(pkgs)} ${SBOM_WHY}`,
           content: `{
   "spdxVersion": "SPDX-2.3",
   "dataLicense": "CC0-1.0",
@@ -72,7 +77,7 @@ ${all.map(spdxPackage).join(",\n")}
           name: "bom.cdx.json",
           product: "bom.cdx.json",
           origin: "staged",
-          intro: `a CycloneDX SBOM listing ${sbomWhat(pkgs)}: an SBOM generator such as syft writes this in a real pipeline; it is ${STAGED_WHY}`,
+          intro: `a CycloneDX SBOM, staged by hand. ${sbomWhat(pkgs)} ${SBOM_WHY}`,
           content: `{
   "bomFormat": "CycloneDX",
   "specVersion": "1.5",
@@ -92,7 +97,7 @@ ${all.map(spdxPackage).join(",\n")}
           name: "app.env",
           product: "app.env",
           origin: "staged",
-          intro: "the service's config file, written by hand as config files are, with `changeme` where the real token goes",
+          intro: "the service's config file, written by hand. `changeme` stands where the real token goes",
           content: "SERVICE_URL=https://api.example.com\nAPI_TOKEN=changeme\n",
         },
       ];
@@ -102,7 +107,7 @@ ${all.map(spdxPackage).join(",\n")}
           name: "lint.sarif",
           product: "lint.sarif",
           origin: "staged",
-          intro: `a linter's SARIF report, ${STAGED_WHY}; in a real pipeline the linter runs inside the step and writes it`,
+          intro: "a linter's SARIF report, staged by hand. No SARIF linter runs offline here; a real step runs one",
           content: `{
   "version": "2.1.0",
   "runs": [
@@ -123,8 +128,7 @@ ${all.map(spdxPackage).join(",\n")}
           name: "app.vex.json",
           product: "app.vex.json",
           origin: "staged",
-          intro:
-            "an OpenVEX statement that a vulnerability does not affect the build, staged here as a file: a security team writes VEX statements, not the build",
+          intro: "an OpenVEX statement, staged by hand. A security team writes VEX, not the build",
           content: `{
   "@context": "https://openvex.dev/ns/v0.2.0",
   "@id": "https://example.com/vex/${project}-1",
@@ -150,8 +154,8 @@ ${all.map(spdxPackage).join(",\n")}
           product: "build-metadata.json",
           origin: "staged",
           intro:
-            "the metadata file `docker buildx build --metadata-file` writes, staged here as a file because no image builder runs offline here; " +
-            "its two digests are those of an image config and an image manifest the script writes first, each read from the file's bytes with `openssl dgst`",
+            "what `docker buildx build --metadata-file` writes, staged by hand. No image builder runs offline here. " +
+            "Its digests are of an image config and manifest written first. `openssl dgst` reads each from the file's bytes",
           // Real digests of real bytes: the config, then the manifest that names the config by digest and size.
           compute: [
             'printf \'%s\\n\' \'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}\' > reports/image-config.json',
@@ -169,8 +173,7 @@ ${all.map(spdxPackage).join(",\n")}
           name: "image.tar",
           product: "image.tar",
           origin: "made",
-          intro:
-            "an image tarball in `docker save` layout (manifest, config, one layer), built here with `tar`; every digest in it is read from a file's bytes with `openssl dgst`",
+          intro: "a `docker save` tarball, built here with `tar`. Each digest in it is read from file bytes by `openssl dgst`",
           compute: [
             "mkdir -p reports/image/layer",
             `printf '%s\\n' "${project} 1.0.0" > reports/image/layer/VERSION`,
@@ -190,7 +193,7 @@ ${all.map(spdxPackage).join(",\n")}
           name: "deploy.yaml",
           product: "deploy.yaml",
           origin: "staged",
-          intro: "a Kubernetes Deployment manifest, written by hand as such manifests usually are",
+          intro: "a Kubernetes Deployment, written by hand as such manifests are",
           content: `apiVersion: apps/v1
 kind: Deployment
 metadata:

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { familyShapers, renderExample } from "../../src/witness/families.ts";
-import { claim } from "../../src/witness/claims.ts";
+import { CLAIMS, claim } from "../../src/witness/claims.ts";
 import { ERROR_MARK } from "../../src/witness/render.ts";
 import { FAMILIES, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { maskDigests, PLACEHOLDER, VARIES } from "../../src/witness/troubleshoot.ts";
@@ -66,4 +66,8 @@ test("attest answers take what they say about witness from the checked claims, a
     if (/\*\*Staged inputs?\.\*\*|\*\*Inputs? for the attestors\.\*\*/.test(answer)) expect(answer).toContain(claim("staged-product"));
     if (++n >= 60) break;
   }
+});
+
+test("each claim's sentences are a dozen words or fewer, so answers can share them without teaching by rote", () => {
+  for (const c of CLAIMS) for (const s of c.text.split(/(?<=\.)\s+/)) expect(s.split(/\s+/).length, `${c.id}: ${s}`).toBeLessThanOrEqual(12);
 });

@@ -31,7 +31,7 @@ test("every staged file says where it comes from; only what a tool here makes is
   for (const setup of SETUPS) {
     for (const f of stagedFiles(setup, project("node-greet"))) {
       expect(f.intro.length, setup).toBeGreaterThan(20);
-      if (f.origin === "staged") expect(f.intro, setup).toMatch(/staged here|written by hand/);
+      if (f.origin === "staged") expect(f.intro, setup).toMatch(/staged by hand|written by hand/);
       else
         expect(
           f.compute?.some((l) => /\btar -c/.test(l)),
@@ -108,5 +108,15 @@ test("the buildx metadata's digests are read from files the script wrote, not fr
     expect(manifest.config.size).toBe(readFileSync(join(dir, "reports/image-config.json")).length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("each staged file's introduction is made of sentences of a dozen words or fewer", () => {
+  for (const setup of SETUPS) {
+    for (const p of cfg.projects) {
+      for (const f of stagedFiles(setup, p)) {
+        for (const s of `\`${f.product}\` is ${f.intro}.`.split(/(?<=[.;])\s+/)) expect(s.split(/\s+/).length, `${setup}: ${s}`).toBeLessThanOrEqual(12);
+      }
+    }
   }
 });
