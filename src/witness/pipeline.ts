@@ -218,8 +218,8 @@ export const pipeline: Family = {
 
     blocks.push(projectBlock(resolved));
     const reports = reportsBlock(resolved);
-    if (reports)
-      blocks.push({ ...reports, text: reports.text.replace("**Reports the step publishes.**", `**Reports the \`${build.name}\` step publishes.**`) });
+    // Staged or made before any step (`setups.ts`): the block says which, never that a step produced them.
+    if (reports) blocks.push(reports);
 
     const ignore = before.map((s) => `ws/${s.product}`);
     blocks.push({

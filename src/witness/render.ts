@@ -248,7 +248,7 @@ export function regoBlock({ rules, vars }: Resolved): Block | undefined {
 
 const regoVar = (rule: string): string => `rego_${shellVar(rule)}`;
 
-/** An attestor's type URI as witness names it (sbom: the document format the step produced). */
+/** An attestor's type URI as witness names it (sbom: the document format among the step's products). */
 export function attestorType(name: string, catalog: Catalog, setups: Set<string | undefined>): string {
   if (name !== "sbom") return catalog.types[name]!.type;
   return setups.has("sbom-cyclonedx") ? catalog.sbomTypes.cyclonedx : catalog.sbomTypes.spdx;
