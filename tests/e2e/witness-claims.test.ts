@@ -100,6 +100,9 @@ describe("each witness claim the answers make holds for the real binary", () => 
     expect(check("type.json", policy({ types: ["https://witness.dev/attestations/nonesuch/v9"] }))).toBe(0);
     // …which verify then refuses.
     expect(verify(policy({ functionary: "0".repeat(64) })).code).not.toBe(0);
+    // So the sentence must say so, and must not list key IDs among what it catches.
+    expect(claim("policy-check")).toContain("never compares key IDs");
+    expect(claim("policy-check").split(".")[0]).not.toMatch(/key ID/);
   });
 
   claimTest("keyid-sha256-pem", () => {
