@@ -27,6 +27,7 @@ export const AttestorSchema = z.strictObject({
   ci: z.string().optional().describe("name of the [witness.ci_mocks] table whose variables the run exports"),
   group: z.string().optional().describe("attestors sharing a group never run together (e.g. several read the same JSON product)"),
   sole_json_product: z.boolean().default(false).describe("reads the first JSON product it finds, so no other JSON product may exist"),
+  projects: z.array(Name).optional().describe("the only projects it fits (maven: a Java project); absent: every project"),
   explain: Line.min(1).describe("one sentence for the answer text"),
 });
 
@@ -144,6 +145,12 @@ export const WitnessSchema = z
       });
     }
     for (const message of stepCommandProblems(w)) ctx.addIssue({ code: "custom", path: ["step_commands"], message });
+    const projects = new Set(w.projects.map((p) => p.name));
+    w.attestors.forEach((a, i) => {
+      for (const p of a.projects ?? []) {
+        if (!projects.has(p)) ctx.addIssue({ code: "custom", path: ["attestors", i, "projects"], message: `${a.name}: no project named ${p}` });
+      }
+    });
   });
 
 /**

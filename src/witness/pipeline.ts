@@ -1,4 +1,5 @@
 import type { WitnessConfig } from "../config/witness-schema.ts";
+import { claim } from "./claims.ts";
 import type { Family } from "./family.ts";
 import {
   attestationEntries,
@@ -220,8 +221,8 @@ export const pipeline: Family = {
 
     blocks.push(projectBlock(resolved));
     const reports = reportsBlock(resolved);
-    if (reports)
-      blocks.push({ ...reports, text: reports.text.replace("**Reports the step publishes.**", `**Reports the \`${build.name}\` step publishes.**`) });
+    // Staged or made before any step (`setups.ts`): the block says which, never that a step produced them.
+    if (reports) blocks.push(reports);
 
     const ignore = before.map((s) => `ws/${s.product}`);
     blocks.push({
@@ -255,7 +256,7 @@ export const pipeline: Family = {
     });
 
     blocks.push({
-      text: "**Key IDs.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.",
+      text: `**Key IDs.** ${claim("keyid-sha256-pem")} The policy carries the PEM itself in base64. Both are computed, never pasted.`,
       lines: steps.flatMap((s) => keyIdLines(s.name)),
     });
 
@@ -276,7 +277,7 @@ export const pipeline: Family = {
         `**The policy.** One \`publickeys\` entry per step key, and each step trusts only its own key as functionary. Every step must carry material, command-run, product and git attestations` +
         `${attestorNames.length > 1 ? `, the \`${build.name}\` step also those of the attestors it ran` : ""}${rules.length ? `; the Rego rules apply to \`${build.name}\`` : ""}. ` +
         `\`artifactsFrom\` makes each step's materials match what the named steps left behind: ${linked.map((s) => `\`${s.name}\` ← ${s.from.map((f) => `\`${f}\``).join(", ")}`).join("; ")}. ` +
-        `The policy expires on ${cfg.policy_expires.slice(0, 10)}; \`witness policy check\` validates it before it is signed with the policy key.`,
+        `The policy expires on ${cfg.policy_expires.slice(0, 10)}. \`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
       lines: policyLines(cfg, publicKeyLines(steps.map((s) => s.name)), policySteps),
     });
 
@@ -284,7 +285,7 @@ export const pipeline: Family = {
       text:
         `**Verify.** \`witness verify\` finds the \`${last.name}\` attestation by \`${last.product}\`, follows the shared commit to the other ${steps.length - 1}, ` +
         `and checks every step: its signer, its attestation types, ${rules.length ? `the Rego ${rules.length > 1 ? "rules" : "rule"} of \`${build.name}\`, ` : ""}and each \`artifactsFrom\` link. ` +
-        "A missing step, a step signed with another step's key, or a file swapped between two steps makes it fail; here it prints `Verification succeeded` and exits 0.",
+        `A missing step, a step signed with another step's key, or a file swapped between two steps makes it fail. Here it passes. ${claim("verify-success")}`,
       lines: [`witness verify -p policy.signed.json -k keys/policy.pub ${steps.map((s) => `-a att/${s.name}.json`).join(" ")} -f repo/ws/${last.product}`],
     });
 

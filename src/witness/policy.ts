@@ -230,7 +230,7 @@ export const policy: Family = {
     const badAtt = `att/${step}-noncompliant.json`;
 
     const copy = [
-      `**A copy to break later.** Before the real run, the committed project${staged.length ? " and the reports it publishes are" : " is"} copied to \`bad/\`; ` +
+      `**A copy to break later.** Before the real run, the committed project${staged.length ? " and the files under `reports/` are" : " is"} copied to \`bad/\`; ` +
         "that copy will be made to break the requirement, and nothing else, to show the policy refusing it.",
       sh(["mkdir -p bad", "cp -R repo reports bad/"]),
     ].join("\n\n");

@@ -1,5 +1,6 @@
 import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
+import { claim } from "./claims.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
@@ -109,7 +110,7 @@ export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const attestorNames = [...new Set(attestors.map((a) => a.name))];
   const rules = spec.rules.map((n) => cfg.rego.find((r) => r.name === n)!);
   const setups = new Set(attestors.map((a) => a.setup));
-  const staged = [...setups].flatMap((s) => stagedFiles(s, project.name));
+  const staged = [...setups].flatMap((s) => stagedFiles(s, project));
   const emit = staged.map((f) => `cp ../../reports/${f.name} ${f.product}`);
   const cmdline = [cmd.run, ...emit].join(" && ");
   // The configured command is code by design (it is what the example teaches); quoting keeps it one argument of sh -c.
@@ -178,7 +179,10 @@ export function projectBlock({ project, setups }: Resolved): Block {
   };
 }
 
-/** The reports an attestor needs staged under reports/ (copied in by the step); undefined when none. */
+/**
+ * The files an attestor reads, written under reports/ and copied in by the step; undefined when none. Each is introduced
+ * as what it is (`setups.ts` `intro`): made by a real tool here, or staged by hand, never as the step's own output.
+ */
 export function reportsBlock({ staged }: Resolved): Block | undefined {
   if (!staged.length) return undefined;
   const lines: string[] = [];
@@ -186,8 +190,12 @@ export function reportsBlock({ staged }: Resolved): Block | undefined {
     if (f.compute) lines.push(...f.compute);
     if (f.content !== undefined) lines.push(...heredoc(`reports/${f.name}`, f.content));
   }
+  const many = staged.length > 1;
+  const title = staged.every((f) => f.origin === "staged") ? `Staged input${many ? "s" : ""}` : `Input${many ? "s" : ""} for the attestors`;
   return {
-    text: `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
+    text:
+      `**${title}.** ${staged.map((f) => `\`${f.product}\` is ${f.intro}.`).join(" ")} ` +
+      `The step's command copies ${many ? "them" : "it"} into \`repo/ws\`. ${claim("staged-product")}`,
     lines,
   };
 }
@@ -233,14 +241,14 @@ export function regoBlock({ rules, vars }: Resolved): Block | undefined {
   }
   const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
   return {
-    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. \`import rego.v1\` keeps them valid for both \`witness verify\` and \`witness policy check\`.`,
+    text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. ${claim("rego-v1")}`,
     lines,
   };
 }
 
 const regoVar = (rule: string): string => `rego_${shellVar(rule)}`;
 
-/** An attestor's type URI as witness names it (sbom: the document format the step produced). */
+/** An attestor's type URI as witness names it (sbom: the document format among the step's products). */
 export function attestorType(name: string, catalog: Catalog, setups: Set<string | undefined>): string {
   if (name !== "sbom") return catalog.types[name]!.type;
   return setups.has("sbom-cyclonedx") ? catalog.sbomTypes.cyclonedx : catalog.sbomTypes.spdx;
@@ -359,10 +367,10 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     );
   }
 
-  say(
-    `**Key ID${chain ? "s" : ""}.** A witness key ID is the SHA-256 of the public key in PEM form; the policy carries the PEM itself in base64. Both are computed, never pasted.`,
-    [...keyIdLines(step), ...(chain ? keyIdLines(chain) : [])],
-  );
+  say(`**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")} The policy carries the PEM itself in base64. Both are computed, never pasted.`, [
+    ...keyIdLines(step),
+    ...(chain ? keyIdLines(chain) : []),
+  ]);
 
   const rego = regoBlock(resolved);
   if (rego) blocks.push(rego);
@@ -377,14 +385,14 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step${chain ? ` and only the \`${chain}\` key the \`${chain}\` step` : ""}, every listed attestation type must be present, ` +
       (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
       `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
-      "`witness policy check` validates it (JSON, expiry, key IDs, Rego syntax) before it is signed with the policy key.",
+      `\`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
     policyLines(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
   );
 
   say(
     `**Verify.** \`witness verify\` checks the policy signature with the policy public key, finds the attestation whose products include \`${finalArtifact}\`` +
       (chain ? `, follows the shared commit to the \`${step}\` attestation, ` : ", ") +
-      "and checks signers, attestation types and Rego rules. It prints `Verification succeeded` and exits 0.",
+      `and checks signers, attestation types and Rego rules. ${claim("verify-success")}`,
     [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json${chain ? ` -a att/${chain}.json` : ""} -f repo/ws/${finalArtifact}`],
   );
 

@@ -1,67 +1,103 @@
+import type { ProjectConfig } from "../config/witness-schema.ts";
+import { projectPackages, type Pkg } from "./manifests.ts";
+
 /**
- * Files an attestor needs that the build itself does not make: staged under reports/ (outside the
- * attested tree) and copied in by the step's command, so they become products.
+ * Files an attestor needs that the build itself does not make, written under reports/ (outside the attested tree) and
+ * copied in by the step's command, so they become products. Each says where it comes from: `made` by a real tool in
+ * the script (an image tarball by `tar`, its digests read from its bytes), or `staged`: written by hand because the
+ * tool that makes it in a real pipeline (an SBOM generator, a scanner) cannot run offline here. The answer introduces
+ * a staged file as staged, never as the step's own output (`render.ts` `reportsBlock` prints `intro`).
  */
 export interface StagedFile {
   /** Path under reports/. */
   name: string;
   /** Name of the product in the working directory. */
   product: string;
+  origin: "staged" | "made";
+  /**
+   * How the answer introduces the file, after "`product` is ": what it is, then where it comes from, in short
+   * sentences (a sentence of a dozen words or fewer; answers share them, and long shared sentences teach by rote).
+   */
+  intro: string;
   /** Script lines that make the file from values the script computes (digests); absent for fixed content. */
   compute?: string[];
   /** Fixed text, written with a quoted here-document (never expanded); absent when `compute` makes the file. */
   content?: string;
-  explain: string;
 }
 
-export function stagedFiles(setup: string, project: string): StagedFile[] {
+const SBOM_WHY = "An SBOM generator such as syft writes it in a real pipeline. None runs offline here";
+
+/** What an SBOM of the project lists, in short sentences: its package and where it was read, then its dependencies. */
+function sbomWhat({ self, dependencies, from }: ReturnType<typeof projectPackages>): string {
+  const own = `It lists \`${self.name}\` ${self.version} (${self.license})`;
+  const read = from.length ? `${own}, read from \`${from[0]}\`.` : `${own}, named after the project. It has no package manifest.`;
+  const lock = from[1] ? `\`${from[1]}\`` : "The project";
+  const deps = dependencies.length ? `It adds the ${dependencies.length} dependencies ${lock} lists.` : `${lock} lists no dependencies.`;
+  return `${read} ${deps}`;
+}
+
+const spdxId = (p: Pkg): string => `SPDXRef-Package-${p.name.replace(/[^A-Za-z0-9.-]/g, "-")}`;
+const spdxPackage = (p: Pkg): string =>
+  `    { "name": "${p.name}", "SPDXID": "${spdxId(p)}", "versionInfo": "${p.version}", "downloadLocation": "NOASSERTION", "licenseDeclared": "${p.license}", ` +
+  `"externalRefs": [ { "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "${p.purl}" } ] }`;
+const cdxComponent = (p: Pkg): string => `    { "type": "library", "name": "${p.name}", "version": "${p.version}", "purl": "${p.purl}" }`;
+
+export function stagedFiles(setup: string, proj: ProjectConfig): StagedFile[] {
+  const project = proj.name;
   switch (setup) {
-    case "sbom-spdx":
+    case "sbom-spdx": {
+      const pkgs = projectPackages(proj);
+      const all = [pkgs.self, ...pkgs.dependencies];
       return [
         {
           name: "sbom.spdx.json",
           product: "sbom.spdx.json",
-          explain: "an SPDX document, as an SBOM generator would write it",
+          origin: "staged",
+          intro: `an SPDX SBOM, staged by hand. ${sbomWhat(pkgs)} ${SBOM_WHY}`,
           content: `{
   "spdxVersion": "SPDX-2.3",
   "dataLicense": "CC0-1.0",
   "SPDXID": "SPDXRef-DOCUMENT",
   "name": "${project}",
   "documentNamespace": "https://example.com/spdx/${project}-1.0.0",
-  "creationInfo": { "created": "2024-01-01T00:00:00Z", "creators": ["Tool: example-sbom-1.0"] },
+  "creationInfo": { "created": "2024-01-01T00:00:00Z", "creators": ["Organization: Acme release team"] },
+  "documentDescribes": ["${spdxId(pkgs.self)}"],
   "packages": [
-    { "name": "${project}-bin", "SPDXID": "SPDXRef-Package", "versionInfo": "1.0.0", "downloadLocation": "NOASSERTION", "licenseDeclared": "MIT" }
+${all.map(spdxPackage).join(",\n")}
   ]
 }
 `,
         },
       ];
-    case "sbom-cyclonedx":
+    }
+    case "sbom-cyclonedx": {
+      const pkgs = projectPackages(proj);
       return [
         {
           name: "bom.cdx.json",
           product: "bom.cdx.json",
-          explain: "a CycloneDX bill of materials, as an SBOM generator would write it",
+          origin: "staged",
+          intro: `a CycloneDX SBOM, staged by hand. ${sbomWhat(pkgs)} ${SBOM_WHY}`,
           content: `{
   "bomFormat": "CycloneDX",
   "specVersion": "1.5",
   "version": 1,
   "metadata": {
-    "component": { "type": "application", "name": "${project}", "version": "1.0.0" }
+    "component": { "type": "application", "name": "${project}", "version": "${pkgs.self.version}", "purl": "${pkgs.self.purl}", "licenses": [ { "license": { "id": "${pkgs.self.license}" } } ] }
   },
-  "components": [
-    { "type": "library", "name": "zlib", "version": "1.3.1", "purl": "pkg:generic/zlib@1.3.1" }
-  ]
+  "components": [${pkgs.dependencies.length ? `\n${pkgs.dependencies.map(cdxComponent).join(",\n")}\n  ` : ""}]
 }
 `,
         },
       ];
+    }
     case "secret":
       return [
         {
           name: "app.env",
           product: "app.env",
-          explain: "the service's config file, shipped with a placeholder where the real token goes",
+          origin: "staged",
+          intro: "the service's config file, written by hand. `changeme` stands where the real token goes",
           content: "SERVICE_URL=https://api.example.com\nAPI_TOKEN=changeme\n",
         },
       ];
@@ -70,7 +106,8 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
         {
           name: "lint.sarif",
           product: "lint.sarif",
-          explain: "a SARIF report, as a linter would write it",
+          origin: "staged",
+          intro: "a linter's SARIF report, staged by hand. No SARIF linter runs offline here; a real step runs one",
           content: `{
   "version": "2.1.0",
   "runs": [
@@ -90,7 +127,8 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
         {
           name: "app.vex.json",
           product: "app.vex.json",
-          explain: "an OpenVEX statement about a vulnerability that does not affect the build",
+          origin: "staged",
+          intro: "an OpenVEX statement, staged by hand. A security team writes VEX, not the build",
           content: `{
   "@context": "https://openvex.dev/ns/v0.2.0",
   "@id": "https://example.com/vex/${project}-1",
@@ -114,12 +152,19 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
         {
           name: "build-metadata.json",
           product: "build-metadata.json",
-          // The digest is a value the script computes: printf fills it in (a here-document body never expands).
+          origin: "staged",
+          intro:
+            "what `docker buildx build --metadata-file` writes, staged by hand. No image builder runs offline here. " +
+            "Its digests are of an image config and manifest written first. `openssl dgst` reads each from the file's bytes",
+          // Real digests of real bytes: the config, then the manifest that names the config by digest and size.
           compute: [
-            `image_digest=$(printf '%s' "localhost/acme/${project}:1.0.0" | openssl dgst -sha256 -r | cut -d' ' -f1)`,
-            `printf '{\\n  "containerimage.digest": "sha256:%s",\\n  "image.name": "localhost/acme/${project}:1.0.0"\\n}\\n' "$image_digest" > reports/build-metadata.json`,
+            'printf \'%s\\n\' \'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}\' > reports/image-config.json',
+            "config_digest=$(openssl dgst -sha256 -r reports/image-config.json | cut -d' ' -f1)",
+            "config_size=$(wc -c < reports/image-config.json | tr -d ' ')",
+            `printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[]}\\n' "$config_digest" "$config_size" > reports/image-manifest.json`,
+            "image_digest=$(openssl dgst -sha256 -r reports/image-manifest.json | cut -d' ' -f1)",
+            `printf '{\\n  "containerimage.config.digest": "sha256:%s",\\n  "containerimage.digest": "sha256:%s",\\n  "image.name": "localhost/acme/${project}:1.0.0"\\n}\\n' "$config_digest" "$image_digest" > reports/build-metadata.json`,
           ],
-          explain: "the metadata file `docker buildx build --metadata-file` writes (the digest is computed, not pasted)",
         },
       ];
     case "oci":
@@ -127,7 +172,8 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
         {
           name: "image.tar",
           product: "image.tar",
-          explain: "an image in `docker save` layout (manifest, config, one layer), as a builder would export it; its digests are computed by the script",
+          origin: "made",
+          intro: "a `docker save` tarball, built here with `tar`. Each digest in it is read from file bytes by `openssl dgst`",
           compute: [
             "mkdir -p reports/image/layer",
             `printf '%s\\n' "${project} 1.0.0" > reports/image/layer/VERSION`,
@@ -146,7 +192,8 @@ export function stagedFiles(setup: string, project: string): StagedFile[] {
         {
           name: "deploy.yaml",
           product: "deploy.yaml",
-          explain: "a Kubernetes manifest the step renders",
+          origin: "staged",
+          intro: "a Kubernetes Deployment, written by hand as such manifests are",
           content: `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -170,7 +217,7 @@ spec:
   }
 }
 
-/** pom.xml for the maven attestor: read from the working directory, no Maven run needed. */
+/** pom.xml for the maven attestor (Java projects only, `projects` on its entry): read from the working directory, no Maven run needed. */
 export function pomXml(project: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -32,7 +32,7 @@ export function familyOf(spec: ExampleSpec): FamilyName {
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/8";
+export const GENERATOR_VERSION = "witness-gen/9";
 
 /** An example's id: its canonical spec and the generator version. */
 export function specId(spec: ExampleSpec): string {
@@ -85,10 +85,21 @@ export function attestorId(a: AttestorConfig): string {
 
 function canAdd(name: string, chosen: Set<string>, byName: Map<string, AttestorConfig>, cmd: CommandConfig): boolean {
   if (chosen.has(name)) return false;
+  const only = byName.get(name)?.projects;
+  if (only && !only.includes(cmd.project)) return false;
   if (cmd.json_products && byName.get(name)?.sole_json_product) return false;
   const group = byName.get(name)?.group;
   if (!group) return true;
   return ![...chosen].some((c) => byName.get(c)?.group === group);
+}
+
+/** The i-th command, or, when the i-th rule needs an attestor that fits only some projects (maven: Java), one of theirs. */
+function fitCommand(cmds: CommandConfig[], i: number, rule: RegoConfig | undefined, attestors: AttestorConfig[]): CommandConfig {
+  const cmd = cmds[i % cmds.length]!;
+  const only = attestors.find((a) => a.name === rule?.attestor && a.projects)?.projects;
+  if (!only || only.includes(cmd.project)) return cmd;
+  const fits = cmds.filter((c) => only.includes(c.project));
+  return fits.length ? fits[i % fits.length]! : cmd;
 }
 
 /**
@@ -134,13 +145,6 @@ export function* sampleSpecs(
     // The space of distinct specs is finite: stop once new ones have stopped coming.
     if (misses > 20_000) return;
     const family = families.length ? nextFamily() : "attest";
-    const cmd = cmds[i % cmds.length]!;
-    // A step runs only a command `step_commands` allows it (a `lint` step never runs a compiler).
-    const allowed = stepsFor(cmd.name, steps, dims.stepCommands);
-    if (!allowed.length) {
-      misses += 1;
-      continue;
-    }
     const question = questions[i % questions.length]!;
     // An attest question's words bind its answer: "minimal" means one step and the fewest attestors, and Rego rules
     // come only with a question that names them. Other families fit the spec to their own question in `shape`.
@@ -148,6 +152,13 @@ export function* sampleSpecs(
     const chosen = new Set<string>();
     const forcedRule = scope.rules && rules.length ? rules[ruleTurn++ % rules.length]! : undefined;
     const forcedAtt = atts[i % atts.length]!;
+    const cmd = fitCommand(cmds, i, forcedRule, dims.attestors);
+    // A step runs only a command `step_commands` allows it (a `lint` step never runs a compiler).
+    const allowed = stepsFor(cmd.name, steps, dims.stepCommands);
+    if (!allowed.length) {
+      misses += 1;
+      continue;
+    }
     if (forcedRule && !["material", "product", "command-run"].includes(forcedRule.attestor)) {
       const fit = dims.attestors.find(
         (a) =>

@@ -150,10 +150,28 @@ export function witnessErrors(stderr: string): string[] {
   return [...new Set(all)];
 }
 
-/** Digests and key IDs in an error are masked: an example's text never carries one. */
+/**
+ * What varies between two runs of one script is masked in a quoted error, in words that say so: digests and key IDs
+ * (fresh keys every run; `[digest, varies per run]`, numbered `[digest 1, …]`, `[digest 2, …]` when a line holds several
+ * different ones, so "expected X but got Y" still reads as two values), and paths under a temporary directory
+ * (`[temp dir, varies per run]`). Line by line, so a quoted line is the mask of one printed line. Nothing else changes:
+ * the rest is the real run's text, never a placeholder.
+ */
+export const VARIES = "varies per run";
 export function maskDigests(text: string): string {
-  return text.replace(/\b[0-9a-f]{40,}\b/g, "<digest>");
+  return text.split("\n").map(maskLine).join("\n");
 }
+
+function maskLine(line: string): string {
+  const hex = /\b[0-9a-f]{40,}\b/g;
+  const distinct = [...new Set(line.match(hex) ?? [])];
+  const label = (d: string): string => (distinct.length > 1 ? `[digest ${distinct.indexOf(d) + 1}, ${VARIES}]` : `[digest, ${VARIES}]`);
+  return line.replace(hex, label).replace(/(?<![\w.])\/(?:tmp|var\/folders|private\/var)\/[^\s"':]+/g, `[temp dir, ${VARIES}]`);
+}
+
+/** A placeholder a reader could take for text to fill in (`<digest>`, `<your key>`, `{error}`, `{{step}}`): no example carries one. */
+export const PLACEHOLDER =
+  /<(?:digest|hash|sha256|key ?id|keyid|path|dir|file|time|timestamp|value|placeholder|your[\w -]*)>|\{\{\w+\}\}|\{(?:error|script|step|command|artifact|project|attestors|rules)\}/i;
 
 /** What a troubleshoot cause needs to know about a spec's correct script. */
 export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContext {

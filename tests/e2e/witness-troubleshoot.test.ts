@@ -6,7 +6,7 @@ import { checkpoints, judgeBroken, proveExample } from "../../src/witness/prove.
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
-import { CAUSES, maskDigests, witnessErrors } from "../../src/witness/troubleshoot.ts";
+import { CAUSES, maskDigests, PLACEHOLDER, witnessErrors } from "../../src/witness/troubleshoot.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
@@ -46,6 +46,9 @@ describe("troubleshoot family (real witness)", () => {
         expect(proof.ok, `${spec.cause}: ${proof.ok ? "" : `${proof.reason}\n${proof.stderrTail}`}`).toBe(true);
         if (!proof.ok) continue;
         expect(proof.broken!.failedAs).toBe(CAUSES.find((c) => c.name === spec.cause)!.expect);
+        // The quote is the run's own text: what varies per run is masked in words, nothing is a placeholder.
+        expect(proof.broken!.error, spec.cause).not.toMatch(PLACEHOLDER);
+        expect(proof.broken!.error, spec.cause).not.toMatch(/[0-9a-f]{40}|\/tmp\//);
         // The proof ran the broken script from the last checkpoint before its edit; a reader runs it whole.
         const script = extractScript(ex.answer);
         const diff = [...script].findIndex((ch, i) => ch !== ex.broken!.script[i]);

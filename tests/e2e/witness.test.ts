@@ -125,7 +125,8 @@ describe("witness track (real witness)", () => {
       };
       const absent = ["jenkins", "gitlab", "maven"].find((a) => !answer.includes(`/attestations/${a}/`))!;
       const cases: [string, Line][] = [
-        ["keyid-mismatch", variant(`openssl dgst -sha256 -r keys/${step}.pub`, "openssl dgst -sha256 -r keys/policy.pub")],
+        // The script's assignment, not a mention in the prose (a troubleshoot answer names the command too).
+        ["keyid-mismatch", variant(`_keyid=$(openssl dgst -sha256 -r keys/${step}.pub`, "_keyid=$(openssl dgst -sha256 -r keys/policy.pub")],
         ["expired-policy", variant(/"expires": "[^"]+"/, '"expires": "2000-01-01T00:00:00Z"')],
         [
           "no-matching-attestation",
