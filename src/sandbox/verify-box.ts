@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import type Docker from "dockerode";
 import type { VerifySandboxSchema } from "../config/witness-schema.ts";
 import type { z } from "zod";
@@ -28,7 +28,7 @@ const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 /** The host paths to mount read-only: the configured ones that exist, plus real top-level bin/lib dirs; never one holding `home`. */
 export function hostMounts(limits: Limits, home: string | undefined): { mounts: string[]; links: RootEntry[] } {
   const links: RootEntry[] = [];
-  const mounts = limits.mounts.filter((m) => existsSync(m) && !(home && (home === m || home.startsWith(m === "/" ? "/" : `${m}/`))));
+  const mounts = limits.mounts.flatMap(expandMount).filter((m) => existsSync(m) && !(home && (home === m || home.startsWith(m === "/" ? "/" : `${m}/`))));
   for (const d of ROOT_DIRS) {
     const p = `/${d}`;
     if (!existsSync(p)) continue;
@@ -36,6 +36,33 @@ export function hostMounts(limits: Limits, home: string | undefined): { mounts: 
     else if (!mounts.includes(p)) mounts.push(p);
   }
   return { mounts, links };
+}
+
+/**
+ * A mount entry whose last component holds `*` names every entry of its directory that matches (`/etc/java-*`: the
+ * JDKs' configuration, which their `conf/` symlinks point into); other entries are themselves.
+ */
+export function expandMount(entry: string): string[] {
+  const cut = entry.lastIndexOf("/");
+  const last = entry.slice(cut + 1);
+  if (!last.includes("*")) return [entry];
+  const dir = entry.slice(0, cut) || "/";
+  const re = new RegExp(
+    `^${last
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => `${dir === "/" ? "" : dir}/${n}`);
 }
 
 /** The image: empty directories to mount onto, the host's /bin-style symlinks, a passwd with the non-root user. */

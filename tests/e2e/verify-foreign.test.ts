@@ -69,6 +69,21 @@ describe("verify reads foreign scripts as a shell does (real witness, real Docke
   );
 
   testWith(
+    HAVE && Bun.which("javac") !== null,
+    "javac compiles in the sandbox: the JDK's configuration under /etc/java-* is mounted with the toolchain",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-vf-java-"));
+      const file = join(dir, "java.jsonl");
+      const src = "public class A { public static void main(String[] a) { System.out.println(1); } }";
+      writeFileSync(file, line(bash(`mkdir -p src\ncat > src/A.java <<'EOF'\n${src}\nEOF\njavac -d out src/A.java\ntest -s out/A.class`)));
+      const r = await runCli(["verify", file, "--json", "--expect", "any"], { env: cleanEnv() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(records(r.stdout)[0]!.ok).toBe(true);
+    },
+    300_000,
+  );
+
+  testWith(
     HAVE,
     "--expect any: exit 0 passes a script that need not end in witness verify, still in the sandbox",
     async () => {
