@@ -36,7 +36,12 @@ export function composeChecker(lines: string[]): string {
 
 /** One line of the operator tree's manifest: path, type, octal mode, owner uid, and a file's content sha256. */
 function manifestLine(path: string, type: "d" | "f", mode: number, uid: number, content?: string): string {
-  const sum = type === "f" ? ` ${createHash("sha256").update(content ?? "").digest("hex")}` : "";
+  const sum =
+    type === "f"
+      ? ` ${createHash("sha256")
+          .update(content ?? "")
+          .digest("hex")}`
+      : "";
   return `${path} ${type} ${mode.toString(8)} ${uid}${sum}`;
 }
 

@@ -65,7 +65,15 @@ async function gateOnce(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: numbe
   const record = (passed: boolean, reason: string | undefined, flaky = false, mutantText = ""): GateRecord => {
     timings.total = Math.round(performance.now() - started);
     const named = s.mistakes ? { mistakes: checked } : {};
-    return { passed, ...(reason ? { reason } : {}), repeats, flaky, timings_ms: { ...timings, ...(s.mistakes ? { mistakes } : {}) }, mutant: mutantText, ...named };
+    return {
+      passed,
+      ...(reason ? { reason } : {}),
+      repeats,
+      flaky,
+      timings_ms: { ...timings, ...(s.mistakes ? { mistakes } : {}) },
+      mutant: mutantText,
+      ...named,
+    };
   };
   const mutant = mutate(cell, s);
   if ("error" in mutant) return record(false, mutant.error);

@@ -27,10 +27,18 @@ test("a mistake replaces the working steps, keeps the other directives' work, an
   const cmds = withMistake(single, m);
   expect(cmds.filter((c) => c.startsWith("chmod"))).toEqual(m.work);
   expect(cmds.at(-1)).toBe("exit");
-  expect(cmds.slice(0, -2)).toEqual(single.reference.filter((s) => !s.work).map((s) => s.cmd).slice(0, -1));
+  expect(cmds.slice(0, -2)).toEqual(
+    single.reference
+      .filter((s) => !s.work)
+      .map((s) => s.cmd)
+      .slice(0, -1),
+  );
 
   const multi = composeBuiltin(cell("permissions", "multi"), 3);
-  const other = multi.reference.filter((s) => s.work).map((s) => s.cmd).slice(1);
+  const other = multi.reference
+    .filter((s) => s.work)
+    .map((s) => s.cmd)
+    .slice(1);
   expect(multi.mistakes![0]!.work.slice(1)).toEqual(other);
 
   const blocked = composeBuiltin(cell("permissions", "blocked"), 3);

@@ -39,7 +39,15 @@ export const MISTAKES = {
     { name: "entries without the directory", work: [`tar -czf ${p.out} -C ${p.base}/${p.src} .`] },
     { name: "entries with ./", work: [`cd ${p.base}`, `tar -czf ${p.out} ./${p.src}`] },
     { name: "not compressed", work: [`tar -cf ${p.out} -C ${p.base} ${p.src}`] },
-    { name: "a file left out", work: [`tar -czf ${p.out} -C ${p.base} ${p.names.slice(1).map((n) => `${p.src}/${n}`).join(" ")}`] },
+    {
+      name: "a file left out",
+      work: [
+        `tar -czf ${p.out} -C ${p.base} ${p.names
+          .slice(1)
+          .map((n) => `${p.src}/${n}`)
+          .join(" ")}`,
+      ],
+    },
     { name: "an extra entry", work: [`echo notes > ${p.base}/${p.src}/NOTES`, `tar -czf ${p.out} -C ${p.base} ${p.src}`] },
     { name: "an intermediate tar left behind", work: [`tar -cf ${p.base}/${p.src}.tar -C ${p.base} ${p.src}`, `gzip -c ${p.base}/${p.src}.tar > ${p.out}`] },
   ],
@@ -69,11 +77,22 @@ export const MISTAKES = {
   ],
   dir_tree: (p: { base: string; project: string; dirs: string[] }): Mistake[] => [
     { name: "brace expansion in sh", work: [`mkdir -p ${p.project}/{${p.dirs.join(",")}}`] },
-    { name: "one left out", work: [`mkdir -p ${p.dirs.slice(1).map((d) => `${p.project}/${d}`).join(" ")}`] },
+    {
+      name: "one left out",
+      work: [
+        `mkdir -p ${p.dirs
+          .slice(1)
+          .map((d) => `${p.project}/${d}`)
+          .join(" ")}`,
+      ],
+    },
     { name: "without the project directory", work: [`mkdir -p ${p.dirs.map((d) => `${p.base}/${d}`).join(" ")}`] },
     { name: "a near-miss name", work: [`mkdir -p ${p.dirs.map((d, i) => `${p.project}/${d}${i === 0 ? "s" : ""}`).join(" ")}`] },
     { name: "an extra directory", work: [`mkdir -p ${[...p.dirs, "tmp"].map((d) => `${p.project}/${d}`).join(" ")}`] },
-    { name: "files, not directories", work: [`mkdir -p ${p.dirs.map((d) => `${p.project}/${d.split("/")[0]}`).join(" ")}`, `touch ${p.dirs.map((d) => `${p.project}/${d}`).join(" ")}`] },
+    {
+      name: "files, not directories",
+      work: [`mkdir -p ${p.dirs.map((d) => `${p.project}/${d.split("/")[0]}`).join(" ")}`, `touch ${p.dirs.map((d) => `${p.project}/${d}`).join(" ")}`],
+    },
   ],
   cleanup_pattern: (p: { cache: string }): Mistake[] => [
     { name: "the whole directory deleted", work: [`rm -rf ${p.cache}`] },

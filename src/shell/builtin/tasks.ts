@@ -47,7 +47,10 @@ const md5 = (s: string): string => createHash("md5").update(s).digest("hex");
 /** The check that `base` holds exactly these entries (and their parents): no stray copy, no missing directory. */
 function treeIs(base: string, entries: string[]): [string, string] {
   const all = new Set(["."]);
-  for (const e of entries) e.split("/").forEach((_, i, parts) => all.add(`./${parts.slice(0, i + 1).join("/")}`));
+  for (const e of entries) {
+    const parts = e.split("/");
+    for (let i = 1; i <= parts.length; i++) all.add(`./${parts.slice(0, i).join("/")}`);
+  }
   const want = `${[...all].sort().join(" ")} `;
   return [`[ "$(cd ${base} 2>/dev/null && find . | sort | tr '\\n' ' ')" = ${q(want)} ]`, `${base} should hold exactly ${entries.join(", ")} and nothing else`];
 }
@@ -118,7 +121,15 @@ export const TASKS: Record<string, TaskTemplate> = {
       checks: [
         [`[ "$(head -c 2 ${out} | od -An -tx1 | tr -d ' ')" = 1f8b ] && tar -tzf ${out} >/dev/null 2>&1`, `${out} is not a readable tar.gz`],
         // Every entry, exactly: \`${src}/\` itself may be listed; absolute, ./-prefixed or bare names are not.
-        [`[ "$(tar -tzf ${out} | grep -vx ${q(`${src}/`)} | sort | tr '\\n' ' ')" = ${q(`${names.map((n) => `${src}/${n}`).sort().join(" ")} `)} ]`, `${out} should hold exactly ${names.map((n) => `${src}/${n}`).join(", ")}`],
+        [
+          `[ "$(tar -tzf ${out} | grep -vx ${q(`${src}/`)} | sort | tr '\\n' ' ')" = ${q(
+            `${names
+              .map((n) => `${src}/${n}`)
+              .sort()
+              .join(" ")} `,
+          )} ]`,
+          `${out} should hold exactly ${names.map((n) => `${src}/${n}`).join(", ")}`,
+        ],
         treeIs(base, [`${src}-backup.tar.gz`, ...names.map((n) => `${src}/${n}`)]),
       ],
       mistakes: MISTAKES.archive({ base, src, out, names }),
@@ -139,7 +150,10 @@ export const TASKS: Record<string, TaskTemplate> = {
         [`[ -f ${dirPath}/SHA256SUMS ]`, `${dirPath}/SHA256SUMS does not exist`],
         [`(cd ${dirPath} && sha256sum -c SHA256SUMS >/dev/null 2>&1)`, "SHA256SUMS does not verify"],
         // The names as sha256sum prints them when run in the directory: an absolute path also verifies, so -c is not enough.
-        [`[ "$(sed -E 's/^[0-9a-f]{64}  //' ${dirPath}/SHA256SUMS | sort | tr '\\n' ' ')" = ${q(`${names.join(" ")} `)} ]`, `SHA256SUMS should name exactly ${names.join(", ")}, relative to ${dirPath}`],
+        [
+          `[ "$(sed -E 's/^[0-9a-f]{64}  //' ${dirPath}/SHA256SUMS | sort | tr '\\n' ' ')" = ${q(`${names.join(" ")} `)} ]`,
+          `SHA256SUMS should name exactly ${names.join(", ")}, relative to ${dirPath}`,
+        ],
         treeIs(base, ["release/SHA256SUMS", ...names.map((n) => `release/${n}`)]),
       ],
       mistakes: MISTAKES.checksum_manifest({ dir: dirPath, names }),
@@ -192,7 +206,13 @@ export const TASKS: Record<string, TaskTemplate> = {
       title: "Lay out a project",
       text: `Create these directories under ${project}: ${dirs.join(", ")} (with any missing parents).`,
       work: [`mkdir -p ${dirs.map((d) => `${project}/${d}`).join(" ")}`],
-      checks: [...dirs.map((d): [string, string] => [`[ -d ${project}/${d} ]`, `${project}/${d} is missing`]), treeIs(base, dirs.map((d) => `${projectName}/${d}`))],
+      checks: [
+        ...dirs.map((d): [string, string] => [`[ -d ${project}/${d} ]`, `${project}/${d} is missing`]),
+        treeIs(
+          base,
+          dirs.map((d) => `${projectName}/${d}`),
+        ),
+      ],
       mistakes: MISTAKES.dir_tree({ base, project, dirs }),
     };
   },
