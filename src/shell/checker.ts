@@ -87,3 +87,19 @@ export function unchangedChecks(fixtures: Fixture[]): string[] {
     `[ "$state" = "$expected" ] || fail "acted although no directive was pending: now ${diff("$state", "$expected")} was ${diff("$expected", "$state")}"`,
   ];
 }
+
+/** The check that `base` holds exactly these entries (and their parents): no stray copy, no missing directory. */
+export function treeIs(base: string, entries: string[]): [string, string] {
+  const all = new Set(["."]);
+  for (const e of entries) {
+    const parts = e.split("/");
+    for (let i = 1; i <= parts.length; i++) all.add(`./${parts.slice(0, i).join("/")}`);
+  }
+  const want = `${[...all].sort().join(" ")} `;
+  return [`[ "$(cd ${base} 2>/dev/null && find . | sort | tr '\\n' ' ')" = ${q(want)} ]`, `${base} should hold exactly ${entries.join(", ")} and nothing else`];
+}
+/** The check that a file holds exactly this content. */
+export const sameAs = (path: string, content: string, message: string): [string, string] => [
+  `[ "$(md5sum < ${path} | cut -c1-32)" = ${createHash("md5").update(content).digest("hex")} ]`,
+  message,
+];

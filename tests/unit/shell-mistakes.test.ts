@@ -84,3 +84,17 @@ test("the operator tree's manifest lists implicit parents as the operator's 0755
     "/home/op/work/a/y d 700 0",
   ]);
 });
+
+test("a mistake that would leave the reference's own state is not listed (chmod -R 755 of a 755 directory)", () => {
+  const modes = new Map<string, string[]>();
+  for (let seed = 0; seed < 40; seed++) {
+    const s = composeBuiltin(cell("permissions", "single"), seed);
+    const mode = s.reference.find((st) => st.work)!.cmd.split(" ")[1]!;
+    modes.set(
+      mode,
+      (s.mistakes ?? []).map((m) => m.name),
+    );
+  }
+  expect(modes.get("755")).not.toContain("recursive chmod of the directory");
+  expect(modes.get("750")).toContain("recursive chmod of the directory");
+});
