@@ -113,6 +113,7 @@ export function readTask(dir: string, shell: ShellConfig): ReadTask {
         terminal: parseTerminal(terminal)!.kind,
         checker,
         decoy: metadata.decoy ?? [],
+        ...(metadata.mistakes === undefined ? {} : { mistakes: metadata.mistakes }),
       },
       limits,
     );

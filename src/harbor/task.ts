@@ -37,6 +37,11 @@ function tomlValue(v: unknown): string {
   if (typeof v === "number" && Number.isFinite(v)) return String(v);
   if (typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(tomlValue).join(", ")}]`;
+  // An inline table (a bundle's mistakes): bare keys only, as every key sekft writes is one.
+  if (v && typeof v === "object")
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k} = ${tomlValue(x)}`)
+      .join(", ")} }`;
   throw new Error(`no TOML form for ${typeof v}`);
 }
 
@@ -205,6 +210,7 @@ export function renderTaskToml(bundle: Bundle, limits: HarborLimits, base: strin
       terminal: bundle.terminal,
       terminal_command: terminal,
       decoy: bundle.decoy,
+      mistakes: bundle.mistakes,
     }),
     "",
     tomlTable("metadata.cell", bundle.cell),

@@ -35,6 +35,10 @@ export type Fixture = z.infer<typeof FixtureSchema>;
 export const StepSchema = z.strictObject({ cmd: z.string().min(1).max(4096), work: z.boolean().default(false) });
 export type Step = z.infer<typeof StepSchema>;
 
+/** A plausible wrong way to do the work: its commands replace the reference's working steps (README "Shell scenarios"). */
+export const MistakeSchema = z.strictObject({ name: z.string().min(1).max(200), work: z.array(z.string().min(1).max(4096)).min(1) });
+export type Mistake = z.infer<typeof MistakeSchema>;
+
 /** What an author produces: the scenario itself, with no id, image or gate record. */
 export const ScenarioSchema = z.strictObject({
   login_text: z.string().max(4096),
@@ -44,6 +48,8 @@ export const ScenarioSchema = z.strictObject({
   terminal: z.enum(["exit", "panic"]),
   checker: z.string().min(1),
   decoy: z.array(z.string().min(1)).default([]),
+  /** Optional: absent on bundles made before the field, so their ids stay what they were. */
+  mistakes: z.array(MistakeSchema).max(24).optional(),
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
@@ -59,8 +65,16 @@ export const GateSchema = z.strictObject({
   reason: z.string().optional(),
   repeats: z.number().int(),
   flaky: z.boolean(),
-  timings_ms: z.strictObject({ untouched: z.number().nullable(), reference: z.array(z.number()), mutant: z.number().nullable(), total: z.number() }),
+  timings_ms: z.strictObject({
+    untouched: z.number().nullable(),
+    reference: z.array(z.number()),
+    mutant: z.number().nullable(),
+    mistakes: z.array(z.number()).optional(),
+    total: z.number(),
+  }),
   mutant: z.string(),
+  /** The names of the mistakes the checker rejected (absent on bundles gated before mistakes existed). */
+  mistakes: z.array(z.string()).optional(),
 });
 export type GateRecord = z.infer<typeof GateSchema>;
 
@@ -107,6 +121,10 @@ export function unsafeReason(s: Scenario, limits: ShellConfig["limits"]): string
   if (!last || last.kind !== s.terminal) return `the reference must end with its terminal \`${s.terminal}\``;
   if (s.reference.slice(0, -1).some((step) => parseTerminal(step.cmd))) return "the reference has a terminal before its last step";
   if (s.decoy.some((cmd) => parseTerminal(cmd))) return "a decoy command is a terminal";
+  for (const m of s.mistakes ?? []) {
+    if (m.work.some((cmd) => parseTerminal(cmd))) return `mistake "${m.name}" has a terminal command`;
+    if (s.reference.length + m.work.length > limits.max_commands) return `oversize: mistake "${m.name}" makes more than ${limits.max_commands} commands`;
+  }
   return null;
 }
 

@@ -1,4 +1,4 @@
-import type { Cell, GateRecord, Scenario } from "./bundle.ts";
+import type { Cell, GateRecord, Mistake, Scenario } from "./bundle.ts";
 import { EngineTimeoutError } from "../sandbox/docker.ts";
 import { replayEpisode as replayOnce, type EpisodeEnv, type EpisodeResult } from "./episode.ts";
 
@@ -30,13 +30,22 @@ export function mutate(cell: Cell, s: Scenario): { commands: string[]; describe:
   return { commands: cmds.filter((_, i) => i !== last), describe: `dropped the last working command: ${cmds[last]}` };
 }
 
+/** The reference with a mistake's commands in place of its working steps (before the last step when it has none). */
+export function withMistake(s: Scenario, m: Mistake): string[] {
+  const cmds = s.reference.map((step) => step.cmd);
+  const first = s.reference.findIndex((step) => step.work);
+  if (first < 0) return [...cmds.slice(0, -1), ...m.work, cmds.at(-1)!];
+  const last = s.reference.findLastIndex((step) => step.work);
+  return [...cmds.slice(0, first), ...m.work, ...cmds.slice(last + 1)];
+}
+
 function why(r: EpisodeResult, expected: string): string {
   const t = r.terminal.kind === "none" ? "no terminal" : `terminal ${r.terminal.kind}`;
   const out = r.checkerOutput ? `: ${r.checkerOutput.split("\n").slice(-3).join(" | ")}` : "";
   return `checker exit ${r.checkerExit}, ${t} (expected ${expected})${out}`;
 }
 
-/** The three-way gate (README "Shell scenarios"), each run in a fresh container; never throws for a failing bundle. */
+/** The gate (README "Shell scenarios"): untouched, reference, mutant, then every mistake, each run in a fresh container; never throws for a failing bundle. */
 export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: number): Promise<GateRecord> {
   const started = performance.now();
   try {
@@ -51,9 +60,20 @@ export async function gateScenario(env: EpisodeEnv, cell: Cell, s: Scenario, rep
 async function gateOnce(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: number): Promise<GateRecord> {
   const started = performance.now();
   const timings = { untouched: null as number | null, reference: [] as number[], mutant: null as number | null, total: 0 };
+  const mistakes: number[] = [];
+  const checked: string[] = [];
   const record = (passed: boolean, reason: string | undefined, flaky = false, mutantText = ""): GateRecord => {
     timings.total = Math.round(performance.now() - started);
-    return { passed, ...(reason ? { reason } : {}), repeats, flaky, timings_ms: timings, mutant: mutantText };
+    const named = s.mistakes ? { mistakes: checked } : {};
+    return {
+      passed,
+      ...(reason ? { reason } : {}),
+      repeats,
+      flaky,
+      timings_ms: { ...timings, ...(s.mistakes ? { mistakes } : {}) },
+      mutant: mutantText,
+      ...named,
+    };
   };
   const mutant = mutate(cell, s);
   if ("error" in mutant) return record(false, mutant.error);
@@ -81,5 +101,13 @@ async function gateOnce(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: numbe
   const m = await replayEpisode(env, s, mutant.commands);
   timings.mutant = Math.round(m.durationMs);
   if (m.passed) return record(false, `mutated reference still passes (${mutant.describe}): the checker does not detect it`, false, mutant.describe);
+
+  // Each plausible mistake in a fresh container: a checker that passes one would reward it.
+  for (const mistake of s.mistakes ?? []) {
+    const r = await replayEpisode(env, s, withMistake(s, mistake));
+    mistakes.push(Math.round(r.durationMs));
+    if (r.passed) return record(false, `the checker passes the mistake "${mistake.name}" (${mistake.work.join(" ; ")})`, false, mutant.describe);
+    checked.push(mistake.name);
+  }
   return record(true, undefined, false, mutant.describe);
 }

@@ -30,7 +30,7 @@ beforeAll(async () => {
   bundleList = readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")));
-}, 300_000);
+}, 600_000);
 
 /** The TRL / mlx-lm field lists: a message is {role, content} (chat) or carries tool_calls / tool_call_id (tools). */
 function expectMessages(ms: any[], format: "chat" | "tools"): void {

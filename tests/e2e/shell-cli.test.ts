@@ -45,7 +45,7 @@ testWith(
     expect((await runCli(["verify", dir])).code).toBe(2);
     expect(await labelled()).toBe(0);
   },
-  240_000,
+  600_000,
 );
 
 testWith(

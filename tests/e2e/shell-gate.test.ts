@@ -62,7 +62,7 @@ testWith(
     );
     expect(failures).toEqual([]);
   },
-  240_000,
+  600_000,
 );
 
 testWith(

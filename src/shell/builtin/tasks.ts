@@ -1,5 +1,6 @@
-import { createHash } from "node:crypto";
-import type { Fixture } from "../bundle.ts";
+import type { Fixture, Mistake } from "../bundle.ts";
+import { MISTAKES } from "./mistakes.ts";
+import { sameAs, treeIs } from "../checker.ts";
 import type { Rng } from "../../rng.ts";
 import { shellQuote as q } from "../../proc/shell.ts";
 
@@ -12,6 +13,8 @@ export interface TaskInstance {
   work: string[];
   /** Shell conditions that all hold once the task is done; each comes with the checker's failure message. */
   checks: Array<[cond: string, message: string]>;
+  /** Plausible wrong ways to do it (`mistakes.ts`), each replacing `work`; the checks must reject every one. */
+  mistakes: Mistake[];
 }
 
 type TaskTemplate = (rng: Rng, base: string) => TaskInstance;
@@ -40,7 +43,6 @@ const WORDS = [
 ];
 const file = (path: string, content: string, mode = 0o644): Fixture => ({ path, type: "file", content, mode, owner: "op" });
 const dir = (path: string): Fixture => ({ path, type: "dir", mode: 0o755, owner: "op" });
-const md5 = (s: string): string => createHash("md5").update(s).digest("hex");
 const lines = (rng: Rng, n: number): string => Array.from({ length: n }, (_, i) => `${i + 1},${rng.pick(WORDS)},${rng.int(10, 999)}`).join("\n") + "\n";
 
 /** The ten builtin tasks; each writes only under its own base directory. */
@@ -54,10 +56,8 @@ export const TASKS: Record<string, TaskTemplate> = {
       title: `Create ${name}`,
       text: `Create the file ${path} containing exactly one line: ${phrase}`,
       work: [`printf '%s\\n' ${q(phrase)} > ${path}`],
-      checks: [
-        [`[ -f ${path} ]`, `${path} does not exist`],
-        [`[ "$(cat ${path})" = ${q(phrase)} ] && [ "$(wc -c < ${path})" -eq ${Buffer.byteLength(phrase) + 1} ]`, `${path} does not hold exactly the line`],
-      ],
+      checks: [[`[ -f ${path} ]`, `${path} does not exist`], sameAs(path, `${phrase}\n`, `${path} does not hold exactly the line`), treeIs(base, [name])],
+      mistakes: MISTAKES.file_content({ base, path, phrase }),
     };
   },
   rename_move(rng, base) {
@@ -72,25 +72,35 @@ export const TASKS: Record<string, TaskTemplate> = {
       work: [`mv ${src} ${dst}`],
       checks: [
         [`[ ! -e ${src} ]`, `${src} is still there`],
-        [`[ -f ${dst} ] && [ "$(md5sum < ${dst} | cut -d' ' -f1)" = ${md5(content)} ]`, `${dst} is missing or changed`],
+        [`[ -f ${dst} ]`, `${dst} does not exist`],
+        sameAs(dst, content, `${dst} is not the moved file`),
+        treeIs(base, ["inbox", `archive/${b}.log`]),
       ],
+      mistakes: MISTAKES.rename_move({ src, dst, archive: `${base}/archive` }),
     };
   },
   permissions(rng, base) {
-    const path = `${base}/${rng.pick(WORDS)}.sh`;
+    const name = `${rng.pick(WORDS)}.sh`;
+    const path = `${base}/${name}`;
     const mode = rng.pick(["700", "750", "755", "711", "740"]);
     return {
       fixtures: [file(path, "#!/bin/sh\necho ok\n", 0o644)],
-      title: `Set the mode of ${path.split("/").pop()}`,
+      title: `Set the mode of ${name}`,
       text: `Set the permissions of ${path} to exactly ${mode} (octal).`,
       work: [`chmod ${mode} ${path}`],
-      checks: [[`[ "$(stat -c %a ${path})" = ${mode} ]`, `${path} does not have mode ${mode}`]],
+      checks: [
+        [`[ "$(stat -c %a ${path})" = ${mode} ]`, `${path} does not have mode ${mode}`],
+        [`[ "$(stat -c %a ${base})" = 755 ]`, `the mode of ${base} changed`],
+        treeIs(base, [name]),
+      ],
+      mistakes: MISTAKES.permissions({ base, path, mode }),
     };
   },
   archive(rng, base) {
     const src = rng.pick(["site", "docs", "assets", "config"]);
     const names = rng.sample(WORDS, 3).map((w) => `${w}.txt`);
     const out = `${base}/${src}-backup.tar.gz`;
+    const entries = names.map((n) => `${src}/${n}`).sort();
     return {
       fixtures: names.map((n) => file(`${base}/${src}/${n}`, lines(rng, 3))),
       title: `Back up ${src}/`,
@@ -98,8 +108,14 @@ export const TASKS: Record<string, TaskTemplate> = {
       work: [`tar -czf ${out} -C ${base} ${src}`],
       checks: [
         [`tar -tzf ${out} >/dev/null 2>&1`, `${out} is not a readable tar.gz`],
-        ...names.map((n): [string, string] => [`tar -tzf ${out} | grep -qE '(^|/)${src}/${n.replace(".", "\\.")}$'`, `${out} lacks ${src}/${n}`]),
+        // Every entry, exactly: the directory itself may be listed; absolute, ./-prefixed or bare names are not.
+        [
+          `[ "$(tar -tzf ${out} | grep -vx ${q(`${src}/`)} | sort | tr '\\n' ' ')" = ${q(`${entries.join(" ")} `)} ]`,
+          `${out} should hold exactly ${entries.join(", ")}`,
+        ],
+        treeIs(base, [`${src}-backup.tar.gz`, ...entries]),
       ],
+      mistakes: MISTAKES.archive({ base, src, out, names }),
     };
   },
   checksum_manifest(rng, base) {
@@ -116,8 +132,14 @@ export const TASKS: Record<string, TaskTemplate> = {
       checks: [
         [`[ -f ${dirPath}/SHA256SUMS ]`, `${dirPath}/SHA256SUMS does not exist`],
         [`(cd ${dirPath} && sha256sum -c SHA256SUMS >/dev/null 2>&1)`, "SHA256SUMS does not verify"],
-        [`[ "$(grep -c . ${dirPath}/SHA256SUMS)" -eq ${names.length} ]`, `SHA256SUMS should list ${names.length} files`],
+        // The names as sha256sum prints them when run in the directory: an absolute path also verifies, so -c is not enough.
+        [
+          `[ "$(sed -E 's/^[0-9a-f]{64}  //' ${dirPath}/SHA256SUMS | sort | tr '\\n' ' ')" = ${q(`${names.join(" ")} `)} ]`,
+          `SHA256SUMS should name exactly ${names.join(", ")}, relative to ${dirPath}`,
+        ],
+        treeIs(base, ["release/SHA256SUMS", ...names.map((n) => `release/${n}`)]),
       ],
+      mistakes: MISTAKES.checksum_manifest({ dir: dirPath, names }),
     };
   },
   text_replace(rng, base) {
@@ -133,32 +155,48 @@ export const TASKS: Record<string, TaskTemplate> = {
       work: [`sed -i 's/${oldHost.replace(".", "\\.")}/${newHost}/g' ${path}`],
       checks: [
         [`! grep -qF ${q(oldHost)} ${path}`, `${path} still mentions ${oldHost}`],
-        [`[ "$(grep -cF ${q(newHost)} ${path})" -eq 2 ] && [ "$(wc -l < ${path})" -eq 5 ]`, `${path} was not edited as asked`],
+        sameAs(path, content.replaceAll(oldHost, newHost), `${path} was not edited as asked (only ${oldHost} may change)`),
+        treeIs(base, ["app.conf"]),
       ],
+      mistakes: MISTAKES.text_replace({ path, oldHost, newHost }),
     };
   },
   line_count(rng, base) {
     const name = rng.pick(WORDS);
     const n = rng.int(4, 40);
+    const data = lines(rng, n);
     const input = `${base}/data/${name}.csv`;
     const report = `${base}/reports/${name}.count`;
     return {
-      fixtures: [file(input, lines(rng, n)), dir(`${base}/reports`)],
+      fixtures: [file(input, data), dir(`${base}/reports`)],
       title: `Count ${name}.csv`,
       text: `Write the number of lines in ${input} to ${report} (just the number).`,
       work: [`wc -l < ${input} > ${report}`],
-      checks: [[`[ -f ${report} ] && [ "$(tr -d ' \\n' < ${report})" = ${n} ]`, `${report} does not hold ${n}`]],
+      checks: [
+        [`[ -f ${report} ] && [ "$(sed 's/^ *//; s/ *$//' ${report})" = ${n} ]`, `${report} does not hold ${n}`],
+        sameAs(input, data, `${input} was changed`),
+        treeIs(base, [`data/${name}.csv`, `reports/${name}.count`]),
+      ],
+      mistakes: MISTAKES.line_count({ input, report }),
     };
   },
   dir_tree(rng, base) {
-    const project = `${base}/${rng.pick(WORDS)}`;
+    const projectName = rng.pick(WORDS);
+    const project = `${base}/${projectName}`;
     const dirs = rng.sample(["src/lib", "src/bin", "tests/unit", "tests/e2e", "docs/api", "scripts", "config/env"], 3).sort();
     return {
       fixtures: [dir(base)],
       title: "Lay out a project",
       text: `Create these directories under ${project}: ${dirs.join(", ")} (with any missing parents).`,
       work: [`mkdir -p ${dirs.map((d) => `${project}/${d}`).join(" ")}`],
-      checks: dirs.map((d): [string, string] => [`[ -d ${project}/${d} ]`, `${project}/${d} is missing`]),
+      checks: [
+        ...dirs.map((d): [string, string] => [`[ -d ${project}/${d} ]`, `${project}/${d} is missing`]),
+        treeIs(
+          base,
+          dirs.map((d) => `${projectName}/${d}`),
+        ),
+      ],
+      mistakes: MISTAKES.dir_tree({ base, project, dirs }),
     };
   },
   cleanup_pattern(rng, base) {
@@ -173,7 +211,9 @@ export const TASKS: Record<string, TaskTemplate> = {
       checks: [
         [`[ -z "$(find ${cache} -name '*.tmp')" ]`, `.tmp files remain under ${cache}`],
         ...keep.map((p): [string, string] => [`[ -f ${p} ]`, `${p} was deleted`]),
+        treeIs(base, ["cache/old", ...keep.map((p) => p.slice(base.length + 1))]),
       ],
+      mistakes: MISTAKES.cleanup_pattern({ cache }),
     };
   },
   sort_dedupe(rng, base) {
@@ -188,7 +228,12 @@ export const TASKS: Record<string, TaskTemplate> = {
       title: `Sort the ${name} list`,
       text: `Sort the lines of ${input}, drop duplicate lines, and write the result to ${out}.`,
       work: [`sort -u ${input} > ${out}`],
-      checks: [[`[ -f ${out} ] && [ "$(cat ${out})" = ${q(expected)} ]`, `${out} is not the sorted, de-duplicated list`]],
+      checks: [
+        [`[ -f ${out} ] && [ "$(cat ${out})" = ${q(expected)} ]`, `${out} is not the sorted, de-duplicated list`],
+        sameAs(input, `${items.join("\n")}\n`, `${input} was changed`),
+        treeIs(base, [`${name}.txt`, `${name}.sorted`]),
+      ],
+      mistakes: MISTAKES.sort_dedupe({ input, out }),
     };
   },
 };
