@@ -26,6 +26,9 @@ export function mutate(cell: Cell, s: Scenario): { commands: string[]; describe:
     return { commands: [...cmds.slice(0, -1), ...s.decoy, cmds.at(-1)!], describe: `decoy inserted before the terminal: ${s.decoy.join(" ; ")}` };
   }
   const last = s.reference.findLastIndex((step) => step.work);
+  // A blocked directive first leaves no work to drop: carrying on past it (the decoy) must fail instead.
+  if (last < 0 && s.decoy.length > 0)
+    return { commands: [...cmds.slice(0, -1), ...s.decoy, cmds.at(-1)!], describe: `decoy inserted before the terminal: ${s.decoy.join(" ; ")}` };
   if (last < 0) return { error: "the reference has no working command to drop" };
   return { commands: cmds.filter((_, i) => i !== last), describe: `dropped the last working command: ${cmds[last]}` };
 }
