@@ -61,7 +61,8 @@ async function gateOnce(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: numbe
   const mutant = mutate(cell, s);
   if ("error" in mutant) return record(false, mutant.error);
 
-  if (cell.difficulty !== "empty_queue") {
+  // Nothing to do (an empty queue, a blocked directive first): the untouched state is the right one.
+  if (cell.difficulty !== "empty_queue" && s.reference.some((step) => step.work)) {
     const untouched = await replayEpisode(env, s, []);
     timings.untouched = Math.round(untouched.durationMs);
     if (untouched.checkerExit === 0) return record(false, "checker passes on the untouched fixtures", false, mutant.describe);
