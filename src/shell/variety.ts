@@ -20,12 +20,12 @@ function readable(b: Item): string[] {
   return [b.login_text, ...Object.values(b.env), ...b.fixtures.flatMap((f) => (isTool(f) ? docs(f.content ?? "") : [f.content ?? ""]))];
 }
 
-/** Sentences of at least four words: lines split after `.`, `;`, `!` or `?`. */
+/** Sentences of at least four words (a lone path is none): lines split after `.`, `!` or `?`. */
 export function sentencesOf(text: string): string[] {
   return text
-    .split(/\n|(?<=[.;!?])\s+/)
+    .split(/\n|(?<=[.!?])\s+/)
     .map((s) => s.trim().replace(/^[-*#=\s]+/, ""))
-    .filter((s) => (s.match(/[A-Za-z]{2,}/g) ?? []).length >= 4);
+    .filter((s) => s.includes(" ") && (s.match(/[A-Za-z]{2,}/g) ?? []).length >= 4);
 }
 
 /** The text with the scenario's own names (paths, tools, numbers, variables) masked, leaving the template. */

@@ -71,6 +71,10 @@ const ORDER = [
   "Take the directives in order and do not skip ahead",
   "Directives are done in sequence, top to bottom",
   "Complete them in the order shown",
+  "Follow the list from the top",
+  "One directive at a time, in the order they come",
+  "Keep to the listed order",
+  "Start with the first directive and go down the list",
 ];
 const NONE = [
   "when there are none, there is nothing to do: log out",
@@ -80,6 +84,10 @@ const NONE = [
   "if nothing is pending, end the session with exit and touch nothing",
   "no pending directives means no work: exit",
   "when nothing is queued, change nothing and log out",
+  "an empty list is not a cue to tidy up: just exit",
+  "if there is nothing to do, do nothing and log out",
+  "when the list is empty, exit right away",
+  "nothing queued means nothing to change: log out",
 ];
 const CANNOT = [
   "if a directive cannot be carried out, stop and panic with the reason",
@@ -89,17 +97,22 @@ const CANNOT = [
   "a directive that cannot be done ends the session: panic with an explanation",
   "anything that cannot be carried out calls for panic with the reason, and nothing after it",
   "if one is impossible here, do not go on: panic, saying what stopped you",
+  "a blocked directive is reported with panic and its cause, not faked",
+  "when something stands in the way, panic with what it is and stop",
+  "if a directive cannot be met, panic with the reason instead of improvising",
+  "should a directive be impossible, end with panic and the reason",
 ];
 
 const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
 
-/** The rules of the routine, worded from clause pools in one of three layouts. */
+/** The rules of the routine: one sentence from three clause pools, in one of several shapes. */
 export function ruleText(rng: Rng): string {
-  const clauses = [rng.pick(ORDER), rng.pick(NONE), rng.pick(CANNOT)];
+  const [a, b, c] = [rng.pick(ORDER), rng.pick(NONE), rng.pick(CANNOT)];
   return rng.pick([
-    () => `${clauses.map(cap).join(". ")}.`,
-    () => `${clauses[0]}; ${clauses[1]}; ${clauses[2]}.`,
-    () => clauses.map((c) => `- ${cap(c)}.`).join("\n"),
-    () => `Rules: ${clauses.join("; ")}.`,
+    () => `${a}; ${b}; ${c}.`,
+    () => `Rules: ${a.toLowerCase()}; ${b}; ${c}.`,
+    () => `${a}, and ${b}; ${c}.`,
+    () => `${cap(b)}; otherwise ${a.toLowerCase()}, and ${c}.`,
+    () => `- ${a};\n- ${b};\n- ${c}.`,
   ])();
 }
