@@ -83,3 +83,10 @@ test("1,000 builtin scenarios: no sentence in more than 10%, and each element ta
   expect(v.rule_sentences).toBeGreaterThanOrEqual(7);
   expect(v.paths).toBeGreaterThan(200);
 });
+
+test("fresh 50-bundle runs: no sentence in more than 10% of the bundles of any of ten seeds", () => {
+  for (let seed = 0; seed < 10; seed++) {
+    const v = varietyOf(planCells(shell, 50, seed).map((cell, i) => ({ cell, ...composeBuiltin(cell, seed * 1000 + i) })));
+    expect(v.top_sentence.share, v.top_sentence.text).toBeLessThanOrEqual(0.1);
+  }
+});
