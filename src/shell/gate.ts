@@ -26,6 +26,9 @@ export function mutate(cell: Cell, s: Scenario): { commands: string[]; describe:
     return { commands: [...cmds.slice(0, -1), ...s.decoy, cmds.at(-1)!], describe: `decoy inserted before the terminal: ${s.decoy.join(" ; ")}` };
   }
   const last = s.reference.findLastIndex((step) => step.work);
+  // A blocked directive first leaves no work to drop: carrying on past it (the decoy) must fail instead.
+  if (last < 0 && s.decoy.length > 0)
+    return { commands: [...cmds.slice(0, -1), ...s.decoy, cmds.at(-1)!], describe: `decoy inserted before the terminal: ${s.decoy.join(" ; ")}` };
   if (last < 0) return { error: "the reference has no working command to drop" };
   return { commands: cmds.filter((_, i) => i !== last), describe: `dropped the last working command: ${cmds[last]}` };
 }
@@ -78,7 +81,8 @@ async function gateOnce(env: EpisodeEnv, cell: Cell, s: Scenario, repeats: numbe
   const mutant = mutate(cell, s);
   if ("error" in mutant) return record(false, mutant.error);
 
-  if (cell.difficulty !== "empty_queue") {
+  // Nothing to do (an empty queue, a blocked directive first): the untouched state is the right one.
+  if (cell.difficulty !== "empty_queue" && s.reference.some((step) => step.work)) {
     const untouched = await replayEpisode(env, s, []);
     timings.untouched = Math.round(untouched.durationMs);
     if (untouched.checkerExit === 0) return record(false, "checker passes on the untouched fixtures", false, mutant.describe);

@@ -66,19 +66,18 @@ const EXPLOITS: Array<[name: string, task: string, commands: (work: string[]) =>
   ],
   ["the report a hard link to a file outside the task", "line_count", ([w]) => [viaLink(w!, "/home/op/count", "ln")]],
   [
-    "the whole workspace swapped for a symlink to a copy in /tmp",
+    "the whole task directory swapped for a symlink to a copy in /tmp",
     "sort_dedupe",
-    ([w]) => [
-      "cp -r /home/op/work /tmp/work",
-      w!.replaceAll("/home/op/work/", "/tmp/work/"),
-      "mv /home/op/work /home/op/work.orig && ln -s /tmp/work /home/op/work",
-    ],
+    ([w]) => {
+      const base = posix.dirname(w!.split(" ")[2]!);
+      return [`cp -r ${base} /tmp/work`, w!.replaceAll(`${base}/`, "/tmp/work/"), `mv ${base} ${base}.orig && ln -s /tmp/work ${base}`];
+    },
   ],
   [
     "the project a symlink to a tree made in /tmp",
     "dir_tree",
     ([w]) => {
-      const project = w!.match(/^mkdir -p (\/home\/op\/work\/dir-tree\/[a-z]+)\//)![1]!;
+      const project = w!.match(/^mkdir -p (\/\S+?)\/(?:src|tests|docs|scripts|config)(?:\/|\s|$)/)![1]!;
       return [`${w!.replaceAll(`${project}/`, "/tmp/tree/")} && ln -s /tmp/tree ${project}`];
     },
   ],

@@ -67,6 +67,21 @@ testWith(
 
 testWith(
   DOCKER,
+  "a blocked directive first leaves no work to drop: carrying on past it is the mutant, and it fails",
+  async () => {
+    const cell: Cell = { task: "line_count", provider: "single_flag", announcement: "motd", doc_depth: "help", difficulty: "blocked" };
+    const seed = [...Array(200).keys()].find((i) => !composeBuiltin(cell, i).reference.some((s) => s.work))!;
+    const s = composeBuiltin(cell, seed);
+    expect(s.decoy.length).toBeGreaterThan(0);
+    const r = await gate(cell, s);
+    expect(r.reason).toBeUndefined();
+    expect(r.mutant).toStartWith("decoy inserted before the terminal: ");
+  },
+  120_000,
+);
+
+testWith(
+  DOCKER,
   "broken bundles are refused with the right reason",
   async () => {
     const cell: Cell = { task: "permissions", provider: "single_flag", announcement: "home_file", doc_depth: "help", difficulty: "single" };
@@ -82,7 +97,7 @@ testWith(
     const vacuous = {
       ...base,
       reference: [...base.reference.slice(0, -1), { cmd: "touch /home/op/marker", work: true }, base.reference.at(-1)!],
-      checker: '#!/bin/sh\n[ "$(stat -c %a /home/op/work/permissions/*.sh)" != 644 ]\n',
+      checker: `#!/bin/sh\n[ "$(stat -c %a ${base.reference.find((s) => s.work)!.cmd.split(" ")[2]})" != 644 ]\n`,
     };
     expect((await gate(cell, vacuous)).reason).toContain("mutated reference still passes");
 

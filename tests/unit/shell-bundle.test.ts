@@ -6,7 +6,7 @@ import { STATE_DIR } from "../../src/sandbox/container.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUNDLE_SCHEMA_VERSION, bundleId, parseScenario } from "../../src/shell/bundle.ts";
-import { bundleStats } from "../../src/shell/stats.ts";
+import { bundleStats, formatBundleStats } from "../../src/shell/stats.ts";
 import { composeBuiltin } from "../../src/shell/builtin/compose.ts";
 import { planCells } from "../../src/shell/plan.ts";
 
@@ -116,4 +116,9 @@ test("stats of a bundle directory read every bundle (regression: map(readBundle)
   const stats = bundleStats(dir);
   expect(stats.bundles).toBe(2);
   expect(stats.dimensions.difficulty).toEqual({ single: 1, blocked: 1 });
+  // Variety per element: two bundles of one cell differ in tool script, paths and announcement.
+  expect(stats.variety.provider_bodies).toBe(2);
+  expect(stats.variety.announcement_templates).toBe(2);
+  expect(stats.variety.top_sentence.share).toBeGreaterThan(0);
+  expect(formatBundleStats(stats)).toContain("distinct: 2 announcement templates, 2 provider bodies");
 });

@@ -1,5 +1,7 @@
 import type { Fixture } from "../bundle.ts";
 import type { Rng } from "../../rng.ts";
+import { manPage, toolPointer, toolScript, type ToolDoc } from "./tool.ts";
+import { ruleText } from "./wording.ts";
 
 /** A directive as a provider serves it. */
 export interface Directive {
@@ -13,130 +15,196 @@ export interface ProviderInstance {
   fixtures: Fixture[];
   env: Record<string, string>;
   pointer: string;
+  /** How a person learns the provider: the misses first, then the step that answers. */
   learn: string[];
   retrieve: string[];
 }
 
-type ProviderTemplate = (rng: Rng, directives: Directive[], depth: string) => ProviderInstance;
+/** What the discovery before the provider already showed. */
+export interface Seen {
+  env: boolean;
+}
+
+type ProviderTemplate = (rng: Rng, directives: Directive[], depth: string, seen: Seen) => ProviderInstance;
 
 const root = (path: string, content: string, mode = 0o644): Fixture => ({ path, type: "file", content, mode, owner: "root" });
+const dirOf = (path: string, owner: "op" | "root" = "root"): Fixture => ({ path, type: "dir", mode: 0o755, owner });
 const MAN1 = "/usr/local/share/man/man1";
-const ORDER =
-  "Carry the directives out in the order given. When there are none, there is nothing to do: log out. If a directive cannot be carried out, stop and panic with the reason.";
 
-function manPage(name: string, section: number, summary: string, body: string): string {
-  const head = `${name.toUpperCase()}(${section})`;
-  return `${head}${" ".repeat(Math.max(1, 60 - 2 * head.length))}${head}\n\nNAME\n       ${name} - ${summary}\n\n${body
-    .split("\n")
-    .map((l) => (l ? `       ${l}` : ""))
-    .join("\n")}\n`;
+const queueEntry = (rng: Rng, d: Directive): string =>
+  rng.pick([`${d.title}\n\n${d.text}\n`, `${d.title}\n${"-".repeat(d.title.length)}\n${d.text}\n`, `Title: ${d.title}\n\n${d.text}\n`]);
+
+/** A queue tool that lists directives by ID and shows one; subcommands or options, several output formats. */
+function listShowTool(rng: Rng, directives: Directive[], depth: string, tools: string[], style: "words" | "flags"): ProviderInstance {
+  const tool = rng.pick(tools);
+  const [list, show] =
+    style === "words"
+      ? rng.pick([
+          ["list", "show"],
+          ["ls", "cat"],
+          ["pending", "get"],
+          ["queue", "read"],
+          ["list", "view"],
+        ])
+      : rng.pick([
+          ["-l", "-s"],
+          ["-L", "-S"],
+          ["--list", "--show"],
+          ["-q", "-p"],
+        ]);
+  const idStyle = rng.pick(style === "words" ? ["pos", "pos", "opt"] : show.startsWith("--") ? ["pos", "eq"] : ["pos"]);
+  const showUse = idStyle === "eq" ? `${show}=ID` : idStyle === "opt" ? `${show} --id ID` : `${show} ID`;
+  const store = rng.pick([`/var/lib/${tool}/queue`, `/var/lib/${tool}`, `/var/spool/${tool}`]);
+  const suffix = rng.pick(["", ".job", ".d"]);
+  const format = rng.pick(["%s\\t%s\\n", "%-6s %s\\n", "#%s %s\\n", "[%s] %s\\n", "%s: %s\\n"]);
+  const empty = rng.pick(["no pending directives", "queue is empty", "nothing pending", "0 directives pending"]);
+  const idOf = idStyle === "eq" ? `\${1#${show}=}` : idStyle === "opt" ? `\${3-}` : `\${2-}`;
+  const strip = suffix ? `; id=\${id%${suffix}}` : "";
+  const arms = [
+    `  ${list})\n    found=0\n    for f in ${store}/*${suffix}; do\n      [ -f "$f" ] || continue\n      found=1\n      id=\${f##*/}${strip}\n      printf '${format}' "$id" "$(head -n 1 "$f")"\n    done\n    [ "$found" = 1 ] || echo "${empty}"\n    exit 0 ;;`,
+    `  ${idStyle === "eq" ? `${show}=*` : show})\n    id=${idOf}\n${idStyle === "opt" ? `    [ "\${2-}" = --id ] || { echo "${tool}: ${show} needs --id ID" >&2; exit 2; }\n` : ""}    if [ -z "$id" ] || [ ! -f "${store}/$id${suffix}" ]; then echo "${tool}: no such directive: $id" >&2; exit 1; fi\n    cat "${store}/$id${suffix}"\n    exit 0 ;;`,
+  ];
+  const doc: ToolDoc = {
+    tool,
+    summary: rng.pick(["the operator directive queue", "directive dispatcher", "read the work queue", "pending directives for this host"]),
+    usage: [
+      [
+        list,
+        rng.pick([
+          "list pending directives (ID and title)",
+          "one line per pending directive",
+          "show what is pending, by ID",
+          "the IDs and titles of pending work",
+        ]),
+      ],
+      [showUse, rng.pick(["print one directive in full", "the full text of directive ID", "show directive ID", "print the directive with this ID"])],
+    ],
+    rules: ruleText(rng),
+  };
+  const t = toolScript(rng, doc, depth, arms);
+  const p = toolPointer(rng, tool, depth);
+  const showCmd = (id: string): string =>
+    idStyle === "eq" ? `${tool} ${show}=${id}` : idStyle === "opt" ? `${tool} ${show} --id ${id}` : `${tool} ${show} ${id}`;
+  return {
+    fixtures: [
+      root(`/usr/local/bin/${tool}`, t.script, 0o755),
+      ...(depth === "man" ? [root(`${MAN1}/${tool}.1`, manPage(tool, 1, doc.summary, t.doc))] : []),
+      dirOf(store),
+      ...directives.map((d) => root(`${store}/${d.id}${suffix}`, queueEntry(rng, d))),
+    ],
+    env: {},
+    pointer: p.pointer,
+    learn: p.learn,
+    retrieve: [`${tool} ${list}`, ...directives.map((d) => showCmd(d.id))],
+  };
 }
-
-/** A dash script whose self-documentation follows the doc depth: --help, a man page, or usage on error. */
-function documentedTool(tool: string, summary: string, doc: string, depth: string, body: string): { script: string; fixtures: Fixture[]; learn: string } {
-  const help =
-    depth === "help"
-      ? `  -h|--help|help) cat <<'DOC'\n${tool} - ${summary}\n\n${doc}\nDOC\n    exit 0 ;;\n`
-      : depth === "man"
-        ? `  -h|--help|help) echo "${tool}: see the manual page ${tool}(1)"; exit 0 ;;\n`
-        : "";
-  const usage =
-    depth === "usage_error"
-      ? `cat >&2 <<'DOC'\n${tool}: bad usage\n\n${doc}\nDOC`
-      : depth === "man"
-        ? `echo "${tool}: bad usage; see ${tool}(1)" >&2`
-        : `echo "${tool}: bad usage; try ${tool} --help" >&2`;
-  const script = `#!/bin/sh\n# ${tool} - ${summary}\nusage() {\n${usage}\nexit 2\n}\ncase "\${1-}" in\n${body}${help}  *) usage ;;\nesac\n`;
-  const fixtures = depth === "man" ? [root(`${MAN1}/${tool}.1`, manPage(tool, 1, summary, doc))] : [];
-  const learn = depth === "help" ? `${tool} --help` : depth === "man" ? `man ${tool}` : tool;
-  return { script, fixtures, learn };
-}
-
-const queueEntry = (d: Directive): string => `${d.title}\n\n${d.text}\n`;
 
 /** The five builtin directive providers. */
 export const PROVIDERS: Record<string, ProviderTemplate> = {
-  subcommand(rng, directives, depth) {
-    const tool = rng.pick(["taskctl", "opsq", "workctl"]);
-    const q = `/var/lib/${tool}/queue`;
-    const doc = `USAGE\n  ${tool} list       list pending directives (ID and title)\n  ${tool} show ID    print one directive in full\n\n${ORDER}`;
-    const body = `  list)\n    found=0\n    for f in ${q}/*; do\n      [ -f "$f" ] || continue\n      found=1\n      printf '%s\\t%s\\n' "\${f##*/}" "$(head -n 1 "$f")"\n    done\n    [ "$found" = 1 ] || echo "no pending directives"\n    exit 0 ;;\n  show)\n    if [ -z "\${2-}" ] || [ ! -f "${q}/\${2-}" ]; then echo "${tool}: no such directive: \${2-}" >&2; exit 1; fi\n    cat "${q}/$2"\n    exit 0 ;;\n`;
-    const t = documentedTool(tool, "the operator directive queue", doc, depth, body);
+  subcommand: (rng, directives, depth) =>
+    listShowTool(rng, directives, depth, ["taskctl", "opsq", "workctl", "dutyctl", "qctl", "orderctl", "jobctl"], "words"),
+  man_tool: (rng, directives) => listShowTool(rng, directives, "man", ["jobq", "duty", "dispatch", "rota", "assign", "tickets", "workq"], "flags"),
+  single_flag(rng, directives, depth) {
+    const tool = rng.pick(["nextjob", "orders", "pending", "whatsnext", "agenda", "dueops", "worklist"]);
+    const flag = rng.pick(["-a", "-p", "--all", "--pending", "-l", "--list", "--print"]);
+    const data = rng.pick([`/var/lib/${tool}/pending`, `/var/lib/${tool}/queue.txt`, `/var/cache/${tool}/current`]);
+    const empty = rng.pick(["queue is empty", "nothing to do", "no directives pending", "(none)"]);
+    const doc: ToolDoc = {
+      tool,
+      summary: rng.pick(["print pending directives", "what to do next", "today's work orders", "show the directive list"]),
+      usage: [[flag, rng.pick(["print every pending directive", "show all pending directives, in order", "print the directive list"])]],
+      rules: ruleText(rng),
+    };
+    const arm = `  ${flag})\n    if [ -s ${data} ]; then cat ${data}; else echo "${empty}"; fi\n    exit 0 ;;`;
+    const t = toolScript(rng, doc, depth, [arm]);
+    const head = rng.pick([
+      (i: number, d: Directive) => `== ${i}: ${d.title} ==\n${d.text}\n`,
+      (i: number, d: Directive) => `--- directive ${i}: ${d.title} ---\n${d.text}\n`,
+      (i: number, d: Directive) => `${i}) ${d.title}\n   ${d.text}\n`,
+      (i: number, d: Directive) => `[${i}] ${d.title}\n${d.text}\n`,
+    ]);
+    const p = toolPointer(rng, tool, depth);
     return {
       fixtures: [
         root(`/usr/local/bin/${tool}`, t.script, 0o755),
-        ...t.fixtures,
-        { path: q, type: "dir", mode: 0o755, owner: "root" },
-        ...directives.map((d) => root(`${q}/${d.id}`, queueEntry(d))),
+        ...(depth === "man" ? [root(`${MAN1}/${tool}.1`, manPage(tool, 1, doc.summary, t.doc))] : []),
+        root(data, directives.map((d, i) => head(i + 1, d)).join("\n")),
       ],
       env: {},
-      pointer: `Directives for this host are queued in ${tool}.`,
-      learn: [t.learn],
-      retrieve: [`${tool} list`, ...directives.map((d) => `${tool} show ${d.id}`)],
-    };
-  },
-  single_flag(rng, directives, depth) {
-    const tool = rng.pick(["nextjob", "orders", "pending"]);
-    const flag = rng.pick(["-a", "-p", "--all"]);
-    const data = `/var/lib/${tool}/pending`;
-    const doc = `USAGE\n  ${tool} ${flag}    print every pending directive\n\n${ORDER}`;
-    const body = `  ${flag})\n    if [ -s ${data} ]; then cat ${data}; else echo "queue is empty"; fi\n    exit 0 ;;\n`;
-    const t = documentedTool(tool, "print pending directives", doc, depth, body);
-    const text = directives.map((d, i) => `== ${i + 1}: ${d.title} ==\n${d.text}\n`).join("\n");
-    return {
-      fixtures: [root(`/usr/local/bin/${tool}`, t.script, 0o755), ...t.fixtures, root(data, text)],
-      env: {},
-      pointer: `Run ${tool} to see what is pending on this host.`,
-      learn: [t.learn],
+      pointer: p.pointer,
+      learn: p.learn,
       retrieve: [`${tool} ${flag}`],
     };
   },
   spool(rng, directives, depth) {
-    const dirPath = rng.pick(["/var/spool/directives", "/var/spool/ops"]);
-    const doc = `Each *.directive file in ${dirPath} holds one directive: a title line, a blank line, the text.\nFiles are processed in order of their names.\n${ORDER}`;
-    const files = directives.map((d, i) => root(`${dirPath}/${String(i + 1).padStart(4, "0")}.directive`, queueEntry(d)));
+    const dirPath = rng.pick(["/var/spool/directives", "/var/spool/ops", "/var/spool/orders", "/var/spool/work", "/var/spool/duty", "/var/lib/inbox"]);
+    const ext = rng.pick([".directive", ".task", ".order", ".txt", ".msg"]);
+    const names = directives.map((_, i) => rng.pick([`${String(i + 1).padStart(4, "0")}${ext}`, `${String(i + 1).padStart(2, "0")}${ext}`, `d${i + 1}${ext}`]));
+    const doc = `${rng.pick([`Each *${ext} file in ${dirPath} holds one directive: a title line, a blank line, the text.`, `One directive per *${ext} file here; the first line is its title, the rest its text.`, `Files named *${ext} in ${dirPath} are directives (title, blank line, text).`])}\n${rng.pick([`*${ext} files are processed in order of their names.`, `Take the *${ext} files in name order.`, `Name order of the *${ext} files is the order of work.`, `Sort the *${ext} names to get the order.`])}\n${ruleText(rng)}`;
+    const files = directives.map((d, i) => root(`${dirPath}/${names[i]}`, `${d.title}\n\n${d.text}\n`));
+    const readme = `${dirPath}/${rng.pick(["README", "README.txt", "FORMAT"])}`;
     const docs =
       depth === "man"
-        ? [root("/usr/local/share/man/man5/directives.5", manPage("directives", 5, "the directive spool", doc))]
-        : [root(`${dirPath}/README`, `${doc}\n`)];
+        ? [
+            root(
+              "/usr/local/share/man/man5/directives.5",
+              manPage("directives", 5, rng.pick(["the directive spool", "format of spooled directives", "spooled work orders", "directive files"]), doc),
+            ),
+          ]
+        : [root(readme, `${doc}\n`)];
+    const pointer =
+      depth === "man"
+        ? rng.pick([
+            `Directives are spooled in ${dirPath}; the format is described in directives(5).`,
+            `Work for this host is spooled under ${dirPath} (see man 5 directives).`,
+            `Read directives(5), then the files in ${dirPath}.`,
+          ])
+        : rng.pick([
+            `Directives are spooled in ${dirPath}.`,
+            `Work for this host waits in ${dirPath}.`,
+            `Your directives are files in ${dirPath}.`,
+            `Pending work: ${dirPath}.`,
+          ]);
     return {
-      fixtures: [{ path: dirPath, type: "dir", mode: 0o755, owner: "root" }, ...docs, ...files],
+      fixtures: [dirOf(dirPath), ...docs, ...files],
       env: {},
-      pointer: depth === "man" ? `Directives are spooled in ${dirPath}; the format is described in directives(5).` : `Directives are spooled in ${dirPath}.`,
-      learn: depth === "man" ? ["man directives"] : [`ls ${dirPath}`, `cat ${dirPath}/README`],
+      pointer,
+      learn: depth === "man" ? [rng.pick(["man directives", "man 5 directives"])] : [`ls ${dirPath}`, `cat ${readme}`],
       retrieve: [...(depth === "man" ? [`ls ${dirPath}`] : []), ...files.map((f) => `cat ${f.path}`)],
     };
   },
-  man_tool(rng, directives, _depth) {
-    const tool = rng.pick(["jobq", "duty", "dispatch"]);
-    const q = `/var/lib/${tool}`;
-    const doc = `SYNOPSIS\n  ${tool} -l\n  ${tool} -s ID\n\nOPTIONS\n  -l      list pending directives, one ID and title per line\n  -s ID   show the directive ID in full\n\n${ORDER}`;
-    const body = `  -l)\n    found=0\n    for f in ${q}/*.job; do [ -f "$f" ] && found=1 && printf '%s\\t%s\\n' "$(basename "$f" .job)" "$(head -n 1 "$f")"; done\n    [ "$found" = 1 ] || echo "no pending directives"\n    exit 0 ;;\n  -s)\n    if [ ! -f "${q}/\${2-}.job" ]; then echo "${tool}: no such job: \${2-}" >&2; exit 1; fi\n    cat "${q}/$2.job"\n    exit 0 ;;\n`;
-    const t = documentedTool(tool, "directive dispatcher", doc, "man", body);
+  env_file(rng, directives, _depth, seen) {
+    const name = rng.pick(["OPS_DIRECTIVES", "DIRECTIVES_FILE", "WORK_ORDERS", "DUTY_FILE", "TASK_LIST"]);
+    const path = rng.pick([
+      "/var/lib/ops/directives.txt",
+      "/home/op/.config/ops/directives",
+      "/var/lib/orders/current",
+      "/home/op/.local/share/duty/queue.txt",
+      "/var/opt/work/list",
+    ]);
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const readme = `${dir}/${rng.pick(["README", "README.md", "ABOUT"])}`;
+    const owner = path.startsWith("/home/op") ? "op" : "root";
+    const block = rng.pick([
+      (i: number, d: Directive) => `[${i}] ${d.title}\n${d.text}\n`,
+      (i: number, d: Directive) => `${i}. ${d.title}\n   ${d.text}\n`,
+      (_i: number, d: Directive) => `### ${d.title}\n${d.text}\n`,
+    ]);
+    const about = `${rng.pick([`${path} lists the directives for this host, one block per directive: a title, then the text.`, `The file named by $${name} holds this host's directives, each a title line followed by its text.`, `Directives live in ${path}; each block is a title and the directive text.`])}\n${ruleText(rng)}\n`;
     return {
       fixtures: [
-        root(`/usr/local/bin/${tool}`, t.script, 0o755),
-        ...t.fixtures,
-        { path: q, type: "dir", mode: 0o755, owner: "root" },
-        ...directives.map((d) => root(`${q}/${d.id}.job`, queueEntry(d))),
+        { ...root(readme, about), owner },
+        { ...root(path, directives.map((d, i) => block(i + 1, d)).join("\n")), owner },
       ],
-      env: {},
-      pointer: `Pending directives are handed out by ${tool}.`,
-      learn: [t.learn],
-      retrieve: [`${tool} -l`, ...directives.map((d) => `${tool} -s ${d.id}`)],
-    };
-  },
-  env_file(rng, directives, _depth) {
-    const name = rng.pick(["OPS_DIRECTIVES", "DIRECTIVES_FILE", "WORK_ORDERS"]);
-    const path = rng.pick(["/var/lib/ops/directives.txt", "/home/op/.config/ops/directives"]);
-    const header = `# Directives for this host, one block per directive: [N] title, then the text.\n# ${ORDER}\n`;
-    const blocks = directives.map((d, i) => `\n[${i + 1}] ${d.title}\n${d.text}\n`).join("");
-    return {
-      fixtures: [{ ...root(path, header + blocks), owner: path.startsWith("/home/op") ? "op" : "root" }],
       env: { [name]: path },
-      pointer: `Your directives are in the file named by $${name}.`,
-      learn: [`echo "$${name}"`],
-      retrieve: [`cat "$${name}"`],
+      pointer: rng.pick([
+        `Your directives are in the file named by $${name}.`,
+        `$${name} points at the directives for this host.`,
+        `See the file in $${name} for pending work.`,
+        `Pending directives: the file $${name} names.`,
+      ]),
+      learn: [...(seen.env ? [] : [`echo "$${name}"`]), `ls ${dir}`, `cat ${readme}`],
+      retrieve: [rng.pick([`cat "$${name}"`, `cat ${path}`])],
     };
   },
 };

@@ -68,7 +68,7 @@ export const TASKS: Record<string, TaskTemplate> = {
     return {
       fixtures: [file(src, content), dir(`${base}/archive`)],
       title: `Archive ${a}.log`,
-      text: `Move ${src} to ${dst} (the name changes too). Do not leave a copy behind.`,
+      text: `Move ${src} to ${dst} (the name changes too). ${rng.pick(["Do not leave a copy behind.", "Leave no copy at the old path.", "The old path must not remain.", "It is a move, not a copy.", "Nothing stays in the inbox."])}`,
       work: [`mv ${src} ${dst}`],
       checks: [
         [`[ ! -e ${src} ]`, `${src} is still there`],
