@@ -33,7 +33,8 @@ export interface Operator {
   deterministic: boolean;
   /** A perturbation this sample uses, or null when none applies (the sample is skipped). */
   variant(bundle: Bundle, sample: number): string | null;
-  start(bundle: Bundle, sample: number): OperatorSession;
+  /** `variant` overrides the sample's own (perturb: a retry after a perturbation that still passed). */
+  start(bundle: Bundle, sample: number, variant?: string): OperatorSession;
 }
 
 /** Plays a fixed command list; stops when it runs out, or with `loop` plays its last command until the episode ends. */
@@ -62,8 +63,8 @@ export const perturbOperator: Operator = {
   model: "builtin:perturb",
   deterministic: true,
   variant: perturbationOf,
-  start(bundle, sample) {
-    const name = perturbationOf(bundle, sample);
+  start(bundle, sample, variant) {
+    const name = variant ?? perturbationOf(bundle, sample);
     const moves = name ? PERTURBATIONS[name]!(bundle)! : { commands: [] };
     return scripted(moves.commands, moves.loop);
   },

@@ -2,7 +2,7 @@ import { shellQuote as q } from "../proc/shell.ts";
 import type { Bundle } from "../shell/bundle.ts";
 
 /** Which set of mistakes and sampling rule a perturb run used: the perturb operator's identity in the journal holds it. */
-export const PERTURBATIONS_VERSION = "2";
+export const PERTURBATIONS_VERSION = "3";
 
 /** A perturbation's moves: commands in order; with `loop`, the last one again and again until the episode ends it. */
 export interface Moves {
@@ -88,13 +88,27 @@ export const PERTURBATIONS: Record<string, (b: Bundle) => Moves | null> = {
     const reversed = [...work].reverse();
     return { commands: cmds.map((c, i) => (work.includes(i) ? cmds[reversed[work.indexOf(i)]!]! : c)) };
   },
-  // Act without reading the provider's documentation or the directives: guess from the workspace alone.
+  // Use the directive tool without reading its documentation: skip its `--help`/`man`/bare-run steps and call it the
+  // way tools usually are (`TOOL list`, `TOOL show ID`), then, with no directives read, give up. Where that guess is
+  // the tool's real syntax, skipping the docs costs nothing: not a mistake on this bundle (null).
   "skip-docs": (b) => {
-    const { cmds, first } = parts(b);
-    if (first <= 0) return null;
-    return { commands: cmds.filter((c, i) => i >= first || /^(cd|ls)\b/.test(c)) };
+    const { cmds, first, reading } = parts(b);
+    const tools = b.fixtures.flatMap((f) => (f.type === "file" && f.path.startsWith("/usr/local/bin/") ? [f.path.slice(15)] : []));
+    if (!tools.length || b.cell.difficulty === "empty_queue") return null;
+    const isDoc = (c: string) => tools.some((t) => c === t || c === `${t} --help` || c === `${t} -h` || c === `man ${t}`);
+    const guessed = reading.filter((c) => !isDoc(c)).map((c) => guessTool(c, tools));
+    if (guessed.join("\n") === reading.filter((c) => !isDoc(c)).join("\n")) return null;
+    return { commands: [...guessed, `panic ${q(`cannot read the directives: ${tools[0]} does not work`)}`] };
   },
 };
+
+/** A call of one of `tools` as someone guesses it without the docs: `TOOL show ID` when it names a number, else `TOOL list`. */
+export function guessTool(cmd: string, tools: string[]): string {
+  const [word, ...args] = cmd.split(/\s+/);
+  if (!word || !tools.includes(word) || !args.length) return cmd;
+  const id = args.map((a) => /^(?:--?[A-Za-z-]+=)?(\d+)$/.exec(a)?.[1]).find(Boolean);
+  return id ? `${word} show ${id}` : `${word} list`;
+}
 
 const same = (a: Moves, b: Moves) => !!a.loop === !!b.loop && JSON.stringify(a.commands) === JSON.stringify(b.commands);
 
@@ -119,8 +133,18 @@ export function perturbationsOf(b: Bundle): string[] {
  * few samples per bundle still cover every kind across bundles); null once k has used each of them.
  */
 export function perturbationOf(b: Bundle, sample: number): string | null {
+  return perturbationAttempt(b, sample, 0, 1);
+}
+
+/**
+ * The perturbation of sample k's `attempt`-th try when the earlier ones still passed (the mistake is no mistake on
+ * this bundle, so the sample takes another): the rotation continues past the kinds the run's `samples` samples take
+ * first, so a retry never repeats another sample's kind; null once the kinds run out.
+ */
+export function perturbationAttempt(b: Bundle, sample: number, attempt: number, samples: number): string | null {
   const names = perturbationsOf(b);
-  if (sample >= names.length) return null;
+  const at = sample + attempt * Math.max(samples, 1);
+  if (sample >= names.length || at >= names.length) return null;
   const start = Number.parseInt(b.id.slice(0, 8), 16) % names.length;
-  return names[(start + sample) % names.length]!;
+  return names[(start + at) % names.length]!;
 }

@@ -60,6 +60,8 @@ export interface Trajectory {
   keep: boolean;
   /** Why a passing sample is not kept (a perturbation that did not perturb), if so. */
   dropped?: string;
+  /** perturb: the kinds this sample tried first that still passed (no mistake on this bundle), in order. */
+  passed_kinds?: string[];
   reason?: string;
   checker: { exit_code: number; output: string } | null;
   usage: { prompt_tokens: number; completion_tokens: number };

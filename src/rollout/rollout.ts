@@ -19,7 +19,7 @@ import { type Bundle, unsafeReason } from "../shell/bundle.ts";
 import { bundleFiles, readBundle } from "../shell/store.ts";
 import { modelOperator, type Operator, perturbOperator, referenceOperator } from "./operators.ts";
 import { type Format, writeRolloutOutputs } from "./outputs.ts";
-import { PERTURBATIONS_VERSION } from "./perturb.ts";
+import { PERTURBATIONS_VERSION, perturbationAttempt } from "./perturb.ts";
 import type { Trajectory } from "./record.ts";
 import { runSample } from "./sample.ts";
 import { printable } from "../ui/format.ts";
@@ -135,8 +135,18 @@ export async function rollout(ctx: RunContext, opts: RolloutOptions): Promise<vo
     plan,
     async ({ bundle, sample }, ic): Promise<Outcome> => {
       // A sample cut short by the stop throws InterruptedError: the loop counts it as no verdict, and the next run runs it.
-      const t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
-      // A perturbation that still passes did not perturb: it is recorded (and counted by `stats` per kind), never a negative, never a keeper.
+      let t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout);
+      // A perturbation that still passes is no mistake on this bundle: the sample tries the next kind no other sample
+      // takes (deterministic, so a resumed run makes the same choice), and records the ones that passed.
+      const passed: string[] = [];
+      for (let attempt = 1; operator.name === "perturb" && t.outcome === "success"; attempt++) {
+        const next = perturbationAttempt(bundle, sample, attempt, samples);
+        if (!next) break;
+        passed.push(t.variant);
+        t = await runSample({ ...env, signal: ic.signal }, bundle, operator, sample, ctx.config.rollout, next);
+      }
+      if (passed.length) t = { ...t, passed_kinds: passed };
+      // One that still passes after every kind did not perturb: recorded (and counted by `stats`), never a negative, never a keeper.
       const record = operator.name === "perturb" && t.outcome === "success" ? { ...t, keep: false, dropped: "the perturbation still passed" } : t;
       journal.append(record, { durable: true });
       decided.set(record.key, record);

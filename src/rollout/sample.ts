@@ -19,10 +19,17 @@ export function outcomeOf(terminal: Terminal, checkerExit: number, expected: str
  * screen its last command left), then the hardened check. Engine or model failures become `infra-error`
  * records (retried by the next run, never negatives); only an interrupt throws.
  */
-export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Operator, sample: number, limits: RolloutConfig): Promise<Trajectory> {
+export async function runSample(
+  env: EpisodeEnv,
+  bundle: Bundle,
+  operator: Operator,
+  sample: number,
+  limits: RolloutConfig,
+  override?: string,
+): Promise<Trajectory> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const variant = operator.variant(bundle, sample) ?? "none";
+  const variant = override ?? operator.variant(bundle, sample) ?? "none";
   const login = loginScreen(bundle.login_text, limits.prompt);
   const base = {
     key: `${bundle.id}#${operator.name}#${sample}`,
@@ -37,7 +44,7 @@ export async function runSample(env: EpisodeEnv, bundle: Bundle, operator: Opera
     started_at: startedAt,
   };
   const turns: TurnRecord[] = [];
-  const session = operator.start(bundle, sample);
+  const session = operator.start(bundle, sample, override);
   const deadline = AbortSignal.timeout(Math.round(limits.sample_timeout_s * 1000));
   const signal = AbortSignal.any([env.signal, deadline]);
   let terminal: string | null = null;

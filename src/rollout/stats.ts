@@ -46,6 +46,8 @@ export function rolloutStats(dir: string, minShare: number, panicDifficulties: s
   const perturbations: RolloutStats["perturbations"] = {};
   for (const t of rows) {
     if (t.operator !== "perturb" || t.outcome === "infra-error") continue;
+    // A kind tried first that still passed counts as passing for its kind; the sample's own kind is the last tried.
+    for (const kind of t.passed_kinds ?? []) (perturbations[kind] ??= { negatives: 0, passing: 0, outcomes: {} }).passing++;
     const p = (perturbations[t.variant] ??= { negatives: 0, passing: 0, outcomes: {} });
     if (t.outcome === "success") p.passing++;
     else {

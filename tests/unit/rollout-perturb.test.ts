@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { RunJournal } from "../../src/dataset/run-journal.ts";
 import { perturbOperator } from "../../src/rollout/operators.ts";
-import { PERTURBATIONS, PERTURBATIONS_VERSION, perturbationOf, perturbationsOf, relativised } from "../../src/rollout/perturb.ts";
+import { PERTURBATIONS, PERTURBATIONS_VERSION, perturbationAttempt, perturbationOf, perturbationsOf, relativised } from "../../src/rollout/perturb.ts";
 import { rolloutIdentity } from "../../src/rollout/rollout.ts";
 import type { Bundle } from "../../src/shell/bundle.ts";
 
@@ -21,7 +21,7 @@ function bundle(difficulty: string, steps: [string, boolean?][], decoy: string[]
     decoy,
     login_text: "Linux host\n",
     env: {},
-    fixtures: [],
+    fixtures: [{ path: "/usr/local/bin/jobs", type: "file", content: "", mode: 0o755, owner: "root" }],
     checker: "true",
   } as unknown as Bundle;
 }
@@ -45,7 +45,8 @@ describe("perturbations", () => {
     expect(moves(multi, "give-up")).toEqual({ commands: [...r, "panic 'I do not know how to do this'"] });
     expect(moves(multi, "first-only")).toEqual({ commands: [...r, mv, "exit"] });
     expect(moves(multi, "wrong-order")).toEqual({ commands: [...r, wc, mv, "exit"] });
-    expect(moves(multi, "skip-docs")).toEqual({ commands: [mv, wc, "exit"] });
+    // Without the docs, the tool is called as tools usually are; with no directive read, the operator gives up.
+    expect(moves(multi, "skip-docs")).toEqual({ commands: ["cat /etc/motd", "jobs list", "panic 'cannot read the directives: jobs does not work'"] });
   });
 
   test("the terminals and the queue: exit where panic is right, acting before reading, acting on an empty queue", () => {
@@ -78,6 +79,12 @@ describe("perturbations", () => {
     // Nothing to read before the work: skipping the docs is the reference.
     const bare = bundle("single", [[`chmod 750 ${W}/run.sh`, true], ["exit"]]);
     expect(perturbationsOf(bare)).not.toContain("skip-docs");
+    // A tool whose real syntax is the usual guess: skipping its docs costs nothing, so it is no mistake here.
+    const usual = bundle("single", [["cat /etc/motd"], ["jobs --help"], ["jobs list"], ["jobs show 12"], [`chmod 750 ${W}/run.sh`, true], ["exit"]]);
+    expect(perturbationsOf(usual)).not.toContain("skip-docs");
+    // No tool of its own (the directives are files): nothing to guess.
+    expect(perturbationsOf({ ...single, fixtures: [] } as Bundle)).not.toContain("skip-docs");
+    expect(perturbationsOf({ ...empty } as Bundle)).not.toContain("skip-docs");
     // A command with no path under /home/op has no wrong-directory form: no loop.
     expect(perturbationsOf(bundle("single", [...reading, ["date > /dev/null", true], ["exit"]]))).not.toContain("loop");
   });
@@ -91,6 +98,18 @@ describe("perturbations", () => {
     const firsts = new Set([multi, other].map((b) => perturbationOf(b, 0)));
     expect(firsts.size).toBe(2);
     expect(perturbOperator.variant(multi, 0)).toBe(taken[0]!);
+  });
+
+  test("a sample whose kind still passed retries with a kind no other sample of the run takes, until none is left", () => {
+    const names = perturbationsOf(multi);
+    const samples = 2;
+    const firsts = [0, 1].map((k) => perturbationAttempt(multi, k, 0, samples));
+    const retries = [0, 1].flatMap((k) => [1, 2, 3].map((a) => perturbationAttempt(multi, k, a, samples)));
+    const all = [...firsts, ...retries].filter(Boolean);
+    expect(new Set(all).size).toBe(all.length);
+    expect(new Set(all)).toEqual(new Set(names));
+    expect(perturbationAttempt(multi, 0, Math.ceil(names.length / samples), samples)).toBeNull();
+    expect(perturbationAttempt(multi, 0, 0, samples)).toBe(perturbationOf(multi, 0));
   });
 
   test("the loop operator repeats its failing command past its list; the others stop", async () => {
@@ -124,5 +143,5 @@ test("a perturb directory made with another set of mistakes is refused, not mixe
     j.claimPart("perturb", { ...id.operator, perturbations: "1" });
   }
   using j = new RunJournal(join(d, "journal.jsonl"), id.run, d);
-  expect(() => j.claimPart("perturb", id.operator)).toThrow(/perturbations 1 ≠ 2/);
+  expect(() => j.claimPart("perturb", id.operator)).toThrow(`perturbations 1 ≠ ${PERTURBATIONS_VERSION}`);
 });
