@@ -343,8 +343,12 @@ export const inspect: Family = {
       if (!s.text.includes(policyMention)) throw new Error(`inspect: the attest intro lacks "${policyMention}"`);
       return { ...s, text: s.text.replace(policyMention, `reads ${what} back out of the signed attestation, ${policyMention}`) };
     });
+    // Right before the `witness run` line (the step's last), after any prelude.
     if (v.name === "env-var")
-      sections = replaceSection(sections, "step", (s) => ({ ...s, lines: [`export ${ENV_VAR.name}=${ENV_VAR.value}`, ...(s.lines ?? [])] }));
+      sections = replaceSection(sections, "step", (s) => ({
+        ...s,
+        lines: [...(s.lines ?? []).slice(0, -1), `export ${ENV_VAR.name}=${ENV_VAR.value}`, ...(s.lines ?? []).slice(-1)],
+      }));
     // After the last `witness run`, before the key IDs: prove.ts's `keyids` checkpoint holds.
     sections = insertSection(sections, "before", "keyids", section);
     const templates = this.questions(cfg);

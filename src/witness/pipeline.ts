@@ -21,7 +21,7 @@ import {
   policySection,
   stepRuns,
 } from "./render.ts";
-import { programsOf, type Section } from "./sections.ts";
+import type { Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { attestorId, type ExampleSpec } from "./spec.ts";
 
@@ -46,6 +46,9 @@ const NAMES: Record<Exclude<Role, "build">, string[]> = {
   scan: ["scan", "audit", "inspect"],
   publish: ["publish", "release", "deliver"],
 };
+
+/** What each role's own command runs beyond POSIX utilities (the build's is the configured command's). */
+const ROLE_RUNS: Record<Role, string[]> = { lint: [], build: [], test: ["openssl"], package: ["tar"], scan: ["tar"], publish: [] };
 
 /** The upstream roles whose products (and inputs) a role reads: its `artifactsFrom`, where present. */
 const READS: Record<Role, Role[]> = {
@@ -259,7 +262,7 @@ export const pipeline: Family = {
       }
       sections.push({
         id: "chain",
-        runs: [...new Set(["witness", ...programsOf(s.command)])],
+        runs: ["witness", ...ROLE_RUNS[s.role]],
         reads: ["keys", "repo/ws"],
         writes: [`att/${s.name}.json`],
         text: `${head} \`${s.name}\` ${s.explain}.${links} \`-a git\` records the commit it ran on.`,

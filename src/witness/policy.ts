@@ -254,7 +254,8 @@ export const policy: Family = {
       id: "noncompliant",
       text: `**A non-compliant run.** The same step, signed with the same key, on the copy: ${v.explain}. Its attestation goes to \`${badAtt}\`.`,
       lines: [...v.before, runBad],
-      runs: [...new Set([...(v.before.length ? programsOf(v.before.join("\n")) : []), "witness", ...programsOf(v.command, project.files)])],
+      // The copy's command is the compliant one (wrapped in `env` or `sh -c … && mv`, both POSIX): the same programs.
+      runs: [...new Set([...(v.before.length ? programsOf(v.before.join("\n")) : []), "witness", ...programsOf(cmd.run, project.files)])],
       reads: ["keys", "bad"],
       writes: [badAtt],
     };

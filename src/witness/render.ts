@@ -183,8 +183,9 @@ export function reportsSection({ staged }: Resolved): Section | undefined {
     id: "reports",
     text: `**Reports the step publishes.** ${staged.map((f) => `\`${f.product}\` is ${f.explain}`).join("; ")}. The step copies ${staged.length > 1 ? "them" : "it"} into the working directory, so witness sees ${staged.length > 1 ? "them as products" : "it as a product"}.`,
     lines,
-    // The staging lines come from the setups: what they run is read from them.
-    runs: programsOf(lines.join("\n")),
+    // The staging lines come from the setups: what they run is read from them (a fixed text is written by
+    // `heredoc`, with `cat` and `printf` only, so only the computing lines are read).
+    runs: programsOf(staged.flatMap((f) => f.compute ?? []).join("\n")),
     writes: staged.map((f) => `reports/${f.name}`),
   };
 }
@@ -334,8 +335,10 @@ export function mutationsOf({ rules, vars }: Resolved): Mutation[] {
  * What the spec's own step runs: witness, the configured command's programs (read by the shell parser, the project's
  * Makefile and scripts included: `programsOf`) and its preludes' (configured code, read the same way).
  */
-export function stepRuns({ wrapped, project }: Resolved, pre: string[]): string[] {
-  return [...new Set(["witness", ...programsOf(wrapped, project.files), ...(pre.length ? programsOf(pre.join("\n")) : [])])];
+export function stepRuns({ cmd, project }: Resolved, pre: string[]): string[] {
+  // The wrapped command is the configured one, then `cp` of staged reports and maybe `sh -c`: both POSIX. Reading
+  // `cmd.run` alone parses once per command, not once per combination of setups.
+  return [...new Set(["witness", ...programsOf(cmd.run, project.files), ...(pre.length ? programsOf(pre.join("\n")) : [])])];
 }
 
 /** The `attest` example of a spec: every other family builds on (or from the pieces of) this one. */

@@ -41,7 +41,10 @@ function called(text: string, files: Record<string, string>): Set<string> {
   memo.set(key, out);
   const argv = (words: (string | undefined)[]): void => {
     let w = words;
-    while (w[0] === "env") w = w.slice(1).filter((x, i, all) => i >= all.findIndex((y) => !y?.includes("=")));
+    while (w[0] === "env") {
+      w = w.slice(1);
+      while (w[0]?.includes("=")) w = w.slice(1);
+    }
     const first = w[0];
     if (first === undefined) return;
     const name = first.split("/").at(-1)!;
