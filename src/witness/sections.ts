@@ -141,7 +141,16 @@ function readPrograms(text: string, files: ProjectFiles): string[] {
   };
   const visit = (script: string, depth: number): void => {
     if (depth > 4) return;
-    const parsed = parseShell(script);
+    let parsed: ReturnType<typeof parseShell>;
+    try {
+      parsed = parseShell(script);
+    } catch {
+      // Text sh would refuse (a configured command may be broken code): its plain first word, the program it
+      // means to run, is named (stating one program too many is safe, one too few is not).
+      const first = /^\s*([A-Za-z_][\w.+-]*)(?=\s|$)/.exec(script)?.[1];
+      if (first) argv([first], depth);
+      return;
+    }
     parsed.walk((node, type) => {
       if (type !== "CallExpr") return;
       const words = (node as mvdan.CallExpr).Args.map((w) => (w ? wordValue(w) : undefined));
