@@ -48,7 +48,7 @@ const NAMES: Record<Exclude<Role, "build">, string[]> = {
 };
 
 /** What each role's own command runs beyond POSIX utilities (the build's is the configured command's). */
-const ROLE_RUNS: Record<Role, string[]> = { lint: [], build: [], test: ["openssl"], package: ["tar"], scan: ["tar"], publish: [] };
+const ROLE_RUNS: Record<Role, string[]> = { lint: [], build: [], test: ["openssl"], package: ["tar", "gzip"], scan: ["tar", "gzip"], publish: [] };
 
 /** The upstream roles whose products (and inputs) a role reads: its `artifactsFrom`, where present. */
 const READS: Record<Role, Role[]> = {

@@ -1,7 +1,7 @@
 import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./family.ts";
 import { type Draft, fill, resolveExample } from "./render.ts";
-import { insertSection, programsOf, replaceSection, type Section } from "./sections.ts";
+import { ATTESTOR_RUNS, insertSection, programsOf, replaceSection, type Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import type { ExampleSpec } from "./spec.ts";
 
@@ -255,7 +255,14 @@ export const policy: Family = {
       text: `**A non-compliant run.** The same step, signed with the same key, on the copy: ${v.explain}. Its attestation goes to \`${badAtt}\`.`,
       lines: [...v.before, runBad],
       // The copy's command is the compliant one (wrapped in `env` or `sh -c … && mv`, both POSIX): the same programs.
-      runs: [...new Set([...(v.before.length ? programsOf(v.before.join("\n")) : []), "witness", ...programsOf(cmd.run, project.files)])],
+      runs: [
+        ...new Set([
+          ...(v.before.length ? programsOf(v.before.join("\n")) : []),
+          "witness",
+          ...attestorNames.flatMap((a) => ATTESTOR_RUNS[a] ?? []),
+          ...programsOf(cmd.run, project.files),
+        ]),
+      ],
       reads: ["keys", "bad"],
       writes: [badAtt],
     };

@@ -3,7 +3,7 @@ import type { Catalog } from "./catalog.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
-import { programsOf, renderSections, type Section } from "./sections.ts";
+import { ATTESTOR_RUNS, programsOf, renderSections, type Section } from "./sections.ts";
 
 export { sh } from "./sections.ts";
 
@@ -332,13 +332,14 @@ export function mutationsOf({ rules, vars }: Resolved): Mutation[] {
 }
 
 /**
- * What the spec's own step runs: witness, the configured command's programs (read by the shell parser, the project's
+ * What the spec's own step runs: witness, what its attestors run (`ATTESTOR_RUNS`), the configured command's programs (read by the shell parser, the project's
  * Makefile and scripts included: `programsOf`) and its preludes' (configured code, read the same way).
  */
-export function stepRuns({ cmd, project }: Resolved, pre: string[]): string[] {
+export function stepRuns({ cmd, project, attestorNames }: Resolved, pre: string[]): string[] {
   // The wrapped command is the configured one, then `cp` of staged reports and maybe `sh -c`: both POSIX. Reading
   // `cmd.run` alone parses once per command, not once per combination of setups.
-  return [...new Set(["witness", ...programsOf(cmd.run, project.files), ...(pre.length ? programsOf(pre.join("\n")) : [])])];
+  const attestors = attestorNames.flatMap((a) => ATTESTOR_RUNS[a] ?? []);
+  return [...new Set(["witness", ...attestors, ...programsOf(cmd.run, project.files), ...(pre.length ? programsOf(pre.join("\n")) : [])])];
 }
 
 /** The `attest` example of a spec: every other family builds on (or from the pieces of) this one. */
@@ -412,7 +413,7 @@ export function draftAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cata
       lines: [
         `(cd repo/ws && witness run -s ${chain} -k ../../keys/${chain}.key -o ../../att/${chain}.json -a git -- tar -czf ${finalArtifact} ${cmd.artifact})`,
       ],
-      runs: ["witness", "tar"],
+      runs: ["witness", "tar", "gzip"],
       reads: ["keys", "repo/ws"],
       writes: [`att/${chain}.json`],
     });

@@ -106,10 +106,14 @@ const BUILTINS: ReadonlySet<string> = new Set([
 
 /**
  * Programs that run others through the PATH on their own: `npm` is a `node` script, CMake's default generator runs
- * `make` and finds the C compiler as `cc`, cargo runs `rustc` and links with `cc`. (`make` and `sh FILE` are read
- * from the project's own Makefile and script instead.)
+ * `make` and finds the C compiler as `cc`, cargo runs `rustc` and links with `cc`, and `cc` (gcc) runs the assembler
+ * and the linker, `as` and `ld`, found through the PATH (each in turn: what they run, they run too). (`make` and `sh FILE` are read
+ * from the project's own Makefile and script instead; `tar -z` runs `gzip`.)
  */
-const RUNS_OTHERS: Record<string, string[]> = { npm: ["node"], cmake: ["make", "cc"], cargo: ["rustc", "cc"] };
+const RUNS_OTHERS: Record<string, string[]> = { npm: ["node"], cmake: ["make", "cc"], cargo: ["rustc", "cc"], cc: ["as", "ld"] };
+
+/** Programs a witness attestor runs through the PATH (`system-packages` asks dpkg for the installed packages). */
+export const ATTESTOR_RUNS: Record<string, string[]> = { "system-packages": ["dpkg-query"] };
 
 /** Files of the step's working directory a command may run (`make` reads `Makefile`, `sh build.sh` reads `build.sh`). */
 export type ProjectFiles = Record<string, string>;
@@ -117,7 +121,7 @@ export type ProjectFiles = Record<string, string>;
 /**
  * The programs beyond POSIX utilities and builtins that shell text runs, in order of first use: every simple
  * command's program (subshells, lists, pipelines and `$(…)` included; here-document bodies are data), the body of
- * `sh -c '…'`, the command after `witness run … --` and after `env`, a project script run as `sh FILE`, a Makefile's
+ * `sh -c '…'`, the command after `witness run … --` (and what its `-a` attestors run) and after `env`, a project script run as `sh FILE`, a Makefile's
  * recipes for `make` (`$(CC)` is `cc`), and what `RUNS_OTHERS` names. A path (`./hello`, `/bin/sh`) is not looked up.
  */
 export function programsOf(text: string, files: ProjectFiles = NO_FILES): string[] {
@@ -167,12 +171,16 @@ function readPrograms(text: string, files: ProjectFiles): string[] {
       return;
     }
     if (!first.includes("/") && !POSIX_UTILITIES.has(name) && !BUILTINS.has(name)) add(name);
-    for (const p of RUNS_OTHERS[name] ?? []) add(p);
+    for (const p of RUNS_OTHERS[name] ?? []) if (!out.includes(p)) argv([p], depth + 1);
+    // GNU tar compresses through the `gzip` program it finds on the PATH.
+    if (name === "tar" && rest.some((w) => w === "--gzip" || /^-?[A-Za-y]*z[A-Za-z]*$/.test(w ?? ""))) add("gzip");
     if (name === "sh" && rest[0] === "-c" && rest[1] !== undefined) visit(rest[1], depth + 1);
     else if (name === "sh" && rest[0] !== undefined && files[rest[0]] !== undefined) visit(files[rest[0]]!, depth + 1);
     else if (name === "make" && files.Makefile !== undefined) visit(recipes(files.Makefile), depth + 1);
     else if (name === "witness" && rest[0] === "run") {
       const at = rest.indexOf("--");
+      const attestors = rest[rest.indexOf("-a") + 1];
+      if (rest.includes("-a") && attestors) for (const a of attestors.split(",")) for (const p of ATTESTOR_RUNS[a] ?? []) add(p);
       if (at >= 0) argv(rest.slice(at + 1), depth);
     }
   };

@@ -80,8 +80,8 @@ describe("stated prerequisites are enough (real witness, real build tools)", () 
           const work = join(root, "work");
           mkdirSync(work);
           writeFileSync(join(root, "script.sh"), extractScript(answer));
-          // Real HOME: build tools keep their caches there, as they would for a user. gcc finds `as` and `ld` in its
-          // own directories (compiled in), and go its toolchain under GOROOT, so `cc` and `go` alone are enough.
+          // Real HOME: build tools keep their caches there, as they would for a user. gcc runs `as` and `ld` through
+          // the PATH, so an answer that runs `cc` names them too; go finds its toolchain under GOROOT, javac its JDK.
           const p = Bun.spawnSync(["/bin/sh", "-eu", join(root, "script.sh")], {
             cwd: work,
             env: { PATH: bin, HOME, LC_ALL: "C" },

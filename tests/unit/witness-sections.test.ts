@@ -27,7 +27,13 @@ const drafts = [
 const memo = new Map<string, Set<string>>();
 const BUILTINS = new Set(["cd", "export", "set", ":", ".", "exit", "unset", "command"]);
 /** What a program runs through the PATH by itself, as the e2e test's restricted PATH shows: stated here apart from `programsOf`. */
-const IMPLIED: Record<string, string[]> = { npm: ["node"], cmake: ["make", "cc"], make: ["cc"], cargo: ["rustc", "cc"] };
+const IMPLIED: Record<string, string[]> = {
+  npm: ["node"],
+  cmake: ["make", "cc", "as", "ld"],
+  make: ["cc", "as", "ld"],
+  cargo: ["rustc", "cc", "as", "ld"],
+  cc: ["as", "ld"],
+};
 
 /**
  * The programs shell text runs beyond POSIX utilities, read independently of `programsOf`: every simple command of the
@@ -50,9 +56,13 @@ function called(text: string, files: Record<string, string>): Set<string> {
     const name = first.split("/").at(-1)!;
     if (!first.includes("/") && !POSIX_UTILITIES.has(name) && !BUILTINS.has(name)) out.add(name);
     for (const p of IMPLIED[name] ?? []) out.add(p);
+    if (name === "tar" && /z/.test(w[1] ?? "")) out.add("gzip");
     if (name === "sh" && w[1] === "-c") walk(w[2]!);
     else if (name === "sh" && w[1] && files[w[1]]) walk(files[w[1]]!);
-    if (name === "witness" && w[1] === "run") argv(w.slice(w.indexOf("--") + 1));
+    if (name === "witness" && w[1] === "run") {
+      if (w.includes("-a") && w[w.indexOf("-a") + 1]?.split(",").includes("system-packages")) out.add("dpkg-query");
+      argv(w.slice(w.indexOf("--") + 1));
+    }
   };
   const walk = (t: string): void => {
     for (const c of parseShell(t).commands()) argv(c.words);
@@ -107,8 +117,10 @@ test("programsOf reads through sh -c, witness run --, env, lists, substitutions,
   const files = { Makefile: "hello: hello.c\n\t$(CC) -o hello hello.c\n", "build.sh": "set -eu\nzip -q out.zip x\n" };
   expect(programsOf("(cd w && witness run -s b -k k -o o -- sh -c 'go build && jq . x > y')")).toEqual(["witness", "go", "jq"]);
   expect(programsOf("env A=1 npm pack")).toEqual(["npm", "node"]);
+  expect(programsOf("tar -czf a.tgz b && tar -tf a.tar")).toEqual(["tar", "gzip"]);
+  expect(programsOf("tar -cf a.tar b")).toEqual(["tar"]);
   expect(programsOf("x=$(openssl dgst -r f | cut -d' ' -f1)")).toEqual(["openssl"]);
-  expect(programsOf("make hello", files)).toEqual(["make", "cc"]);
+  expect(programsOf("make hello", files)).toEqual(["make", "cc", "as", "ld"]);
   expect(programsOf("sh build.sh", files)).toEqual(["zip"]);
   expect(programsOf("cat > f <<'EOF'\ngo build\nEOF\n./hello && /bin/sh -c 'tar -cf a b'")).toEqual(["tar"]);
   expect(programsOf("! grep -q a b || mkdir -p c; printf '%s' x | wc -l")).toEqual([]);
