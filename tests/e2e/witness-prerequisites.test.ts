@@ -24,8 +24,8 @@ const HOST_PATH = (process.env.PATH ?? "/usr/bin:/bin")
 const where = (p: string): string | null => (p === "witness" ? (WITNESS ?? null) : Bun.which(p, { PATH: HOST_PATH }));
 
 /**
- * Examples of the default config, one per distinct prerequisite list and family (every family and every set of
- * programs the configured commands need), among those whose programs this machine has.
+ * Examples of the default config until every family, every configured command and every program an answer can name
+ * has run once (among those whose programs this machine has).
  */
 function examples(): { family: string; needs: string[]; answer: string }[] {
   const families = FAMILIES.map((name) => ({
@@ -34,8 +34,8 @@ function examples(): { family: string; needs: string[]; answer: string }[] {
     questions: name === "attest" ? cfg.questions.length : (cfg.families[name]?.questions.length ?? 0),
   }));
   const out: { family: string; needs: string[]; answer: string }[] = [];
+  // What an example adds to the ones before it: a command, a family or a program not yet run.
   const seen = new Set<string>();
-  const famSeen = new Set<string>();
   let n = 0;
   for (const { spec } of sampleSpecs({ ...dimsOf(cfg), families }, 17, undefined, familyShapers(cfg))) {
     if (++n > 3000) break;
@@ -43,10 +43,9 @@ function examples(): { family: string; needs: string[]; answer: string }[] {
     const needs = prerequisites(d.sections);
     if (!needs.every((p) => where(p))) continue;
     const family = spec.family ?? "attest";
-    const key = needs.join(" ");
-    if (seen.has(key) && famSeen.has(family)) continue;
-    seen.add(key);
-    famSeen.add(family);
+    const fresh = [`command ${spec.command}`, `family ${family}`, ...needs].filter((k) => !seen.has(k));
+    if (!fresh.length) continue;
+    for (const k of fresh) seen.add(k);
     out.push({ family, needs, answer: finish(d).answer });
   }
   return out;
