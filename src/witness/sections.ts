@@ -1,7 +1,11 @@
 import type mvdan from "mvdan-sh";
 import { parseShell, wordValue } from "../proc/shell.ts";
 
-/** What a part of an answer is about; families add, drop and replace sections by it. */
+/**
+ * What a part of an answer is about; families add, drop and replace sections by it. `step` is the spec's own step;
+ * `chain` a step of another command (the attest chain's packing step; each non-build step of a pipeline, so a
+ * pipeline has several).
+ */
 export type SectionId =
   | "intro"
   | "cause"
