@@ -1,7 +1,7 @@
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Family } from "./family.ts";
-import { type RenderedExample, renderAttest } from "./render.ts";
+import { type Draft, draftAttest, finish, type RenderedExample } from "./render.ts";
 import type { ExampleSpec, FamilyName } from "./spec.ts";
 import { inspect } from "./inspect.ts";
 import { pipeline } from "./pipeline.ts";
@@ -40,9 +40,14 @@ export function questionTemplates(spec: ExampleSpec, cfg: WitnessConfig): string
   return name === "attest" ? cfg.questions : (familyPlugin(name)?.questions(cfg) ?? []);
 }
 
-/** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
-export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
-  const attest = renderAttest(spec, cfg, catalog);
+/** One example's question and answer sections, before the answer is rendered. */
+export function draftExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): Draft {
+  const attest = draftAttest(spec, cfg, catalog);
   const family = spec.family && spec.family !== "attest" ? familyPlugin(spec.family) : undefined;
   return family ? family.render(spec, cfg, catalog, attest) : attest;
+}
+
+/** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
+export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
+  return finish(draftExample(spec, cfg, catalog));
 }

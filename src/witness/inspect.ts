@@ -1,7 +1,8 @@
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Family } from "./family.ts";
-import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
+import { type Draft, fill, resolveExample } from "./render.ts";
+import { insertSection, replaceSection, type Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { bareAttestor } from "./scope.ts";
 import { attestorId, type ExampleSpec } from "./spec.ts";
@@ -325,35 +326,39 @@ export const inspect: Family = {
     }
     return false;
   },
-  render(spec, cfg, catalog, attest): RenderedExample {
+  render(spec, cfg, catalog, attest): Draft {
     const v = variantOf(spec.variant ?? "");
     const c = inspectContext(spec, cfg);
     const { cmd } = resolveExample(spec, cfg);
     const x = inspection(v, c, catalog);
     const what = v.what(c);
     const shown = "literal" in x.value ? `\`${x.value.literal}\`` : x.value.says;
-    const block =
-      `**Inspect the attestation.** \`att/${c.step}.json\` is a DSSE envelope: \`payloadType\` names what it carries, \`payload\` is the base64 of an in-toto statement, ` +
-      `and \`signatures\` hold the \`${c.step}\` key's signature over both. Decoded, the statement has \`subject\` (what it is about, by digest), \`predicateType\`, and \`predicate\`: ` +
-      "witness's attestation collection, with the step in `.predicate.name` and one entry per attestor in `.predicate.attestations[]` " +
-      '(select one with `select(.type == "…")`; what it recorded is under `.attestation`). ' +
-      `${x.explain}\n\nThe \`test\` line makes the script stop if ${v.stops?.(c) ?? `${what} is not ${shown}`}, so the statement above is checked by running it:\n\n` +
-      sh([`jq -r .payload att/${c.step}.json | openssl base64 -d -A > ${STATEMENT}`, `test "$(${x.jq})" = ${x.expected}`]);
-    const opening = "with `witness`, `openssl` and `git` on the PATH. It attests";
+    const section: Section = {
+      id: "inspect",
+      text:
+        `**Inspect the attestation.** \`att/${c.step}.json\` is a DSSE envelope: \`payloadType\` names what it carries, \`payload\` is the base64 of an in-toto statement, ` +
+        `and \`signatures\` hold the \`${c.step}\` key's signature over both. Decoded, the statement has \`subject\` (what it is about, by digest), \`predicateType\`, and \`predicate\`: ` +
+        "witness's attestation collection, with the step in `.predicate.name` and one entry per attestor in `.predicate.attestations[]` " +
+        '(select one with `select(.type == "…")`; what it recorded is under `.attestation`). ' +
+        `${x.explain}\n\nThe \`test\` line makes the script stop if ${v.stops?.(c) ?? `${what} is not ${shown}`}, so the statement above is checked by running it:`,
+      lines: [`jq -r .payload att/${c.step}.json | openssl base64 -d -A > ${STATEMENT}`, `test "$(${x.jq})" = ${x.expected}`],
+      runs: ["jq", "openssl", ...("command" in x.value && x.value.command.startsWith("$(git ") ? ["git"] : [])],
+      reads: [`att/${c.step}.json`],
+      writes: [STATEMENT],
+    };
     const policyMention = "writes a policy signed by a separate key";
-    const keyIds = "\n\n**Key ID";
-    let answer = attest.answer;
-    for (const must of [opening, policyMention, keyIds]) if (!answer.includes(must)) throw new Error(`inspect: the attest answer lacks "${must.trim()}"`);
-    answer = answer
-      .replace(opening, "with `witness`, `openssl`, `git` and `jq` on the PATH. It attests")
-      .replace(policyMention, `reads ${what} back out of the signed attestation, ${policyMention}`);
-    if (v.name === "env-var") {
-      const run = `\n(cd repo/ws && witness run -s ${c.step} -k `;
-      if (!answer.includes(run)) throw new Error("inspect: no witness run line to export the variable before");
-      answer = answer.replace(run, `\nexport ${ENV_VAR.name}=${ENV_VAR.value}${run}`);
-    }
-    const at = answer.indexOf(keyIds);
-    answer = `${answer.slice(0, at)}\n\n${block}${answer.slice(at)}`;
+    let sections = replaceSection(attest.sections, "intro", (s) => {
+      if (!s.text.includes(policyMention)) throw new Error(`inspect: the attest intro lacks "${policyMention}"`);
+      return { ...s, text: s.text.replace(policyMention, `reads ${what} back out of the signed attestation, ${policyMention}`) };
+    });
+    // Right before the `witness run` line (the step's last), after any prelude.
+    if (v.name === "env-var")
+      sections = replaceSection(sections, "step", (s) => ({
+        ...s,
+        lines: [...(s.lines ?? []).slice(0, -1), `export ${ENV_VAR.name}=${ENV_VAR.value}`, ...(s.lines ?? []).slice(-1)],
+      }));
+    // After the last `witness run`, before the key IDs: prove.ts's `keyids` checkpoint holds.
+    sections = insertSection(sections, "before", "keyids", section);
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
     const where =
@@ -368,6 +373,6 @@ export const inspect: Family = {
     });
     const computed = !("literal" in x.value);
     const value = "literal" in x.value ? x.value.literal : x.value.command;
-    return { ...attest, question, answer, checks: { variant: v.name, attestor: x.attestor, jq: x.filter, command: x.jq, value, computed } };
+    return { ...attest, question, sections, checks: { variant: v.name, attestor: x.attestor, jq: x.filter, command: x.jq, value, computed } };
   },
 };

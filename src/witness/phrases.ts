@@ -15,7 +15,6 @@ export interface PhraseVars {
   stepKey: string;
   policyKey: string;
   project: string;
-  artifact: string;
 }
 
 /** One phrasing of `slot` for this example: deterministic in (seed, slot), spread evenly over the options. */
@@ -39,16 +38,16 @@ export function outsideDir(v: PhraseVars): string {
   ]);
 }
 
-/** What a key ID is and why the script computes it. */
+/** Why the script computes the key IDs (after the checked statement of what a key ID is). */
 export function keyIdWhy(v: PhraseVars, steps: string[]): string {
   const pubs = steps.map((s) => code(`keys/${s}.pub`)).join(" and ");
   const one = steps.length === 1;
   return choose("keyid", v.seed, [
-    `A witness key ID is the SHA-256 of the public key's PEM; the policy also carries that PEM, base64 on one line. Both are read from ${pubs}, so they cannot drift from the key that signed.`,
-    `The policy names ${one ? "its signer" : "each signer"} by key ID, the SHA-256 of the PEM public key, and embeds the PEM in base64; computing both from ${pubs} avoids a stale pasted value.`,
-    `\`openssl dgst -sha256\` over ${pubs} gives the key ID witness compares with the attestation's signature; \`openssl base64 -A\` gives the one-line key the policy embeds.`,
-    `If the policy's key ID matched no key that signed ${one ? "the attestation" : "the attestations"}, verify would find no trusted functionary. Hashing ${pubs} here keeps the two in step.`,
-    `witness identifies a ${v.stepKey} key by the SHA-256 of its PEM encoding. The script derives that ID and the base64 PEM from ${pubs} rather than copying them.`,
+    `The policy also carries the PEM, base64 on one line. Both come from ${pubs}, so they cannot drift from the key that signed.`,
+    `The policy names ${one ? "its signer" : "each signer"} by that ID and embeds the PEM in base64; computing both from ${pubs} avoids a stale pasted value.`,
+    `\`openssl dgst -sha256\` over ${pubs} gives the ID the policy names; \`openssl base64 -A\` gives the one-line key it embeds.`,
+    `A pasted ID goes stale the moment ${one ? "the key is" : "a key is"} regenerated; hashing ${pubs} here keeps the policy and the ${v.stepKey} ${one ? "key" : "keys"} in step.`,
+    `The script derives that ID, and the base64 PEM the policy embeds, from ${pubs} instead of copying them from an earlier run.`,
   ]);
 }
 
@@ -83,15 +82,15 @@ export function ciWhy(v: PhraseVars): string {
   ]);
 }
 
-/** What `witness verify` compares, at the end. */
-export function verifyWhy(v: PhraseVars, chained: string | undefined): string {
-  const a = code(v.artifact);
+/** What `witness verify` compares, at the end (the checked statement of its success follows). */
+export function verifyWhy(v: PhraseVars, artifact: string, chained: string | undefined): string {
+  const a = code(artifact);
   const walk = chained ? `, follows the shared commit back to the ${code(chained)} attestation` : "";
   return choose("verify", v.seed, [
-    `\`witness verify\` checks the policy's signature with the policy public key, finds the attestation whose products include ${a}${walk}, and checks its signer, attestation types and Rego rules; it prints \`Verification succeeded\` and exits 0.`,
-    `Verification starts from ${a}: witness hashes it, looks for an attestation listing that digest among its products${walk}, and accepts it only if a trusted key signed it and every required attestor is there.`,
-    `\`witness verify\` trusts the policy only if ${code("keys/policy.pub")} verifies its signature; then ${a}'s digest must appear among a step's products${walk}, signed by the key the policy names.`,
-    `Given ${a}, verify searches the attestations for one whose products contain it${walk}, then applies the policy: signer, required attestation types, Rego. Success prints \`Verification succeeded\`.`,
+    `\`witness verify\` checks the policy's signature with the policy public key, finds the attestation whose products include ${a}${walk}, and checks its signer, attestation types and Rego rules.`,
+    `Verification starts from ${a}: witness hashes it, looks for an attestation listing that digest among its products${walk}, and accepts it only if the policy's key signed it and every required attestor is there.`,
+    `\`witness verify\` trusts the policy only if \`keys/policy.pub\` verifies its signature; then ${a}'s digest must appear among a step's products${walk}, signed by the key the policy names.`,
+    `Given ${a}, verify searches the attestations for one whose products contain it${walk}, then applies the policy: signer, required attestation types, Rego.`,
   ]);
 }
 

@@ -5,24 +5,24 @@ import {
   attestationEntries,
   attestorType,
   attestStepLines,
-  type Block,
   fill,
-  gitLines,
   heredoc,
-  joinBlocks,
   KEYNAME,
-  keyIdLines,
   listWords,
   keyPairLines,
-  policyLines,
   policyStepLines,
-  projectBlock,
+  projectSection,
   publicKeyLines,
-  regoBlock,
-  reportsBlock,
+  regoSection,
+  reportsSection,
   resolveExample,
-  type RenderedExample,
+  type Draft,
+  gitSection,
+  keyIdSection,
+  policySection,
+  stepRuns,
 } from "./render.ts";
+import type { Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { attestorId, type ExampleSpec } from "./spec.ts";
 
@@ -47,6 +47,9 @@ const NAMES: Record<Exclude<Role, "build">, string[]> = {
   scan: ["scan", "audit", "inspect"],
   publish: ["publish", "release", "deliver"],
 };
+
+/** What each role's own command runs beyond POSIX utilities (the build's is the configured command's). */
+const ROLE_RUNS: Record<Role, string[]> = { lint: [], build: [], test: ["openssl"], package: ["tar", "gzip"], scan: ["tar", "gzip"], publish: [] };
 
 /** The upstream roles whose products (and inputs) a role reads: its `artifactsFrom`, where present. */
 const READS: Record<Role, Role[]> = {
@@ -196,44 +199,51 @@ export const pipeline: Family = {
     spec.question = turn % this.questions(cfg).length;
     return true;
   },
-  render(spec, cfg, catalog, attest): RenderedExample {
+  render(spec, cfg, catalog, attest): Draft {
     const resolved = resolveExample(spec, cfg);
     const { cmd, project, attestors, attestorNames, rules, setups } = resolved;
     const steps = pipelineSteps(spec, cfg);
     const build = steps.find((s) => s.role === "build")!;
     const last = steps.at(-1)!;
     const before = steps.slice(0, steps.indexOf(build));
-    const blocks: Block[] = [];
+    const sections: Section[] = [];
 
-    blocks.push({
+    sections.push({
+      id: "intro",
+      runs: [],
       text:
-        `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. It runs a ${steps.length}-step pipeline, ${arrow(steps)}, ` +
+        `It runs a ${steps.length}-step pipeline, ${arrow(steps)}, ` +
         `attests each step with \`witness run\` under its own key, ties the steps together with \`artifactsFrom\` in one policy signed by a separate key, ` +
         `and ends with \`witness verify\` on \`${last.product}\`, the last step's product.`,
     });
 
-    blocks.push({
+    sections.push({
+      id: "keys",
+      runs: ["openssl"],
+      writes: ["keys", "att", "reports"],
       text:
         `**Keys.** Every step has its own functionary: one ${KEYNAME[spec.keys.step]} key per step, so the key that packages cannot sign a build, and a separate ${KEYNAME[spec.keys.policy]} key for the policy, ` +
         "so no one who runs a step can rewrite the rules.",
       lines: ["mkdir -p keys att reports", ...steps.flatMap((s) => keyPairLines(s.name, spec.keys.step)), ...keyPairLines("policy", spec.keys.policy)],
     });
 
-    blocks.push(projectBlock(resolved));
-    const reports = reportsBlock(resolved);
-    // Staged or made before any step (`setups.ts`): the block says which, never that a step produced them.
-    if (reports) blocks.push(reports);
+    sections.push(projectSection(resolved));
+    const reports = reportsSection(resolved);
+    // Staged or made before any step (`setups.ts`): the section says which, never that a step produced them.
+    if (reports) sections.push(reports);
 
     const ignore = before.map((s) => `ws/${s.product}`);
-    blocks.push({
-      text:
+    sections.push(
+      gitSection(
+        resolved,
         "**Git.** Every step records the git attestor, so every attestation names the same commit: that is how `witness verify` gets from the final product to all the other steps. " +
-        "The project is committed first, with the repository's own identity" +
-        (ignore.length
-          ? `; \`.gitignore\` keeps what ${before.map((s) => `\`${s.name}\``).join(" and ")} writes before the build out of \`git status\`, so the build still runs on a clean tree.`
-          : "."),
-      lines: [...(ignore.length ? heredoc("repo/.gitignore", `${ignore.join("\n")}\n`) : []), ...gitLines(resolved)],
-    });
+          "The project is committed first, with the repository's own identity" +
+          (ignore.length
+            ? `; \`.gitignore\` keeps what ${before.map((s) => `\`${s.name}\``).join(" and ")} writes before the build out of \`git status\`, so the build still runs on a clean tree.`
+            : "."),
+        ignore.length ? heredoc("repo/.gitignore", `${ignore.join("\n")}\n`) : [],
+      ),
+    );
 
     steps.forEach((s, i) => {
       const head = `**Step ${i + 1}: \`${s.name}\`.**`;
@@ -241,7 +251,11 @@ export const pipeline: Family = {
       if (s.role === "build") {
         const { pre, run } = attestStepLines(s.name, cfg, resolved);
         const explained = attestors.map((a) => `\`${a.name}\` ${a.explain}`).join("; ");
-        blocks.push({
+        sections.push({
+          id: "step",
+          runs: stepRuns(resolved, pre),
+          reads: ["keys", "repo/ws"],
+          writes: [`att/${s.name}.json`],
           text:
             `${head} The build ${s.explain}.${links} Its \`-a\` list is the spec's: ${explained}.` +
             (pre.length ? " The exported variables are what the run records (CI values are mocked here)." : ""),
@@ -249,19 +263,24 @@ export const pipeline: Family = {
         });
         return;
       }
-      blocks.push({
+      sections.push({
+        id: "chain",
+        runs: ["witness", ...ROLE_RUNS[s.role]],
+        reads: ["keys", "repo/ws"],
+        writes: [`att/${s.name}.json`],
         text: `${head} \`${s.name}\` ${s.explain}.${links} \`-a git\` records the commit it ran on.`,
         lines: [`(cd repo/ws && witness run -s ${s.name} -k ../../keys/${s.name}.key -o ../../att/${s.name}.json -a git -- ${s.command})`],
       });
     });
 
-    blocks.push({
-      text: `**Key IDs.** ${claim("keyid-sha256-pem")} The policy carries the PEM itself in base64. Both are computed, never pasted.`,
-      lines: steps.flatMap((s) => keyIdLines(s.name)),
-    });
-
-    const rego = regoBlock(resolved);
-    if (rego) blocks.push(rego);
+    sections.push(
+      keyIdSection(
+        steps.map((s) => s.name),
+        resolved.phrase,
+      ),
+    );
+    const rego = regoSection(resolved);
+    if (rego) sections.push(rego);
 
     const typeOf = (name: string): string => attestorType(name, catalog, setups);
     const policySteps = steps.flatMap((s, i) => {
@@ -272,16 +291,20 @@ export const pipeline: Family = {
       return policyStepLines(s.name, entries, s.from, i === steps.length - 1);
     });
     const linked = steps.filter((s) => s.from.length);
-    blocks.push({
+    sections.push({
+      id: "policy",
+      ...policySection(cfg, publicKeyLines(steps.map((s) => s.name)), policySteps),
       text:
         `**The policy.** One \`publickeys\` entry per step key, and each step trusts only its own key as functionary. Every step must carry material, command-run, product and git attestations` +
         `${attestorNames.length > 1 ? `, the \`${build.name}\` step also those of the attestors it ran` : ""}${rules.length ? `; the Rego rules apply to \`${build.name}\`` : ""}. ` +
         `\`artifactsFrom\` makes each step's materials match what the named steps left behind: ${linked.map((s) => `\`${s.name}\` ← ${s.from.map((f) => `\`${f}\``).join(", ")}`).join("; ")}. ` +
         `The policy expires on ${cfg.policy_expires.slice(0, 10)}. \`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
-      lines: policyLines(cfg, publicKeyLines(steps.map((s) => s.name)), policySteps),
     });
 
-    blocks.push({
+    sections.push({
+      id: "verify",
+      runs: ["witness"],
+      reads: ["policy.signed.json", "keys/policy.pub", "att"],
       text:
         `**Verify.** \`witness verify\` finds the \`${last.name}\` attestation by \`${last.product}\`, follows the shared commit to the other ${steps.length - 1}, ` +
         `and checks every step: its signer, its attestation types, ${rules.length ? `the Rego ${rules.length > 1 ? "rules" : "rule"} of \`${build.name}\`, ` : ""}and each \`artifactsFrom\` link. ` +
@@ -308,7 +331,7 @@ export const pipeline: Family = {
     return {
       ...attest,
       question,
-      answer: joinBlocks(blocks),
+      sections,
       checks: {
         variant: spec.variant,
         steps: steps.map((s) => s.name),

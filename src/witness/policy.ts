@@ -1,6 +1,7 @@
 import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./family.ts";
-import { fill, resolveExample, sh, type RenderedExample } from "./render.ts";
+import { type Draft, fill, resolveExample } from "./render.ts";
+import { ATTESTOR_RUNS, insertSection, programsOf, replaceSection, type Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { bareAttestor } from "./scope.ts";
 import type { ExampleSpec } from "./spec.ts";
@@ -218,9 +219,9 @@ export const policy: Family = {
     }
     return false;
   },
-  render(spec, cfg, _catalog, attest): RenderedExample {
+  render(spec, cfg, _catalog, attest): Draft {
     const req = requirementOf(spec.variant ?? "");
-    const { cmd, attestors, attestorNames, rules, staged, vars } = resolveExample(spec, cfg);
+    const { cmd, attestors, attestorNames, project, rules, staged, vars } = resolveExample(spec, cfg);
     const rule = rules.find((r) => r.name === req.rule)!;
     const message = fill(rule.message, vars);
     const words = fill(req.words, vars);
@@ -229,48 +230,56 @@ export const policy: Family = {
     const flags = attestors.flatMap((a) => a.flags);
     const badAtt = `att/${step}-noncompliant.json`;
 
-    const copy = [
-      `**A copy to break later.** Before the real run, the committed project${staged.length ? " and the files under `reports/` are" : " is"} copied to \`bad/\`; ` +
+    const copy: Section = {
+      id: "copy",
+      text:
+        `**A copy to break later.** Before the real run, the committed project${staged.length ? " and the files under `reports/` are" : " is"} copied to \`bad/\`; ` +
         "that copy will be made to break the requirement, and nothing else, to show the policy refusing it.",
-      sh(["mkdir -p bad", "cp -R repo reports bad/"]),
-    ].join("\n\n");
+      lines: ["mkdir -p bad", "cp -R repo reports bad/"],
+      runs: [],
+      reads: ["repo", "reports"],
+      writes: ["bad"],
+    };
     const runBad = `(cd ${BAD} && ${v.envPrefix}witness run -s ${step} -k ../../../keys/${step}.key -o ../../../${badAtt} -a ${attestorNames.join(",")}${flags.length ? ` ${flags.join(" ")}` : ""} -- \\\n  ${v.command})`;
-    const bad = [
-      `**A non-compliant run.** The same step, signed with the same key, on the copy: ${v.explain}. Its attestation goes to \`${badAtt}\`.`,
-      sh([...v.before, runBad]),
-    ].join("\n\n");
-    const refuse = [
-      `**The non-compliant run is refused.** \`witness verify\` must fail on it: \`!\` expects the failure and its log goes to \`refused.log\`. ` +
+    const bad: Section = {
+      id: "noncompliant",
+      text: `**A non-compliant run.** The same step, signed with the same key, on the copy: ${v.explain}. Its attestation goes to \`${badAtt}\`.`,
+      lines: [...v.before, runBad],
+      // The copy's command is the compliant one (wrapped in `env` or `sh -c … && mv`, both POSIX): the same programs.
+      runs: [
+        ...new Set([
+          ...(v.before.length ? programsOf(v.before.join("\n")) : []),
+          "witness",
+          ...attestorNames.flatMap((a) => ATTESTOR_RUNS[a] ?? []),
+          ...programsOf(cmd.run, project.files),
+        ]),
+      ],
+      reads: ["keys", "bad"],
+      writes: [badAtt],
+    };
+    const refuse: Section = {
+      id: "refusal",
+      text:
+        `**The non-compliant run is refused.** \`witness verify\` must fail on it: \`!\` expects the failure and its log goes to \`refused.log\`. ` +
         `witness logs \`Verification failed\` and, for the step, \`collection rejected: ${step}, Reason: collection validation failed: … policy was denied due to: ${message}\` ` +
         `(once per search depth); \`grep\` checks that this is the reason, so a refusal for anything else stops the script (\`sh -e\` does not stop at a \`!\` command, but it does at a failing \`grep\`).`,
-      sh([
+      lines: [
         `! witness verify -p policy.signed.json -k keys/policy.pub -a ${badAtt} -f ${BAD}/${v.subject} 2> refused.log`,
         `grep -F ${shellQuote(message)} refused.log`,
-      ]),
-    ].join("\n\n");
-
-    const answer = attest.answer;
-    const attestAt = answer.indexOf("**Attest the step.**");
-    const keyIdAt = answer.indexOf("**Key ID");
-    const verifyAt = answer.indexOf("**Verify.**");
-    const introEnd = answer.indexOf("\n\n");
-    // The attest rendering of a one-step spec always has these sections; the family splices its own between them.
-    if ([attestAt, keyIdAt, verifyAt, introEnd].some((i) => i < 0)) throw new Error(`policy: the attest answer of ${spec.step} lacks a section`);
+      ],
+      runs: ["witness"],
+      reads: ["policy.signed.json", badAtt],
+      writes: ["refused.log"],
+    };
     const intro =
-      `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. The requirement, that ${words}, becomes the Rego rule \`${rule.name}\` ` +
+      `The requirement, that ${words}, becomes the Rego rule \`${rule.name}\` ` +
       `on the \`${rule.attestor}\` attestation of the \`${step}\` step (\`${cmd.run}\`). The script shows it both ways: a run that breaks it is refused with the rule's message, ` +
       `and the compliant run's \`${cmd.artifact}\` verifies.`;
-    const verify = answer.slice(verifyAt).replace("**Verify.**", "**The compliant run verifies.**");
-    const text = [
-      intro,
-      answer.slice(introEnd + 2, attestAt).trimEnd(),
-      copy,
-      answer.slice(attestAt, keyIdAt).trimEnd(),
-      bad,
-      answer.slice(keyIdAt, verifyAt).trimEnd(),
-      refuse,
-      verify,
-    ].join("\n\n");
+    let sections = replaceSection(attest.sections, "intro", (s) => ({ ...s, text: intro }));
+    sections = insertSection(sections, "before", "step", copy);
+    sections = insertSection(sections, "after", "step", bad);
+    sections = insertSection(sections, "before", "verify", refuse);
+    sections = replaceSection(sections, "verify", (s) => ({ ...s, text: s.text.replace("**Verify.**", "**The compliant run verifies.**") }));
 
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
@@ -285,7 +294,7 @@ export const policy: Family = {
       ...attest,
       question,
       mutations,
-      answer: text.endsWith("\n") ? text : `${text}\n`,
+      sections,
       checks: { variant: req.name, rule: rule.name, requirement: words, refused_with: message, noncompliant: v.explain },
     };
   },

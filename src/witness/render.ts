@@ -1,9 +1,14 @@
 import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import { claim } from "./claims.ts";
+import { canonical } from "../dataset/hash.ts";
+import { ciWhy, gitWhy, keyIdWhy, outsideDir, type PhraseVars, policyWhy, separateKey, verifyWhy } from "./phrases.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
+import { ATTESTOR_RUNS, programsOf, renderSections, type Section } from "./sections.ts";
+
+export { sh } from "./sections.ts";
 
 /** A script edit that must make `witness verify` deny with `message`. */
 export interface Mutation {
@@ -31,6 +36,14 @@ export interface RenderedExample {
   checks?: Record<string, unknown>;
 }
 
+/** An example before its answer is rendered: the answer's typed sections, which families add to, drop and replace by id. */
+export type Draft = Omit<RenderedExample, "answer"> & { sections: Section[] };
+
+/** The one place an answer becomes Markdown: the draft's sections rendered, the sections themselves dropped. */
+export function finish({ sections, ...rest }: Draft): RenderedExample {
+  return { ...rest, answer: renderSections(sections) };
+}
+
 /** Where a troubleshoot question quotes the error, until the broken script's real run supplies it. */
 export const ERROR_MARK = "\u0000error\u0000";
 
@@ -42,16 +55,6 @@ export const KEYGEN: Record<KeyType, string> = {
 };
 export const KEYNAME: Record<KeyType, string> = { ed25519: "Ed25519", "ecdsa-p256": "ECDSA P-256", "ecdsa-p384": "ECDSA P-384", "rsa-3072": "RSA-3072" };
 
-/**
- * One `sh` fence around script lines. The fence is longer than any run of backticks that starts a line of the body
- * (a project file may hold Markdown), so no configured line can end the block early: the fences decide what the script is.
- */
-export function sh(lines: string[]): string {
-  const body = lines.join("\n");
-  const longest = Math.max(0, ...[...body.matchAll(/^[ \t]*(`+)/gm)].map((m) => m[1]!.length));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  return `${fence}sh\n${body}\n${fence}`;
-}
 export const shellVar = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "_");
 const needsShell = (cmd: string): boolean => /[<>|&;$*()`'"\\]/.test(cmd);
 
@@ -118,7 +121,17 @@ export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const argv0 = wrapped.split(" ")[0]!;
   const source = Object.keys(project.files).find((f) => f !== project.lockfile) ?? Object.keys(project.files)[0]!;
   const vars: Record<string, string> = { artifact: cmd.artifact, argv0, project: project.name, lockfile: project.lockfile ?? "", source, step: spec.step };
-  return { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars };
+  // The recurring explanations' phrasing is chosen by the spec (one example always reads the same), less its step name:
+  // a renamed step is the same answer in other names (`stats`' skeletons), not another phrasing.
+  const phrase: PhraseVars = {
+    seed: canonical({ ...spec, step: "" }),
+    step: spec.step,
+    dir: "repo/ws",
+    project: project.name,
+    stepKey: KEYNAME[spec.keys.step],
+    policyKey: KEYNAME[spec.keys.policy],
+  };
+  return { cmd, project, attestors, attestorNames, rules, setups, staged, wrapped, vars, phrase };
 }
 
 /** The user question of a spec: its template with the spec's values filled in. */
@@ -132,17 +145,6 @@ export function renderQuestion(spec: ExampleSpec, cfg: WitnessConfig): string {
     rules: rules.length ? listWords(rules.map((r) => `"${fill(r.message, vars)}"`)) : "of your own",
     key_type: KEYNAME[spec.keys.step],
   });
-}
-
-/** Paragraph and `sh` lines of one part of an answer; `lines` absent: prose only. */
-export interface Block {
-  text: string;
-  lines?: string[];
-}
-
-/** Joins an answer's blocks: each paragraph, then its `sh` fence. */
-export function joinBlocks(blocks: Block[]): string {
-  return blocks.flatMap((b) => (b.lines ? [b.text, sh(b.lines)] : [b.text])).join("\n\n") + "\n";
 }
 
 /** The two lines that make one signer's key pair under keys/. */
@@ -159,7 +161,7 @@ export function keyIdLines(name: string): string[] {
 type Resolved = ReturnType<typeof resolveExample>;
 
 /** The project's files written into `repo/ws` (plus a pom.xml for maven). */
-export function projectBlock({ project, setups }: Resolved): Block {
+export function projectSection({ project, setups, phrase }: Resolved): Section {
   const files: string[] = ["mkdir -p repo/ws"];
   const dirs = [
     ...new Set(
@@ -172,10 +174,11 @@ export function projectBlock({ project, setups }: Resolved): Block {
   for (const [path, content] of Object.entries(project.files)) files.push(...heredoc(`repo/ws/${path}`, content));
   if (setups.has("maven")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
   return {
-    text:
-      `**The project.** A small ${project.kind} in \`repo/ws\`${setups.has("maven") ? ", with a `pom.xml` for the maven attestor" : ""}. ` +
-      `Keys, attestations and policy stay outside that directory, so they never show up as materials or products.`,
+    id: "project",
+    text: `**The project.** A small ${project.kind} in \`repo/ws\`${setups.has("maven") ? ", with a `pom.xml` for the maven attestor" : ""}. ${outsideDir(phrase)}`,
     lines: files,
+    runs: [],
+    writes: ["repo/ws"],
   };
 }
 
@@ -183,7 +186,7 @@ export function projectBlock({ project, setups }: Resolved): Block {
  * The files an attestor reads, written under reports/ and copied in by the step; undefined when none. Each is introduced
  * as what it is (`setups.ts` `intro`): made by a real tool here, or staged by hand, never as the step's own output.
  */
-export function reportsBlock({ staged }: Resolved): Block | undefined {
+export function reportsSection({ staged }: Resolved): Section | undefined {
   if (!staged.length) return undefined;
   const lines: string[] = [];
   for (const f of staged) {
@@ -193,10 +196,15 @@ export function reportsBlock({ staged }: Resolved): Block | undefined {
   const many = staged.length > 1;
   const title = staged.every((f) => f.origin === "staged") ? `Staged input${many ? "s" : ""}` : `Input${many ? "s" : ""} for the attestors`;
   return {
+    id: "reports",
     text:
       `**${title}.** ${staged.map((f) => `\`${f.product}\` is ${f.intro}.`).join(" ")} ` +
       `The step's command copies ${many ? "them" : "it"} into \`repo/ws\`. ${claim("staged-product")}`,
     lines,
+    // The staging lines come from the setups: what they run is read from them (a fixed text is written by
+    // `heredoc`, with `cat` and `printf` only, so only the computing lines are read).
+    runs: programsOf(staged.flatMap((f) => f.compute ?? []).join("\n")),
+    writes: staged.map((f) => `reports/${f.name}`),
   };
 }
 
@@ -212,6 +220,29 @@ export function gitLines({ project }: Resolved): string[] {
     `  git commit -q -m "release: ${project.name} 1.0.0"`,
     ")",
   ];
+}
+
+/** The git section: the project committed once, so the git attestor has a commit to record. */
+export function gitSection(resolved: Resolved, text?: string, before: string[] = []): Section {
+  return {
+    id: "git",
+    text: text ?? `**Git.** ${gitWhy(resolved.phrase)}`,
+    lines: [...before, ...gitLines(resolved)],
+    runs: ["git"],
+    reads: ["repo"],
+    writes: ["repo/.git"],
+  };
+}
+
+/** The key IDs and base64 PEMs of the step keys, computed into variables the policy expands. */
+export function keyIdSection(steps: string[], phrase: PhraseVars): Section {
+  return {
+    id: "keyids",
+    text: `**Key ID${steps.length > 1 ? "s" : ""}.** ${claim("keyid-sha256-pem")} ${keyIdWhy(phrase, steps)}`,
+    lines: steps.flatMap((s) => keyIdLines(s)),
+    runs: ["openssl"],
+    reads: steps.map((s) => `keys/${s}.pub`),
+  };
 }
 
 /** The spec's own step: its exports (CI mocks, Rego preludes) and its `witness run` line. */
@@ -232,7 +263,7 @@ export function attestStepLines(
 }
 
 /** The Rego modules written under rego/, each read into a `rego_<name>` variable; undefined when none. */
-export function regoBlock({ rules, vars }: Resolved): Block | undefined {
+export function regoSection({ rules, vars }: Resolved): Section | undefined {
   if (!rules.length) return undefined;
   const lines = ["mkdir -p rego"];
   for (const r of rules) {
@@ -241,8 +272,11 @@ export function regoBlock({ rules, vars }: Resolved): Block | undefined {
   }
   const what = rules.map((r) => `${fill(r.message, vars)} (\`${r.attestor}\`)`).join("; ");
   return {
+    id: "rego",
     text: `**Rego rules.** Each module denies with a message when its check fails: ${what}. ${claim("rego-v1")}`,
     lines,
+    runs: ["openssl"],
+    writes: ["rego"],
   };
 }
 
@@ -287,6 +321,11 @@ export function publicKeyLines(steps: string[]): string[] {
   });
 }
 
+/** A policy section's lines and declarations (its id and prose are the caller's). */
+export function policySection(cfg: WitnessConfig, keys: string[], steps: string[]): Pick<Section, "lines" | "runs" | "reads" | "writes"> {
+  return { lines: policyLines(cfg, keys, steps), runs: ["witness"], reads: ["keys/policy.key"], writes: ["policy.json", "policy.signed.json"] };
+}
+
 /** The lines that write, check and sign a policy whose `publickeys` and `steps` lines are given. */
 export function policyLines(cfg: WitnessConfig, keys: string[], steps: string[]): string[] {
   const policy = ["{", `  "expires": "${cfg.policy_expires}",`, '  "publickeys": {', ...keys, "  },", '  "steps": {', ...steps, "  }", "}"];
@@ -308,8 +347,24 @@ export function mutationsOf({ rules, vars }: Resolved): Mutation[] {
   }));
 }
 
+/**
+ * What the spec's own step runs: witness, what its attestors run (`ATTESTOR_RUNS`), the configured command's programs (read by the shell parser, the project's
+ * Makefile and scripts included: `programsOf`) and its preludes' (configured code, read the same way).
+ */
+export function stepRuns({ cmd, project, attestorNames }: Resolved, pre: string[]): string[] {
+  // The wrapped command is the configured one, then `cp` of staged reports and maybe `sh -c`: both POSIX. Reading
+  // `cmd.run` alone parses once per command, not once per combination of setups.
+  const attestors = attestorNames.flatMap((a) => ATTESTOR_RUNS[a] ?? []);
+  return [...new Set(["witness", ...attestors, ...programsOf(cmd.run, project.files), ...(pre.length ? programsOf(pre.join("\n")) : [])])];
+}
+
 /** The `attest` example of a spec: every other family builds on (or from the pieces of) this one. */
 export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
+  return finish(draftAttest(spec, cfg, catalog));
+}
+
+/** The `attest` example of a spec as sections, before its answer is rendered. */
+export function draftAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): Draft {
   const resolved = resolveExample(spec, cfg);
   const { cmd, attestors, attestorNames, rules, setups } = resolved;
   const step = spec.step;
@@ -317,63 +372,69 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
   const finalArtifact = chain ? `${chain}.tar.gz` : cmd.artifact;
   const useGit = setups.has("git");
 
-  const blocks: Block[] = [];
-  const say = (text: string, lines?: string[]): void => {
-    blocks.push(lines ? { text, lines } : { text });
+  const sections: Section[] = [];
+  const add = (s: Section | undefined): void => {
+    if (s) sections.push(s);
   };
 
   const attNames = attestors.map((a) => `\`${a.name}\``);
-  say(
-    `This runs as written in an empty directory with \`witness\`, \`openssl\` and \`git\` on the PATH. It attests \`${cmd.run}\` as the \`${step}\` step, ` +
+  add({
+    id: "intro",
+    text:
+      `It attests \`${cmd.run}\` as the \`${step}\` step, ` +
       `${chain ? `packs its result in a second step, \`${chain}\`, ` : ""}writes a policy signed by a separate key, and ends with \`witness verify\` on \`${finalArtifact}\`.`,
-  );
+    runs: [],
+  });
 
-  say(
-    `**Keys.** ${chain ? `Each step signs its attestation with its own ${KEYNAME[spec.keys.step]} key` : `The step signs its attestation with its own ${KEYNAME[spec.keys.step]} key`}; the policy is signed by a separate, ${KEYNAME[spec.keys.policy]} key, ` +
-      `so whoever can run builds cannot also rewrite the rules.`,
-    [
+  add({
+    id: "keys",
+    text: `**Keys.** ${separateKey(resolved.phrase, !!chain)}`,
+    lines: [
       "mkdir -p keys att reports",
       ...keyPairLines(step, spec.keys.step),
       ...(chain ? keyPairLines(chain, spec.keys.step) : []),
       ...keyPairLines("policy", spec.keys.policy),
     ],
-  );
+    runs: ["openssl"],
+    writes: ["keys", "att", "reports"],
+  });
 
-  blocks.push(projectBlock(resolved));
-  const reports = reportsBlock(resolved);
-  if (reports) blocks.push(reports);
+  add(projectSection(resolved));
+  add(reportsSection(resolved));
 
-  if (useGit) {
-    say(
-      "**Git.** The git attestor records the commit the step ran on, so the project is committed first (the repository's own identity, not your global config).",
-      gitLines(resolved),
-    );
-  }
+  if (useGit) add(gitSection(resolved));
 
   const { pre, run } = attestStepLines(step, cfg, resolved);
   const explained = attestors.map((a) => `\`${a.name}\` ${a.explain}`).join("; ");
-  say(
-    `**Attest the step.** \`witness run\` executes the command in \`repo/ws\` and always records its materials, the command itself and its products; ` +
+  add({
+    id: "step",
+    text:
+      `**Attest the step.** \`witness run\` executes the command in \`repo/ws\` and always records its materials, the command itself and its products; ` +
       `\`-a\` adds ${attNames.length > 1 ? "these attestors" : "one attestor"}: ${explained}.` +
-      (pre.length ? " The exported variables are what the run records (CI values are mocked here)." : ""),
-    [...pre, run],
-  );
+      (pre.length ? ` ${ciWhy(resolved.phrase)}` : ""),
+    lines: [...pre, run],
+    runs: stepRuns(resolved, pre),
+    reads: ["keys", "repo/ws"],
+    writes: [`att/${step}.json`],
+  });
 
   if (chain) {
-    say(
-      `**A second step.** \`${chain}\` packs \`${cmd.artifact}\` into \`${finalArtifact}\` under its own key. It records git as well: both attestations name the same commit, ` +
+    add({
+      id: "chain",
+      text:
+        `**A second step.** \`${chain}\` packs \`${cmd.artifact}\` into \`${finalArtifact}\` under its own key. It records git as well: both attestations name the same commit, ` +
         `which is how \`witness verify\` walks from the tarball back to the \`${step}\` step.`,
-      [`(cd repo/ws && witness run -s ${chain} -k ../../keys/${chain}.key -o ../../att/${chain}.json -a git -- tar -czf ${finalArtifact} ${cmd.artifact})`],
-    );
+      lines: [
+        `(cd repo/ws && witness run -s ${chain} -k ../../keys/${chain}.key -o ../../att/${chain}.json -a git -- tar -czf ${finalArtifact} ${cmd.artifact})`,
+      ],
+      runs: ["witness", "tar", "gzip"],
+      reads: ["keys", "repo/ws"],
+      writes: [`att/${chain}.json`],
+    });
   }
 
-  say(`**Key ID${chain ? "s" : ""}.** ${claim("keyid-sha256-pem")} The policy carries the PEM itself in base64. Both are computed, never pasted.`, [
-    ...keyIdLines(step),
-    ...(chain ? keyIdLines(chain) : []),
-  ]);
-
-  const rego = regoBlock(resolved);
-  if (rego) blocks.push(rego);
+  add(keyIdSection([step, ...(chain ? [chain] : [])], resolved.phrase));
+  add(regoSection(resolved));
 
   const typeOf = (name: string): string => attestorType(name, catalog, setups);
   const entries = attestationEntries(["material", "command-run", "product", ...attestorNames], typeOf, rules);
@@ -381,21 +442,25 @@ export function renderAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
     ...policyStepLines(step, entries, [], !chain),
     ...(chain ? policyStepLines(chain, attestationEntries(["material", "command-run", "product", "git"], typeOf), [step], true) : []),
   ];
-  say(
-    `**The policy.** Only the \`${step}\` key may sign the \`${step}\` step${chain ? ` and only the \`${chain}\` key the \`${chain}\` step` : ""}, every listed attestation type must be present, ` +
-      (chain ? `\`artifactsFrom\` requires the files \`${chain}\` read to be exactly what \`${step}\` left behind, ` : "") +
-      `and the policy expires on ${cfg.policy_expires.slice(0, 10)}. ` +
+  add({
+    id: "policy",
+    text:
+      `**The policy.** ${policyWhy(resolved.phrase, cfg.policy_expires.slice(0, 10))} ` +
+      (chain
+        ? `The \`${chain}\` step trusts only its own key, and its \`artifactsFrom\` requires the files it read to be exactly what \`${step}\` left behind. `
+        : "") +
       `\`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
-    policyLines(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
-  );
+    ...policySection(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
+  });
 
-  say(
-    `**Verify.** \`witness verify\` checks the policy signature with the policy public key, finds the attestation whose products include \`${finalArtifact}\`` +
-      (chain ? `, follows the shared commit to the \`${step}\` attestation, ` : ", ") +
-      `and checks signers, attestation types and Rego rules. ${claim("verify-success")}`,
-    [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json${chain ? ` -a att/${chain}.json` : ""} -f repo/ws/${finalArtifact}`],
-  );
+  add({
+    id: "verify",
+    text: `**Verify.** ${verifyWhy(resolved.phrase, finalArtifact, chain ? step : undefined)} ${claim("verify-success")}`,
+    lines: [`witness verify -p policy.signed.json -k keys/policy.pub -a att/${step}.json${chain ? ` -a att/${chain}.json` : ""} -f repo/ws/${finalArtifact}`],
+    runs: ["witness"],
+    reads: ["policy.signed.json", "keys/policy.pub", "att"],
+  });
 
   const question = renderQuestion(spec, cfg);
-  return { system: cfg.system_prompt, question, answer: joinBlocks(blocks), mutations: mutationsOf(resolved) };
+  return { system: cfg.system_prompt, question, sections, mutations: mutationsOf(resolved) };
 }

@@ -1,6 +1,7 @@
 import type { RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./family.ts";
-import { ERROR_MARK, fill, resolveExample, shellVar, type RenderedExample } from "./render.ts";
+import { type Draft, ERROR_MARK, fill, resolveExample, shellVar } from "./render.ts";
+import { renderSections, type Section } from "./sections.ts";
 import { extractScript } from "./script.ts";
 import type { ExampleSpec } from "./spec.ts";
 
@@ -202,22 +203,26 @@ export const troubleshoot: Family = {
     spec.question = turn % this.questions(cfg).length;
     return true;
   },
-  render(spec, cfg, _catalog, attest): RenderedExample {
+  render(spec, cfg, _catalog, attest): Draft {
     const cause = causeOf(spec.cause ?? "");
     const c = causeContext(spec, cfg);
     const { cmd, vars } = resolveExample(spec, cfg);
-    const broken = breakScript(extractScript(attest.answer), cause, c) ?? "";
+    const broken = breakScript(extractScript(renderSections(attest.sections)), cause, c) ?? "";
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
     const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
-    const answer =
-      `**What is wrong.** ${cause.explain(c)}\n\n` +
-      "**The corrected script.** Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.\n\n" +
-      attest.answer.replace(/^This runs as written in an empty directory/, "It runs in an empty directory");
+    const diagnosis: Section[] = [
+      { id: "cause", text: `**What is wrong.** ${cause.explain(c)}`, runs: [] },
+      {
+        id: "fix",
+        text: "**The corrected script.** Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.",
+        runs: [],
+      },
+    ];
     return {
       ...attest,
       question: asked.replace("{script}", () => broken),
-      answer,
+      sections: [...diagnosis, ...attest.sections],
       broken: { cause: cause.name, expect: cause.expect, script: broken },
     };
   },

@@ -51,9 +51,11 @@ testWith(
         const s = composeBuiltin(cell, 31 + i);
         const r = await gate(cell, s);
         if (!r.passed) failures.push(`${cell.task}/${cell.difficulty}: ${r.reason}`);
-        // Each mistake ran in its own episode and was rejected.
-        else expect(r.mistakes).toEqual(s.mistakes!.map((m) => m.name));
-        expect(r.timings_ms.mistakes).toHaveLength(r.mistakes?.length ?? 0);
+        else {
+          // Each mistake ran in its own episode and was rejected.
+          expect(r.mistakes).toEqual(s.mistakes!.map((m) => m.name));
+          expect(r.timings_ms.mistakes).toHaveLength(r.mistakes?.length ?? 0);
+        }
       },
       { workers: 2 },
     );

@@ -188,7 +188,8 @@ test("generated hostile texts are written byte for byte by an attest example and
     const texts = Array.from({ length: 8 }, () => hostile(rng));
     checkExample(hostileConfig(texts), { ...ATTEST, chain: round % 3 === 0 ? "package" : null });
   }
-});
+  // 30 scripts run, and each round's config is new: its command is read by the shell parser afresh.
+}, 60_000);
 
 test("every family's script writes hostile texts as data", () => {
   const cfg = hostileConfig([...FIXED, hostile(new Rng("data-not-code:families"))]);
