@@ -40,6 +40,15 @@ function volume(target: string, options: string, labels: Record<string, string>)
   } as unknown as Docker.MountSettings;
 }
 
+/**
+ * The container's host name: the scenario's `HOSTNAME` when it is one plain DNS label (so `hostname`, `/etc/hostname`,
+ * the login text and `env` agree), else `sandbox`. The value is bundle text: anything but a label is not used.
+ */
+export function hostnameOf(env: Record<string, string>): string {
+  const h = env.HOSTNAME;
+  return h && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(h) ? h : "sandbox";
+}
+
 /** The locked-down container spec: no network, no capabilities, non-root, limits, read-only root. */
 export function sandboxSpec(
   image: SandboxImage,
@@ -56,7 +65,7 @@ export function sandboxSpec(
     // below; every operator command is an exec as uid 1000, which holds none (Docker clears a non-root exec's set).
     User: "0:0",
     WorkingDir: "/home/op",
-    Hostname: "sandbox",
+    Hostname: hostnameOf(env),
     Env: Object.entries({ ...BASE_ENV, ...env }).map(([k, v]) => `${k}=${v}`),
     NetworkDisabled: true,
     Labels: labels,

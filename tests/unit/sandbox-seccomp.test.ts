@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { sandboxSpec } from "../../src/sandbox/container.ts";
+import { hostnameOf, sandboxSpec } from "../../src/sandbox/container.ts";
 import { allowedSyscalls, DENIED_SYSCALLS, seccompProfile, securityOptions } from "../../src/sandbox/seccomp.ts";
 
 const ISSUE_19 = [
@@ -35,4 +35,12 @@ test("every sandbox container gets the profile and no capability that reaches th
   expect(host.SecurityOpt).toEqual(securityOptions());
   expect(host.CapDrop).toEqual(["ALL"]);
   for (const cap of ["DAC_READ_SEARCH", "SYS_ADMIN", "SYS_PTRACE"]) expect(host.CapAdd ?? []).not.toContain(cap);
+});
+
+test("the container's host name is the scenario's HOSTNAME when it is one DNS label, else sandbox", () => {
+  const spec = (env: Record<string, string>) =>
+    sandboxSpec({ tag: "t", id: "sha256:0" } as never, { memory_mb: 1, pids_limit: 1, cpus: 1, disk_mb: 1, lifetime_s: 1 }, {}, env);
+  expect(spec({ HOSTNAME: "relay-12" }).Hostname).toBe("relay-12");
+  expect(hostnameOf({})).toBe("sandbox");
+  for (const bad of ["Relay", "a.b", "-x", "x-", "a b", "x\ny", "a".repeat(64), ""]) expect(hostnameOf({ HOSTNAME: bad })).toBe("sandbox");
 });
