@@ -92,7 +92,7 @@ export const PERTURBATIONS: Record<string, (b: Bundle) => Moves | null> = {
   // way tools usually are (`TOOL list`, `TOOL show ID`), then, with no directives read, give up. Where that guess is
   // the tool's real syntax, skipping the docs costs nothing: not a mistake on this bundle (null).
   "skip-docs": (b) => {
-    const { cmds, first, reading } = parts(b);
+    const { reading } = parts(b);
     const tools = b.fixtures.flatMap((f) => (f.type === "file" && f.path.startsWith("/usr/local/bin/") ? [f.path.slice(15)] : []));
     if (!tools.length || b.cell.difficulty === "empty_queue") return null;
     const isDoc = (c: string) => tools.some((t) => c === t || c === `${t} --help` || c === `${t} -h` || c === `man ${t}`);
