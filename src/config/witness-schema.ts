@@ -154,9 +154,11 @@ export const WitnessSchema = z
     w.commands.forEach((c, i) => {
       const files = w.projects.find((p) => p.name === c.project)?.files;
       for (const f of (files && c.files) ?? []) {
-        if (!Object.hasOwn(files!, f)) ctx.addIssue({ code: "custom", path: ["commands", i, "files"], message: `${c.name}: project ${c.project} has no file ${f}` });
+        if (!Object.hasOwn(files!, f))
+          ctx.addIssue({ code: "custom", path: ["commands", i, "files"], message: `${c.name}: project ${c.project} has no file ${f}` });
       }
-      if (c.files && new Set(c.files).size !== c.files.length) ctx.addIssue({ code: "custom", path: ["commands", i, "files"], message: `${c.name}: a file is named twice` });
+      if (c.files && new Set(c.files).size !== c.files.length)
+        ctx.addIssue({ code: "custom", path: ["commands", i, "files"], message: `${c.name}: a file is named twice` });
     });
     w.attestors.forEach((a, i) => {
       for (const p of a.projects ?? []) {
