@@ -165,7 +165,6 @@ type Resolved = ReturnType<typeof resolveExample>;
 
 /** The project's files written into `repo/ws` (plus a pom.xml for maven). */
 export function projectSection({ project, setups, phrase }: Resolved): Section {
-  const files: string[] = ["mkdir -p repo/ws"];
   const dirs = [
     ...new Set(
       Object.keys(project.files)
@@ -173,7 +172,8 @@ export function projectSection({ project, setups, phrase }: Resolved): Section {
         .map((f) => `repo/ws/${f.slice(0, f.lastIndexOf("/"))}`),
     ),
   ];
-  if (dirs.length) files.push(`mkdir -p ${dirs.join(" ")}`);
+  // `mkdir -p` makes repo/ws on the way to its subdirectories: one line either way.
+  const files: string[] = [`mkdir -p ${dirs.length ? dirs.join(" ") : "repo/ws"}`];
   for (const [path, content] of Object.entries(project.files)) files.push(...heredoc(`repo/ws/${path}`, content));
   if (setups.has("maven") && !Object.hasOwn(project.files, "pom.xml")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
   return {
