@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import type { CommandConfig } from "../../src/config/witness-schema.ts";
+import { renderExample } from "../../src/witness/families.ts";
+import { proveExample } from "../../src/witness/prove.ts";
+import { scriptPath } from "../../src/witness/script.ts";
+import { attestorId, type ExampleSpec, sampleSpecs } from "../../src/witness/spec.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
+import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
 // The files a command names (`witness.commands[].files`) are the ones it really reads, tried with the real tools:
 // with exactly those files it succeeds and makes its artifact; without any one of them it fails or makes other
@@ -125,3 +130,28 @@ testWith(true, "every other CI mock variable is one a question or rule reads bac
     }
   }
 });
+
+testWith(
+  Boolean(WITNESS),
+  "with the trimmed mocks, each CI attestor's example runs, verifies and its Rego mutants are refused",
+  async () => {
+    const ci = cfg.attestors.filter((a) => a.ci);
+    const names = new Set(ci.map((a) => a.name));
+    const todo = new Set([...ci.map(attestorId), ...cfg.rego.filter((r) => names.has(r.attestor)).map((r) => `rule:${r.name}`)]);
+    const fast = new Set(["cc", "tarball", "checksums", "sh-build"]);
+    const specs: ExampleSpec[] = [];
+    for (const { spec } of sampleSpecs({ ...dimsOf(cfg), commands: cfg.commands.filter((c) => fast.has(c.name)) }, 5)) {
+      const brings = [...spec.attestors, ...spec.rules.map((r) => `rule:${r}`)].filter((x) => todo.has(x));
+      if (!brings.length) continue;
+      for (const x of brings) todo.delete(x);
+      specs.push(spec);
+      if (!todo.size) break;
+    }
+    expect([...todo]).toEqual([]);
+    for (const spec of specs) {
+      const proof = await proveExample(renderExample(spec, cfg, fixtureCatalog()), { path: scriptPath(WITNESS!, process.env.PATH ?? ""), timeoutMs: 120_000 });
+      expect(proof.ok, `${spec.attestors.join(",")} ${spec.rules.join(",")}: ${proof.ok ? "" : `${proof.reason}\n${proof.stderrTail}`}`).toBe(true);
+    }
+  },
+  600_000,
+);
