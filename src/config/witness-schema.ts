@@ -43,6 +43,11 @@ export const ProjectSchema = z.strictObject({
 export const CommandSchema = z.strictObject({
   name: Name,
   project: Name,
+  files: z
+    .array(RelPath)
+    .min(1)
+    .optional()
+    .describe("the project files the command reads: the script writes only these, plus what its attestors read; absent: every file"),
   run: Line.min(1).describe("the command line (code by design); run through sh -c, quoted, when it uses shell syntax"),
   artifact: RelPath.describe("a file the command creates or changes: the verify subject"),
   tool: z.string().min(1).describe("the program that must be on PATH; the command is skipped with a warning otherwise"),
@@ -146,6 +151,15 @@ export const WitnessSchema = z
     }
     for (const message of stepCommandProblems(w)) ctx.addIssue({ code: "custom", path: ["step_commands"], message });
     const projects = new Set(w.projects.map((p) => p.name));
+    w.commands.forEach((c, i) => {
+      const files = w.projects.find((p) => p.name === c.project)?.files;
+      for (const f of (files && c.files) ?? []) {
+        if (!Object.hasOwn(files!, f))
+          ctx.addIssue({ code: "custom", path: ["commands", i, "files"], message: `${c.name}: project ${c.project} has no file ${f}` });
+      }
+      if (c.files && new Set(c.files).size !== c.files.length)
+        ctx.addIssue({ code: "custom", path: ["commands", i, "files"], message: `${c.name}: a file is named twice` });
+    });
     w.attestors.forEach((a, i) => {
       for (const p of a.projects ?? []) {
         if (!projects.has(p)) ctx.addIssue({ code: "custom", path: ["attestors", i, "projects"], message: `${a.name}: no project named ${p}` });

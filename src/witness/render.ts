@@ -4,6 +4,7 @@ import { claim } from "./claims.ts";
 import { canonical } from "../dataset/hash.ts";
 import { ciWhy, gitWhy, keyIdWhy, outsideDir, type PhraseVars, policyWhy, separateKey, verifyWhy } from "./phrases.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
+import { usedProject } from "./project-files.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { ATTESTOR_RUNS, programsOf, renderSections, type Section } from "./sections.ts";
@@ -108,12 +109,14 @@ export function expandingHeredoc(path: string, content: string): string[] {
 /** Everything an example's text is made of, looked up once from its spec. */
 export function resolveExample(spec: ExampleSpec, cfg: WitnessConfig) {
   const cmd = cfg.commands.find((c) => c.name === spec.command)!;
-  const project = cfg.projects.find((p) => p.name === cmd.project)!;
+  const whole = cfg.projects.find((p) => p.name === cmd.project)!;
   const attestors = spec.attestors.map((n) => cfg.attestors.find((a) => (a.id ?? a.name) === n)!);
   const attestorNames = [...new Set(attestors.map((a) => a.name))];
   const rules = spec.rules.map((n) => cfg.rego.find((r) => r.name === n)!);
   const setups = new Set(attestors.map((a) => a.setup));
-  const staged = [...setups].flatMap((s) => stagedFiles(s, project));
+  // The example writes only the files its command and attestors read; a staged SBOM still describes the whole project.
+  const project = usedProject(whole, cmd, setups);
+  const staged = [...setups].flatMap((s) => stagedFiles(s, whole));
   const emit = staged.map((f) => `cp ../../reports/${f.name} ${f.product}`);
   const cmdline = [cmd.run, ...emit].join(" && ");
   // The configured command is code by design (it is what the example teaches); quoting keeps it one argument of sh -c.
@@ -162,7 +165,6 @@ type Resolved = ReturnType<typeof resolveExample>;
 
 /** The project's files written into `repo/ws` (plus a pom.xml for maven). */
 export function projectSection({ project, setups, phrase }: Resolved): Section {
-  const files: string[] = ["mkdir -p repo/ws"];
   const dirs = [
     ...new Set(
       Object.keys(project.files)
@@ -170,9 +172,10 @@ export function projectSection({ project, setups, phrase }: Resolved): Section {
         .map((f) => `repo/ws/${f.slice(0, f.lastIndexOf("/"))}`),
     ),
   ];
-  if (dirs.length) files.push(`mkdir -p ${dirs.join(" ")}`);
+  // `mkdir -p` makes repo/ws on the way to its subdirectories: one line either way.
+  const files: string[] = [`mkdir -p ${dirs.length ? dirs.join(" ") : "repo/ws"}`];
   for (const [path, content] of Object.entries(project.files)) files.push(...heredoc(`repo/ws/${path}`, content));
-  if (setups.has("maven")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
+  if (setups.has("maven") && !Object.hasOwn(project.files, "pom.xml")) files.push(...heredoc("repo/ws/pom.xml", pomXml(project.name)));
   return {
     id: "project",
     text: `**The project.** A small ${project.kind} in \`repo/ws\`${setups.has("maven") ? ", with a `pom.xml` for the maven attestor" : ""}. ${outsideDir(phrase)}`,

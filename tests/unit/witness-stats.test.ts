@@ -10,7 +10,7 @@ import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
 // Examples whose step name is not also a word of their command or of a mocked CI variable (a `test` step runs
-// `cargo test`, CI_JOB_NAME is `build`): there the name cannot be told from the code, and the skeleton keeps it.
+// `cargo test`, the mocked CodeBuild ID holds `build`): there the name cannot be told from the code, and the skeleton keeps it.
 const plain = (s: ExampleSpec): boolean =>
   !cfg.commands.find((c) => c.name === s.command)!.run.includes(s.step) && !s.attestors.some((a) => ["gitlab", "jenkins", "aws-codebuild"].includes(a));
 const first = (seed: number, also: (s: ExampleSpec) => boolean = () => true): ExampleSpec => {
