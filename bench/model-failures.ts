@@ -15,6 +15,7 @@ export const KINDS = [
   "exit-not-panic",
   "give-up",
   "panic-not-exit",
+  "exit-early",
   "act-on-empty",
   "wrong-state",
   "no-terminal",
@@ -29,6 +30,8 @@ export const COVERED_BY: Record<Kind, string[]> = {
   "exit-not-panic": ["exit-not-panic"],
   "give-up": ["give-up", "skip-docs"],
   "panic-not-exit": ["panic-not-exit", "panic-with-work-left"],
+  // `exit` with none of the work done, where there was work: no perturbation makes it (first-only does some of it).
+  "exit-early": [],
   "act-on-empty": ["act-on-empty"],
   "wrong-state": ["first-only", "wrong-order", "loop", "invented-tool"],
   "no-terminal": [],
@@ -99,6 +102,7 @@ export function kindsOf(t: Pick<Trajectory, "turns" | "terminal" | "outcome" | "
   if (ended === null) found.add("no-terminal");
   else if (b.terminal === "panic" && ended === "exit") found.add("exit-not-panic");
   else if (b.terminal === "exit" && ended === "panic") found.add(wroteAt < 0 ? "give-up" : "panic-not-exit");
+  else if (b.terminal === "exit" && wroteAt < 0 && ref.work.length) found.add("exit-early");
   else if (b.cell.difficulty === "empty_queue" && wroteAt >= 0) found.add("act-on-empty");
   else found.add("wrong-state");
   return KINDS.filter((k) => found.has(k));

@@ -73,7 +73,13 @@ describe("failure kinds", () => {
 
   test("a write on an empty queue after reading it is acting on it; no write and a wrong state is wrong-state", () => {
     expect(kindsOf(sample([["jobs -l"], [`rm -rf ${W}/cache`]], "exit", "wrong-state"), empty)).toEqual(["act-on-empty"]);
-    expect(kindsOf(sample([["jobs -l"]], "exit", "wrong-state"), single)).toEqual(["wrong-state"]);
+    expect(kindsOf(sample([["jobs -l"], [`chmod 755 ${W}/run.sh`]], "exit", "wrong-state"), single)).toEqual(["wrong-state"]);
+  });
+
+  test("exit with none of the work done is exiting early; on an empty queue it is success or wrong-state", () => {
+    expect(kindsOf(sample([], "exit", "wrong-state"), single)).toEqual(["exit-early"]);
+    expect(kindsOf(sample([["jobs -l"]], "exit", "wrong-state"), single)).toEqual(["exit-early"]);
+    expect(kindsOf(sample([["jobs -l"]], "exit", "wrong-state"), empty)).toEqual(["wrong-state"]);
   });
 
   test("writes: programs, redirections to files; not reads or stderr to /dev/null", () => {
