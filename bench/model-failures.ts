@@ -1,6 +1,7 @@
 // A model's failures on shell bundles, by kind, and which kinds the perturbations cover. Reads a rollout
-// directory's trajectories.jsonl (`sekft rollout --operator model` or `sekft eval` on bundles) and the bundles it ran.
-// Run: bun bench/model-failures.ts ROLLOUT_DIR BUNDLES_DIR   (ROLLOUT_DIR: the --out, or its rollout/)
+// directory's trajectories.jsonl (`sekft rollout --operator model` or `sekft eval` on bundles) and the bundles it ran
+// (the rollout's own copies in rollout/bundles).
+// Run: bun bench/model-failures.ts ROLLOUT_DIR...   (each the --out of a rollout, or its rollout/; the bundles are its copies)
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Trajectory } from "../src/rollout/record.ts";
@@ -135,8 +136,7 @@ export function summarise(rows: { t: Trajectory; b: Bundle }[]): Summary {
   return s;
 }
 
-function loadBundles(dir: string): Map<string, Bundle> {
-  const d = existsSync(join(dir, "shell/bundles")) ? join(dir, "shell/bundles") : dir;
+function loadBundles(d: string): Map<string, Bundle> {
   const out = new Map<string, Bundle>();
   for (const f of readdirSync(d).filter((x) => x.endsWith(".json"))) {
     const b = BundleSchema.parse(JSON.parse(readFileSync(join(d, f), "utf8")));
@@ -146,17 +146,20 @@ function loadBundles(dir: string): Map<string, Bundle> {
 }
 
 if (import.meta.main) {
-  const [rolloutArg, bundlesArg] = process.argv.slice(2);
-  if (!rolloutArg || !bundlesArg) throw new Error("usage: bun bench/model-failures.ts ROLLOUT_DIR BUNDLES_DIR");
-  const file = [join(rolloutArg, "rollout/trajectories.jsonl"), join(rolloutArg, "trajectories.jsonl")].find(existsSync);
-  if (!file) throw new Error(`${rolloutArg}: no trajectories.jsonl`);
-  const bundles = loadBundles(bundlesArg);
-  const rows = readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Trajectory)
-    .map((t) => ({ t, b: bundles.get(t.bundle_id)! }))
-    .filter((r) => r.b);
+  const dirs = process.argv.slice(2);
+  if (!dirs.length) throw new Error("usage: bun bench/model-failures.ts ROLLOUT_DIR... (each the --out of a rollout, or its rollout/)");
+  const rows = dirs.flatMap((dir) => {
+    const root = existsSync(join(dir, "rollout/trajectories.jsonl")) ? join(dir, "rollout") : dir;
+    const bundles = loadBundles(join(root, "bundles"));
+    return readFileSync(join(root, "trajectories.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Trajectory)
+      .flatMap((t) => {
+        const b = bundles.get(t.bundle_id);
+        return b ? [{ t, b }] : [];
+      });
+  });
   for (const { t, b } of rows) {
     const kinds = kindsOf(t, b);
     const last = t.turns.at(-1)?.cmd ?? "";
