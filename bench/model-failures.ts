@@ -12,6 +12,7 @@ import { type Bundle, BundleSchema } from "../src/shell/bundle.ts";
 export const KINDS = [
   "loop",
   "invented-tool",
+  "echo-screen",
   "act-before-read",
   "exit-not-panic",
   "give-up",
@@ -27,6 +28,8 @@ export type Kind = (typeof KINDS)[number];
 export const COVERED_BY: Record<Kind, string[]> = {
   loop: ["loop"],
   "invented-tool": ["invented-tool"],
+  // A line of the last screen (an error message) sent back as the command: no perturbation makes it.
+  "echo-screen": [],
   "act-before-read": ["act-before-read"],
   "exit-not-panic": ["exit-not-panic"],
   "give-up": ["give-up", "skip-docs"],
@@ -87,12 +90,15 @@ export function kindsOf(t: Pick<Trajectory, "turns" | "terminal" | "outcome" | "
   if (t.outcome === "stuck" || [...counts.values()].some((n) => n >= 2 * LOOP_RUN)) found.add("loop");
 
   let seen = t.login;
+  let lastScreen = t.login;
   for (const turn of t.turns) {
     const words = segments(turn.cmd).map(firstWord);
     const missing = turn.exit_code === 127 || /command not found|: not found/.test(turn.output);
     if (words.some((w) => INVENTED.has(w))) found.add("invented-tool");
     else if (missing && words.some((w) => w && !shownWord(seen, w))) found.add("invented-tool");
+    if (/\s/.test(turn.cmd.trim()) && lastScreen.split("\n").some((l) => l.trim() === turn.cmd.trim())) found.add("echo-screen");
     seen += `\n${turn.cmd}\n${turn.output}`;
+    lastScreen = turn.output;
   }
 
   const readAt = ref.directives === null ? -1 : cmds.indexOf(ref.directives);

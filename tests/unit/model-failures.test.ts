@@ -59,6 +59,25 @@ describe("failure kinds", () => {
     expect(kindsOf(shown, single)).toEqual(["wrong-state"]);
   });
 
+  test("a line of the last screen sent back as a command is echoing the screen", () => {
+    const t = sample(
+      [
+        ["whatsnext", 2, "whatsnext: missing argument"],
+        ["whatsnext: missing argument", 127, "sh: 1: whatsnext:: not found"],
+      ],
+      null,
+      "no-terminal",
+    );
+    expect(kindsOf(t, single)).toEqual(["echo-screen", "no-terminal"]);
+    // The same words typed after another screen are not an echo.
+    const u = sample(
+      [["whatsnext", 2, "whatsnext: missing argument"], ["ls"], ["whatsnext: missing argument", 127, "sh: 1: whatsnext:: not found"]],
+      null,
+      "no-terminal",
+    );
+    expect(kindsOf(u, single)).toEqual(["no-terminal"]);
+  });
+
   test("a write before the directives are read is acting before reading; after them it is not", () => {
     expect(kindsOf(sample([[`chmod 750 ${W}/run.sh`], ["jobs -l"]], "exit", "wrong-state"), single)[0]).toBe("act-before-read");
     expect(kindsOf(sample([["echo hi > notes.txt"]], "exit", "wrong-state"), single)[0]).toBe("act-before-read");
