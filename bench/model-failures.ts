@@ -73,6 +73,12 @@ function referenceParts(b: Bundle) {
   return { cmds, work: b.reference.filter((s) => s.work).map((s) => norm(s.cmd)), directives: reading.at(-1) ?? null };
 }
 
+/** Whether the sample ran the reference's directive-reading command (its last before the work). */
+export function readDirectives(t: Pick<Trajectory, "turns">, b: Bundle): boolean {
+  const { directives } = referenceParts(b);
+  return directives !== null && t.turns.some((x) => norm(x.cmd) === directives);
+}
+
 /** Every kind a failed sample shows (empty for a success), the primary one first by KINDS' order. */
 export function kindsOf(t: Pick<Trajectory, "turns" | "terminal" | "outcome" | "login">, b: Bundle): Kind[] {
   if (t.outcome === "success") return [];
@@ -122,11 +128,13 @@ export interface Summary {
   any: Record<string, number>;
   /** Per kind: failures of that primary kind whose bundle is offered one of the kind's perturbations. */
   offered: Record<string, number>;
+  /** Per primary kind (and "success"): samples that never ran the directive-reading command. */
+  unread: Record<string, number>;
 }
 
 /** Counts over samples (infra errors and timeouts are not the model's: left out). */
 export function summarise(rows: { t: Trajectory; b: Bundle }[]): Summary {
-  const s: Summary = { samples: 0, success: 0, primary: {}, any: {}, offered: {} };
+  const s: Summary = { samples: 0, success: 0, primary: {}, any: {}, offered: {}, unread: {} };
   for (const { t, b } of rows) {
     if (t.outcome === "infra-error") continue;
     s.samples++;
@@ -134,6 +142,7 @@ export function summarise(rows: { t: Trajectory; b: Bundle }[]): Summary {
     const kinds = kindsOf(t, b);
     for (const k of kinds) s.any[k] = (s.any[k] ?? 0) + 1;
     const k = kinds[0];
+    if (!readDirectives(t, b)) s.unread[k ?? "success"] = (s.unread[k ?? "success"] ?? 0) + 1;
     if (!k) continue;
     s.primary[k] = (s.primary[k] ?? 0) + 1;
     const names = perturbationsOf(b);
@@ -175,11 +184,12 @@ if (import.meta.main) {
   }
   const s = summarise(rows);
   console.log(`\n${s.samples} samples, ${s.success} success (${((100 * s.success) / Math.max(s.samples, 1)).toFixed(0)}%)`);
-  console.log("kind               primary  any  perturbations (offered on that bundle / primary)");
+  console.log(`successes that never read the directives: ${s.unread.success ?? 0}/${s.success}`);
+  console.log("kind               primary  any  unread  perturbations (offered on that bundle / primary)");
   for (const k of KINDS) {
     const by = COVERED_BY[k].filter((p) => p in PERTURBATIONS);
     console.log(
-      `${k.padEnd(18)} ${String(s.primary[k] ?? 0).padStart(7)} ${String(s.any[k] ?? 0).padStart(4)}  ${by.join(", ") || "(none)"}  ${s.primary[k] ? `${s.offered[k] ?? 0}/${s.primary[k]}` : ""}`,
+      `${k.padEnd(18)} ${String(s.primary[k] ?? 0).padStart(7)} ${String(s.any[k] ?? 0).padStart(4)} ${String(s.unread[k] ?? 0).padStart(7)}  ${by.join(", ") || "(none)"}  ${s.primary[k] ? `${s.offered[k] ?? 0}/${s.primary[k]}` : ""}`,
     );
   }
 }

@@ -132,5 +132,7 @@ describe("failure kinds", () => {
       { t: t(sample([["jobs -l"]], "exit", "infra-error")), b: single },
     ]);
     expect(s).toMatchObject({ samples: 2, success: 1, primary: { loop: 1 }, any: { loop: 1, "invented-tool": 1, "no-terminal": 1 } });
+    // The success ran `jobs -l` (the directives); the loop never did.
+    expect(s.unread).toEqual({ loop: 1 });
   });
 });
