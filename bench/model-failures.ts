@@ -26,16 +26,16 @@ export type Kind = (typeof KINDS)[number];
 
 /** The perturbations that make each kind of mistake (keys of PERTURBATIONS); none for a kind they never make. */
 export const COVERED_BY: Record<Kind, string[]> = {
-  loop: ["loop"],
-  "invented-tool": ["invented-tool"],
+  loop: ["loop", "loop-before-read"],
+  "invented-tool": ["invented-tool", "loop-before-read"],
   // A line of the last screen (an error message) sent back as the command: no perturbation makes it.
   "echo-screen": [],
   "act-before-read": ["act-before-read"],
   "exit-not-panic": ["exit-not-panic"],
   "give-up": ["give-up", "skip-docs"],
   "panic-not-exit": ["panic-not-exit", "panic-with-work-left"],
-  // `exit` with none of the work done, where there was work: no perturbation makes it (first-only does some of it).
-  "exit-early": [],
+  // `exit` with none of the work done, where there was work (first-only does some of it).
+  "exit-early": ["exit-at-once"],
   "act-on-empty": ["act-on-empty"],
   "wrong-state": ["first-only", "wrong-order", "loop", "invented-tool"],
   "no-terminal": [],

@@ -2,7 +2,7 @@ import { shellQuote as q } from "../proc/shell.ts";
 import type { Bundle } from "../shell/bundle.ts";
 
 /** Which set of mistakes and sampling rule a perturb run used: the perturb operator's identity in the journal holds it. */
-export const PERTURBATIONS_VERSION = "3";
+export const PERTURBATIONS_VERSION = "4";
 
 /** A perturbation's moves: commands in order; with `loop`, the last one again and again until the episode ends it. */
 export interface Moves {
@@ -40,6 +40,19 @@ export const PERTURBATIONS: Record<string, (b: Bundle) => Moves | null> = {
     if (first < 0) return null;
     const wrong = relativised(cmds[first]!);
     return wrong === cmds[first] ? null : { commands: [...reading, wrong], loop: true };
+  },
+  // What an untuned model does most (`bench/model-failures.ts` on 50 bundles: 24 of 43 failures): `exit` as its first
+  // move, nothing read, nothing done. Where nothing was to be done and exit is right, that passes: not offered.
+  "exit-at-once": (b) => {
+    const { work } = parts(b);
+    return b.terminal === "panic" || work.length ? { commands: ["exit"] } : null;
+  },
+  // Its loops come during discovery, before anything is read: an invented admin command for the first look around,
+  // again and again until the episode ends it.
+  "loop-before-read": (b) => {
+    const { cmds } = parts(b);
+    const look = cmds.length > 1 ? cmds[0]! : "ls";
+    return { commands: [`sudo ${look}`], loop: true };
   },
   // A tool the host does not have (`sudo`) for the first directive, then carry on as if it had worked.
   "invented-tool": (b) => {

@@ -61,11 +61,27 @@ describe("perturbations", () => {
 
   test("a perturbation is offered only where it means something for the cell", () => {
     expect(perturbationsOf(multi).sort()).toEqual(
-      ["loop", "invented-tool", "panic-not-exit", "panic-with-work-left", "give-up", "first-only", "wrong-order", "skip-docs"].sort(),
+      [
+        "exit-at-once",
+        "loop-before-read",
+        "loop",
+        "invented-tool",
+        "panic-not-exit",
+        "panic-with-work-left",
+        "give-up",
+        "first-only",
+        "wrong-order",
+        "skip-docs",
+      ].sort(),
     );
-    expect(perturbationsOf(single).sort()).toEqual(["loop", "invented-tool", "panic-not-exit", "give-up", "skip-docs"].sort());
-    expect(perturbationsOf(blocked).sort()).toEqual(["loop", "invented-tool", "act-before-read", "exit-not-panic", "skip-docs"].sort());
-    expect(perturbationsOf(empty).sort()).toEqual(["act-before-read", "panic-not-exit", "act-on-empty"].sort());
+    expect(perturbationsOf(single).sort()).toEqual(
+      ["exit-at-once", "loop-before-read", "loop", "invented-tool", "panic-not-exit", "give-up", "skip-docs"].sort(),
+    );
+    expect(perturbationsOf(blocked).sort()).toEqual(
+      ["exit-at-once", "loop-before-read", "loop", "invented-tool", "act-before-read", "exit-not-panic", "skip-docs"].sort(),
+    );
+    // On an empty queue an immediate exit is right: not offered there; the discovery loop is.
+    expect(perturbationsOf(empty).sort()).toEqual(["loop-before-read", "act-before-read", "panic-not-exit", "act-on-empty"].sort());
     // No bare `exit` right after reading: no perturbation of any cell is the reading steps and a lone exit.
     for (const b of [multi, single, blocked, empty])
       for (const n of perturbationsOf(b)) expect(moves(b, n)!.commands).not.toEqual(["cat /etc/motd", "man jobs", "jobs -l", "exit"]);
@@ -104,7 +120,8 @@ describe("perturbations", () => {
     const names = perturbationsOf(multi);
     const samples = 2;
     const firsts = [0, 1].map((k) => perturbationAttempt(multi, k, 0, samples));
-    const retries = [0, 1].flatMap((k) => [1, 2, 3].map((a) => perturbationAttempt(multi, k, a, samples)));
+    const attempts = Array.from({ length: Math.ceil(names.length / samples) }, (_, i) => i + 1);
+    const retries = [0, 1].flatMap((k) => attempts.map((a) => perturbationAttempt(multi, k, a, samples)));
     const all = [...firsts, ...retries].filter(Boolean);
     expect(new Set(all).size).toBe(all.length);
     expect(new Set(all)).toEqual(new Set(names));
