@@ -90,3 +90,14 @@ test("fresh 50-bundle runs: no sentence in more than 10% of the bundles of any o
     expect(v.top_sentence.share, v.top_sentence.text).toBeLessThanOrEqual(0.1);
   }
 });
+
+test("a spool's files share one naming scheme, so their name order is the directives' order (regression: d1 sorted after 0002)", () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    for (const difficulty of ["multi", "blocked"]) {
+      const s = composeBuiltin({ task: "archive", provider: "spool", announcement: "motd", doc_depth: "readme", difficulty }, seed);
+      const reads = s.reference.map((r) => r.cmd).filter((c) => /^cat \S+\/(?:d?\d+)\.\w+$/.test(c));
+      const names = reads.map((c) => c.slice(c.lastIndexOf("/") + 1));
+      expect(names).toEqual([...names].sort());
+    }
+  }
+});

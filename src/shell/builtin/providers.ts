@@ -139,7 +139,10 @@ export const PROVIDERS: Record<string, ProviderTemplate> = {
   spool(rng, directives, depth) {
     const dirPath = rng.pick(["/var/spool/directives", "/var/spool/ops", "/var/spool/orders", "/var/spool/work", "/var/spool/duty", "/var/lib/inbox"]);
     const ext = rng.pick([".directive", ".task", ".order", ".txt", ".msg"]);
-    const names = directives.map((_, i) => rng.pick([`${String(i + 1).padStart(4, "0")}${ext}`, `${String(i + 1).padStart(2, "0")}${ext}`, `d${i + 1}${ext}`]));
+    // One naming scheme per spool, so the name order the docs state is the order of the directives (mixing `d1` and
+    // `0002` would sort `0002` first).
+    const scheme = rng.pick([(n: number) => String(n).padStart(4, "0"), (n: number) => String(n).padStart(2, "0"), (n: number) => `d${n}`]);
+    const names = directives.map((_, i) => `${scheme(i + 1)}${ext}`);
     const doc = `${rng.pick([`Each *${ext} file in ${dirPath} holds one directive: a title line, a blank line, the text.`, `One directive per *${ext} file here; the first line is its title, the rest its text.`, `Files named *${ext} in ${dirPath} are directives (title, blank line, text).`])}\n${rng.pick([`*${ext} files are processed in order of their names.`, `Take the *${ext} files in name order.`, `Name order of the *${ext} files is the order of work.`, `Sort the *${ext} names to get the order.`])}\n${ruleText(rng)}`;
     const files = directives.map((d, i) => root(`${dirPath}/${names[i]}`, `${d.title}\n\n${d.text}\n`));
     const readme = `${dirPath}/${rng.pick(["README", "README.txt", "FORMAT"])}`;
