@@ -49,5 +49,8 @@ export function draftExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cat
 
 /** Renders one example's question and answer; the answer's sh blocks are the whole proof. */
 export function renderExample(spec: ExampleSpec, cfg: WitnessConfig, catalog: Catalog): RenderedExample {
-  return finish(draftExample(spec, cfg, catalog));
+  const family = spec.family && spec.family !== "attest" ? familyPlugin(spec.family) : undefined;
+  const { precheck, extraProof, settle } = family ?? {};
+  const hooks = { ...(precheck ? { precheck } : {}), ...(extraProof ? { extraProof } : {}), ...(settle ? { settle } : {}) };
+  return { ...finish(draftExample(spec, cfg, catalog)), ...(Object.keys(hooks).length ? { hooks } : {}) };
 }

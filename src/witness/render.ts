@@ -6,7 +6,8 @@ import { ciWhy, gitWhy, keyIdWhy, outsideDir, type PhraseVars, policyWhy, separa
 import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
-import { ATTESTOR_RUNS, programsOf, renderSections, type Section } from "./sections.ts";
+import { ATTESTOR_RUNS, programsOf, renderSections, type Section, sectionSpans, type SectionSpan } from "./sections.ts";
+import type { ProofHooks } from "./family.ts";
 
 export { sh } from "./sections.ts";
 
@@ -34,6 +35,15 @@ export interface RenderedExample {
   broken?: { cause: string; expect: string; script: string };
   /** What the answer's script asserts beyond the final verify (recorded in meta as `checks`); a family's own. */
   checks?: Record<string, unknown>;
+  /** Not recorded: the script lines each section occupies (`prove.ts` takes its checkpoints from them). */
+  layout?: SectionSpan[];
+  /** Not recorded: the family's proof hooks (`family.ts`). */
+  hooks?: ProofHooks;
+}
+
+/** The example as the journal records it: without what only proving it needs. */
+export function recorded({ layout: _layout, hooks: _hooks, ...rest }: RenderedExample): RenderedExample {
+  return rest;
 }
 
 /** An example before its answer is rendered: the answer's typed sections, which families add to, drop and replace by id. */
@@ -41,7 +51,7 @@ export type Draft = Omit<RenderedExample, "answer"> & { sections: Section[] };
 
 /** The one place an answer becomes Markdown: the draft's sections rendered, the sections themselves dropped. */
 export function finish({ sections, ...rest }: Draft): RenderedExample {
-  return { ...rest, answer: renderSections(sections) };
+  return { ...rest, answer: renderSections(sections), layout: sectionSpans(sections) };
 }
 
 /** Where a troubleshoot question quotes the error, until the broken script's real run supplies it. */

@@ -1,4 +1,5 @@
 import type { RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
+import { brokenPrecheck, proveBroken, quoteBrokenError } from "./broken.ts";
 import type { Family } from "./family.ts";
 import { type Draft, ERROR_MARK, fill, resolveExample, shellVar } from "./render.ts";
 import { renderSections, type Section } from "./sections.ts";
@@ -195,6 +196,9 @@ export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContex
  */
 export const troubleshoot: Family = {
   questions: (cfg) => cfg.families.troubleshoot?.questions ?? [],
+  precheck: brokenPrecheck,
+  extraProof: proveBroken,
+  settle: quoteBrokenError,
   shape(spec, turn, cfg) {
     const c = causeContext(spec, cfg);
     const fits = CAUSES.filter((k) => k.applies(c));
