@@ -1,16 +1,6 @@
-import type { ExtraProofContext, ExtraProofs, ProofFailure } from "./family.ts";
+import type { BrokenProof, ExtraProofContext, ExtraProofs, ProofFailure } from "./family.ts";
 import { ERROR_MARK, type RenderedExample } from "./render.ts";
 import type { ScriptOutcome } from "./script.ts";
-import { maskDigests, witnessErrors } from "./troubleshoot.ts";
-
-/** troubleshoot: how the user's broken script really failed (the error is what the question quotes). */
-export interface BrokenProof {
-  cause: string;
-  failedAs: string;
-  failingCommand: string;
-  exitCode: number;
-  error: string;
-}
 
 /**
  * Judges a troubleshoot question's broken script run: it must fail in a `witness` command, the way its cause says
@@ -63,4 +53,29 @@ export async function proveBroken(ex: RenderedExample, ctx: ExtraProofContext): 
 /** The question quotes the error the broken script really printed. */
 export function quoteBrokenError(ex: RenderedExample, extra: ExtraProofs): RenderedExample {
   return extra.broken ? { ...ex, question: ex.question.replace(ERROR_MARK, () => extra.broken!.error) } : ex;
+}
+
+/** Every distinct error witness logged (`level=error msg="…"`, unescaped), in order. */
+export function witnessErrors(stderr: string): string[] {
+  const all = [...stderr.matchAll(/level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\n/g, " ").replace(/\\(.)/g, "$1").trim());
+  return [...new Set(all)];
+}
+
+/**
+ * What varies between two runs of one script is masked in a quoted error, in words that say so: digests and key IDs
+ * (fresh keys every run; `[digest, varies per run]`, numbered `[digest 1, …]`, `[digest 2, …]` when a line holds several
+ * different ones, so "expected X but got Y" still reads as two values), and paths under a temporary directory
+ * (`[temp dir, varies per run]`). Line by line, so a quoted line is the mask of one printed line. Nothing else changes:
+ * the rest is the real run's text, never a placeholder.
+ */
+export const VARIES = "varies per run";
+export function maskDigests(text: string): string {
+  return text.split("\n").map(maskLine).join("\n");
+}
+
+function maskLine(line: string): string {
+  const hex = /\b[0-9a-f]{40,}\b/g;
+  const distinct = [...new Set(line.match(hex) ?? [])];
+  const label = (d: string): string => (distinct.length > 1 ? `[digest ${distinct.indexOf(d) + 1}, ${VARIES}]` : `[digest, ${VARIES}]`);
+  return line.replace(hex, label).replace(/(?<![\w.])\/(?:tmp|var\/folders|private\/var)\/[^\s"':]+/g, `[temp dir, ${VARIES}]`);
 }

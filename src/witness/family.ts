@@ -1,9 +1,17 @@
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
-import type { BrokenProof } from "./broken.ts";
 import type { Draft, RenderedExample } from "./render.ts";
 import type { ScriptEnv, ScriptOutcome } from "./script.ts";
 import type { ExampleSpec } from "./spec.ts";
+
+/** troubleshoot: how the user's broken script really failed (the error is what the question quotes). */
+export interface BrokenProof {
+  cause: string;
+  failedAs: string;
+  failingCommand: string;
+  exitCode: number;
+  error: string;
+}
 
 /** What a family's extra proof adds to the proof record (and so to meta), under its own key. */
 export interface ExtraProofs {

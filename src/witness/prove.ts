@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from
 import { join } from "node:path";
 import { makeOwnedTempDir } from "../proc/temp.ts";
 import { runScript, extractScript, type ScriptEnv, type ScriptOutcome } from "./script.ts";
-import type { ExtraProofs } from "./family.ts";
+import type { ExtraProofs, ProofHooks } from "./family.ts";
 import type { Mutation, RenderedExample } from "./render.ts";
 import type { SectionSpan } from "./sections.ts";
 
@@ -173,15 +173,15 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
 /**
  * Proves an example: its script (extracted from the answer text, the same way `sekft verify` does)
  * passes, each Rego rule's mutation makes `witness verify` fail with that rule's message, and the family's own
- * extra proof (`ProofHooks.extraProof`), if any, passes.
+ * extra proof (`hooks.extraProof`, its family's), if any, passes.
  *
  * A mutant whose edit lies after a checkpoint runs only its remaining commands, in the state the identical
  * prefix left in the kept run (see `Checkpoint`); the kept text itself always runs in full, as written.
  */
-export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
-  const refused = ex.hooks?.precheck?.(ex);
+export async function proveExample(ex: RenderedExample, env: ScriptEnv, hooks: ProofHooks = {}): Promise<Proof> {
+  const refused = hooks.precheck?.(ex);
   if (refused) return { ...refused, cpuSeconds: 0 };
-  return proveAnswer(ex, env);
+  return proveAnswer(ex, env, hooks);
 }
 
 /** Where two texts first differ (the length of their common prefix). */
@@ -191,7 +191,7 @@ function firstDifference(a: string, b: string): number {
   return i;
 }
 
-async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
+async function proveAnswer(ex: RenderedExample, env: ScriptEnv, hooks: ProofHooks): Promise<Proof> {
   const script = extractScript(ex.answer);
   const points = env.runner ? [] : checkpoints(ex);
   const shown = !env.runner && ex.mutations.some((m) => m.shownIn);
@@ -299,7 +299,7 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
     const mutationsMs = Math.round(performance.now() - started);
     // A family's own proof: its runs of variants of the script start, too, at the last checkpoint before their first edit.
     let extra: ExtraProofs = {};
-    if (ex.hooks?.extraProof) {
+    if (hooks.extraProof) {
       let interrupted = false;
       const run = async (variant: string, more: Partial<ScriptEnv>): Promise<ScriptOutcome> => {
         const { r } = await runVariant(variant, firstDifference(script, variant), more);
@@ -307,7 +307,7 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
         if (r.kind === "interrupted") interrupted = true;
         return r;
       };
-      const judged = await ex.hooks.extraProof(ex, { script, run });
+      const judged = await hooks.extraProof(ex, { script, run });
       if (interrupted) return { ok: false, kind: "interrupted", reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
       if (!judged.ok) return { ...judged, cpuSeconds: cpu };
       extra = judged.extra;

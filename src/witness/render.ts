@@ -7,7 +7,6 @@ import { pomXml, stagedFiles } from "./setups.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { ATTESTOR_RUNS, programsOf, renderSections, type Section, sectionSpans, type SectionSpan } from "./sections.ts";
-import type { ProofHooks } from "./family.ts";
 
 export { sh } from "./sections.ts";
 
@@ -37,12 +36,10 @@ export interface RenderedExample {
   checks?: Record<string, unknown>;
   /** Not recorded: the script lines each section occupies (`prove.ts` takes its checkpoints from them). */
   layout?: SectionSpan[];
-  /** Not recorded: the family's proof hooks (`family.ts`). */
-  hooks?: ProofHooks;
 }
 
 /** The example as the journal records it: without what only proving it needs. */
-export function recorded({ layout: _layout, hooks: _hooks, ...rest }: RenderedExample): RenderedExample {
+export function recorded({ layout: _layout, ...rest }: RenderedExample): RenderedExample {
   return rest;
 }
 

@@ -7,7 +7,7 @@ import { checkpoints, proveExample } from "../../src/witness/prove.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
-import { CAUSES, maskDigests, PLACEHOLDER, witnessErrors } from "../../src/witness/troubleshoot.ts";
+import { CAUSES, maskDigests, PLACEHOLDER, troubleshoot, witnessErrors } from "../../src/witness/troubleshoot.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
@@ -43,7 +43,7 @@ describe("troubleshoot family (real witness)", () => {
       const fromCheckpoint = new Set<string>();
       for (const spec of specs) {
         const ex = renderExample(spec, cfg, fixtureCatalog());
-        const proof = await proveExample(ex, env());
+        const proof = await proveExample(ex, env(), troubleshoot);
         expect(proof.ok, `${spec.cause}: ${proof.ok ? "" : `${proof.reason}\n${proof.stderrTail}`}`).toBe(true);
         if (!proof.ok) continue;
         expect(proof.broken!.failedAs).toBe(CAUSES.find((c) => c.name === spec.cause)!.expect);
