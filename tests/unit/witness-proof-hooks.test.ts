@@ -75,7 +75,7 @@ test("the layout names, for every section with lines, exactly the script lines t
     const lines = extractScript(ex.answer).split("\n");
     const withLines = draft.sections.filter((s) => s.lines);
     expect(ex.layout!.map((s) => s.id)).toEqual(withLines.map((s) => s.id));
-    ex.layout!.forEach((span, i) => expect(lines.slice(span.from, span.to).join("\n")).toBe(withLines[i]!.lines!.join("\n")));
+    for (const [i, span] of ex.layout!.entries()) expect(lines.slice(span.from, span.to).join("\n")).toBe(withLines[i]!.lines!.join("\n"));
     expect(ex.layout!.at(-1)!.to).toBe(lines.length - 1);
     seen.add(spec.family ?? "attest");
   }
