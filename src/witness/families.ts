@@ -1,6 +1,6 @@
 import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
-import type { Family } from "./family.ts";
+import type { Family, ProofHooks } from "./family.ts";
 import { type Draft, draftAttest, finish, type RenderedExample } from "./render.ts";
 import type { ExampleSpec, FamilyName } from "./spec.ts";
 import { inspect } from "./inspect.ts";
@@ -22,6 +22,11 @@ export function familyPlugin(name: FamilyName): Family | undefined {
     default:
       return undefined;
   }
+}
+
+/** The proof hooks of a spec's family (`Family`); none for `attest`. */
+export function proofHooksOf(spec: ExampleSpec): ProofHooks | undefined {
+  return spec.family && spec.family !== "attest" ? familyPlugin(spec.family) : undefined;
 }
 
 /** The sampler's shapers for the families the config enables (weight > 0, with question templates). */

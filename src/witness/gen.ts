@@ -8,8 +8,8 @@ import { KEPT, NO_VERDICT, type Outcome, rejected } from "../run/outcome.ts";
 import type { GenOptions, GenSummary } from "../track-types.ts";
 import { prepareWitness } from "./prepare.ts";
 import { proveExample } from "./prove.ts";
-import { familyShapers } from "./families.ts";
-import { ERROR_MARK, renderQuestion } from "./render.ts";
+import { familyShapers, proofHooksOf } from "./families.ts";
+import { recorded, renderQuestion } from "./render.ts";
 import { renderExample } from "./families.ts";
 import { GENERATOR_VERSION, sampleSpecs, type ExampleSpec } from "./spec.ts";
 import { writeWitnessOutputs, type JournalRecord } from "./outputs.ts";
@@ -102,9 +102,11 @@ export async function genWitness(ctx: RunContext, opts: GenOptions): Promise<Wit
         done.set(entry.id, record);
         return rejected("too-long", over);
       }
-      const proof = await proveExample(drafted, { ...env, signal: ic.signal });
-      // A troubleshoot question quotes the error its broken script really printed.
-      const rendered = proof.ok && proof.broken ? { ...drafted, question: drafted.question.replace(ERROR_MARK, () => proof.broken!.error) } : drafted;
+      const hooks = proofHooksOf(entry.spec);
+      const proof = await proveExample(drafted, { ...env, signal: ic.signal }, hooks);
+      // The family settles what its extra proof showed (a question may quote the error a run really printed).
+      const settled = proof.ok && hooks?.settle ? hooks.settle(drafted, proof) : drafted;
+      const rendered = recorded(settled);
       toolCpu += proof.cpuSeconds;
       if (ic.signal.aborted || (!proof.ok && proof.reason === "interrupted")) return NO_VERDICT;
       const record: JournalRecord = proof.ok

@@ -1,10 +1,10 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fencedBlocks } from "../dataset/chat.ts";
 import { makeOwnedTempDir } from "../proc/temp.ts";
 import { runScript, extractScript, type ScriptEnv, type ScriptOutcome } from "./script.ts";
+import type { ExtraProofs, ProofHooks } from "./family.ts";
 import type { Mutation, RenderedExample } from "./render.ts";
-import { maskDigests, witnessErrors } from "./troubleshoot.ts";
+import type { SectionSpan } from "./sections.ts";
 
 export interface MutationProof extends Mutation {
   denied: boolean;
@@ -17,17 +17,8 @@ export interface MutationProof extends Mutation {
   from: "start" | CheckpointName | "keys+policy" | "script";
 }
 
-/** troubleshoot: how the user's broken script really failed (the error is what the question quotes). */
-export interface BrokenProof {
-  cause: string;
-  failedAs: string;
-  failingCommand: string;
-  exitCode: number;
-  error: string;
-}
-
 export type Proof =
-  | { ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[]; broken?: BrokenProof }
+  | ({ ok: true; runMs: number; mutationsMs: number; cpuSeconds: number; mutations: MutationProof[] } & ExtraProofs)
   | { ok: false; kind: string; reason: string; stderrTail: string; cpuSeconds: number };
 
 /** Applies a mutation to a script; the target must occur exactly once, or the proof is void. */
@@ -64,7 +55,7 @@ const READS_KEY = /(?:-k|-in|-r) (?:\.\.\/)*keys\/[\w.-]+/g;
 const ASSIGN_FROM_FILE = /^(\w+)=\$\(openssl (?:dgst -sha256 -r keys\/[\w.-]+\.pub \| cut -d' ' -f1|base64 -A -in (?:keys|rego)\/[\w.-]+)\)$/;
 const POLICY_LINE =
   /^(mkdir -p rego|witness policy check policy\.json|witness sign -k keys\/policy\.key -f policy\.json -o policy\.signed\.json|witness verify [-\w ./]+)$/;
-// A refusal expected on the way (policy family): the failing verify writes only refused.log, grep only reads it.
+// A refusal expected on the way (a `refusal` section): the failing verify writes only refused.log, grep only reads it.
 const REFUSAL_LINE = /^(! witness verify [-\w ./]+ 2> refused\.log|grep -F '[^'\n]*' refused\.log)$/;
 /** What the policy-building lines write (the `keyids` suffix), and the kept run's copies a `keys+policy` run starts with. */
 const POLICY_PATHS = /rego\/|policy\.json|policy\.signed\.json|refused\.log/;
@@ -75,29 +66,32 @@ const LITERAL_EXPORT = /^export [A-Za-z_]\w*=(?:'[^'\n]*'|[\w.:/@+-]*)$/;
 const SHELL_STATE = /^(cd|set|umask|trap|alias|unset|exec|readonly|\.|source|eval)\b/;
 
 /**
- * The checkpoints of a script (in order), from its `sh` blocks:
- * - `keys`: after the first block when it only makes directories and keys. It sets no variables and the rest
- *   only reads `keys/` (`-k`, `-in`), so the prefix's state is the final `keys/` with empty `att/` and `reports/`.
- * - `keyids`: before the block that computes key IDs, after the last `witness run`, when from there on the
- *   script only computes variables from files, writes `rego/`, `policy.json`, `policy.signed.json` and runs
- *   `witness policy check|sign|verify` (none writes elsewhere) — a verify expected to fail may write `refused.log`,
- *   which `grep -F` reads — and the prefix never touches those paths: the
+ * The checkpoints of a generated example (in order), placed by its sections (`RenderedExample.layout`); an answer
+ * without a layout has none. Each is admitted only when the script's text proves the state can be rebuilt:
+ * - `keys`: after the `keys` section when it opens the script and only makes directories and keys. It sets no
+ *   variables and the rest only reads `keys/` (`-k`, `-in`), so the prefix's state is the final `keys/` with empty `att/` and `reports/`.
+ * - `keyids`: where the `keyids` section starts, after a `step` section, when from there on the script only
+ *   computes variables from files, writes `rego/`, `policy.json`, `policy.signed.json` and runs
+ *   `witness policy check|sign|verify` (none writes elsewhere; a `witness run` there voids it) — a verify expected
+ *   to fail may write `refused.log`, which `grep -F` reads — and the prefix never touches those paths: the
  *   prefix's state is the final directory without them, plus the prefix's literal exports.
  */
-export function checkpoints(markdown: string): Checkpoint[] {
-  const blocks = fencedBlocks(markdown)
-    .filter((f) => f.lang === "sh")
-    .map((f) => f.body);
-  const script = extractScript(markdown);
-  if (blocks.join("\n") + "\n" !== script) return [];
-  const offsets = blocks.map((_, i) => blocks.slice(0, i).reduce((n, b) => n + b.length + 1, 0));
+export function checkpoints(ex: Pick<RenderedExample, "answer" | "layout">): Checkpoint[] {
+  const spans = ex.layout;
+  const script = extractScript(ex.answer);
+  const lines = script.split("\n");
+  // The layout must describe this very script: contiguous spans from its first line to its last.
+  if (!spans?.length || spans.some((s, i) => s.from !== (i ? spans[i - 1]!.to : 0) || s.to <= s.from) || spans.at(-1)!.to !== lines.length - 1) return [];
+  const offsetOf = (line: number): number => lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0);
+  const linesOf = (s: SectionSpan): string[] => lines.slice(s.from, s.to);
   const out: Checkpoint[] = [];
-  const first = blocks[0]?.split("\n") ?? [];
-  const afterKeys = script.slice(offsets[1] ?? script.length);
-  if (blocks.length > 1 && first.every((l) => KEYS_LINE.test(l)) && !afterKeys.replace(READS_KEY, "").includes("keys/")) {
+  const first = spans[0]!;
+  const keysEnd = offsetOf(first.to);
+  const afterKeys = script.slice(keysEnd);
+  if (first.id === "keys" && spans.length > 1 && linesOf(first).every((l) => KEYS_LINE.test(l)) && !afterKeys.replace(READS_KEY, "").includes("keys/")) {
     out.push({
       name: "keys",
-      offset: offsets[1]!,
+      offset: keysEnd,
       preamble: "",
       keeps: ["keys"],
       rewind: (work) => {
@@ -107,19 +101,19 @@ export function checkpoints(markdown: string): Checkpoint[] {
       },
     });
   }
-  const lastRun = blocks.findLastIndex((b) => /\bwitness run\b/.test(b));
-  const ids = blocks.findIndex((b, i) => i > lastRun && /^\w+_keyid=\$\(openssl dgst/.test(b));
-  if (lastRun >= 0 && ids > lastRun) {
-    const prefix = script.slice(0, offsets[ids]);
-    const suffix = blocks.slice(ids).join("\n");
+  const ids = spans.findIndex((s) => s.id === "keyids");
+  if (ids > 0 && spans.slice(0, ids).some((s) => s.id === "step")) {
+    const offset = offsetOf(spans[ids]!.from);
+    const prefix = script.slice(0, offset);
+    const suffix = lines.slice(spans[ids]!.from, -1).join("\n");
     // A here-document's body is data (a build script's own `set -eu` changes nothing here): only the shell's lines count.
-    const lines = shellLines(prefix);
-    const exports = lines.filter((l) => /\bexport\b/.test(l));
-    const prefixOk = !POLICY_PATHS.test(prefix) && exports.every((l) => LITERAL_EXPORT.test(l)) && !lines.some((l) => SHELL_STATE.test(l));
+    const shell = shellLines(prefix);
+    const exports = shell.filter((l) => /\bexport\b/.test(l));
+    const prefixOk = !POLICY_PATHS.test(prefix) && exports.every((l) => LITERAL_EXPORT.test(l)) && !shell.some((l) => SHELL_STATE.test(l));
     if (prefixOk && suffixOnlyWritesPolicy(suffix)) {
       out.push({
         name: "keyids",
-        offset: offsets[ids]!,
+        offset,
         preamble: exports.length ? `${exports.join("\n")}\n` : "",
         checks: shellLines(suffix)
           .filter((l) => /^witness verify /.test(l) || REFUSAL_LINE.test(l))
@@ -178,41 +172,16 @@ function suffixOnlyWritesPolicy(suffix: string): boolean {
 
 /**
  * Proves an example: its script (extracted from the answer text, the same way `sekft verify` does)
- * passes, and each Rego rule's mutation makes `witness verify` fail with that rule's message.
+ * passes, each Rego rule's mutation makes `witness verify` fail with that rule's message, and the family's own
+ * extra proof (`hooks.extraProof`, its family's), if any, passes.
  *
  * A mutant whose edit lies after a checkpoint runs only its remaining commands, in the state the identical
  * prefix left in the kept run (see `Checkpoint`); the kept text itself always runs in full, as written.
  */
-export async function proveExample(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
-  if (ex.broken && !ex.broken.script) {
-    return { ok: false, kind: "cause-target", reason: `cause-target: ${ex.broken.cause}: its edit does not apply exactly once`, stderrTail: "", cpuSeconds: 0 };
-  }
-  return proveAnswer(ex, env);
-}
-
-/**
- * Judges a troubleshoot question's broken script run: it must fail in a `witness` command, the way its cause says
- * (`classify` of what witness printed). The error it quotes is every error witness logged at the end of that run.
- */
-export function judgeBroken(
-  b: NonNullable<RenderedExample["broken"]>,
-  r: ScriptOutcome,
-): { ok: true; broken: BrokenProof } | { ok: false; kind: string; reason: string; stderrTail: string } {
-  const failedAs = r.kind ?? "";
-  const command = r.failingCommand ?? "";
-  if (r.ok || r.exitCode <= 0 || failedAs !== b.expect || !/^witness /.test(command) || !r.message) {
-    const what = r.ok ? "passed" : `failed as ${failedAs} in \`${command.slice(0, 80)}\``;
-    return {
-      ok: false,
-      kind: "broken-script",
-      reason: `broken-script: ${b.cause}: the broken script ${what}, not as ${b.expect} in a witness command`,
-      stderrTail: r.stderrTail,
-    };
-  }
-  return {
-    ok: true,
-    broken: { cause: b.cause, failedAs, failingCommand: command, exitCode: r.exitCode, error: maskDigests(quoted(r.stderrTail, r.message)) },
-  };
+export async function proveExample(ex: RenderedExample, env: ScriptEnv, hooks: ProofHooks = {}): Promise<Proof> {
+  const refused = hooks.precheck?.(ex);
+  if (refused) return { ...refused, cpuSeconds: 0 };
+  return proveAnswer(ex, env, hooks);
 }
 
 /** Where two texts first differ (the length of their common prefix). */
@@ -222,19 +191,9 @@ function firstDifference(a: string, b: string): number {
   return i;
 }
 
-/** What the question quotes: every error witness logged at the end of the run, else the last error line. */
-function quoted(stderrTail: string, last: string): string {
-  const errors = witnessErrors(stderrTail);
-  const text = errors.length ? errors.join("\n") : last;
-  if (text.length <= 1200) return text;
-  // Cut at a line's end: a question quotes whole lines of what witness printed.
-  const cut = text.lastIndexOf("\n", 1200);
-  return `${text.slice(0, cut > 0 ? cut : 1200)}\n…`;
-}
-
-async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> {
+async function proveAnswer(ex: RenderedExample, env: ScriptEnv, hooks: ProofHooks): Promise<Proof> {
   const script = extractScript(ex.answer);
-  const points = env.runner ? [] : checkpoints(ex.answer);
+  const points = env.runner ? [] : checkpoints(ex);
   const shown = !env.runner && ex.mutations.some((m) => m.shownIn);
   const run = await runScript(script, { ...env, keepDir: points.length > 0 || shown });
   const runDir = run.dir;
@@ -338,17 +297,22 @@ async function proveAnswer(ex: RenderedExample, env: ScriptEnv): Promise<Proof> 
       proofs.push({ ...m, denied: true, ms: Math.round(performance.now() - t), from });
     }
     const mutationsMs = Math.round(performance.now() - started);
-    // troubleshoot: the user's broken script is the answer's with one edit, so it too starts at the last checkpoint before it.
-    let broken: BrokenProof | undefined;
-    if (ex.broken) {
-      const { r } = await runVariant(ex.broken.script, firstDifference(script, ex.broken.script), { trace: true });
-      cpu += r.cpuSeconds;
-      if (r.kind === "interrupted") return { ok: false, kind: "interrupted", reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
-      const judged = judgeBroken(ex.broken, r);
+    // A family's own proof: its runs of variants of the script start, too, at the last checkpoint before their first edit.
+    let extra: ExtraProofs = {};
+    if (hooks.extraProof) {
+      let interrupted = false;
+      const run = async (variant: string, more: Partial<ScriptEnv>): Promise<ScriptOutcome> => {
+        const { r } = await runVariant(variant, firstDifference(script, variant), more);
+        cpu += r.cpuSeconds;
+        if (r.kind === "interrupted") interrupted = true;
+        return r;
+      };
+      const judged = await hooks.extraProof(ex, { script, run });
+      if (interrupted) return { ok: false, kind: "interrupted", reason: "interrupted", stderrTail: "", cpuSeconds: cpu };
       if (!judged.ok) return { ...judged, cpuSeconds: cpu };
-      broken = judged.broken;
+      extra = judged.extra;
     }
-    return { ok: true, runMs: Math.round(run.durationMs), mutationsMs, cpuSeconds: cpu, mutations: proofs, ...(broken ? { broken } : {}) };
+    return { ok: true, runMs: Math.round(run.durationMs), mutationsMs, cpuSeconds: cpu, mutations: proofs, ...extra };
   } finally {
     if (runDir) rmSync(runDir, { recursive: true, force: true });
     for (const s of states.values()) rmSync(s, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { pomXml, stagedFiles } from "./setups.ts";
 import { usedProject } from "./project-files.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
 import { shellQuote } from "../proc/shell.ts";
-import { ATTESTOR_RUNS, programsOf, renderSections, type Section } from "./sections.ts";
+import { ATTESTOR_RUNS, programsOf, renderSections, type Section, sectionSpans, type SectionSpan } from "./sections.ts";
 
 export { sh } from "./sections.ts";
 
@@ -35,6 +35,13 @@ export interface RenderedExample {
   broken?: { cause: string; expect: string; script: string };
   /** What the answer's script asserts beyond the final verify (recorded in meta as `checks`); a family's own. */
   checks?: Record<string, unknown>;
+  /** Not recorded: the script lines each section occupies (`prove.ts` takes its checkpoints from them). */
+  layout?: SectionSpan[];
+}
+
+/** The example as the journal records it: without what only proving it needs. */
+export function recorded({ layout: _layout, ...rest }: RenderedExample): RenderedExample {
+  return rest;
 }
 
 /** An example before its answer is rendered: the answer's typed sections, which families add to, drop and replace by id. */
@@ -42,7 +49,7 @@ export type Draft = Omit<RenderedExample, "answer"> & { sections: Section[] };
 
 /** The one place an answer becomes Markdown: the draft's sections rendered, the sections themselves dropped. */
 export function finish({ sections, ...rest }: Draft): RenderedExample {
-  return { ...rest, answer: renderSections(sections) };
+  return { ...rest, answer: renderSections(sections), layout: sectionSpans(sections) };
 }
 
 /** Where a troubleshoot question quotes the error, until the broken script's real run supplies it. */

@@ -265,3 +265,23 @@ export function renderSections(sections: Section[]): string {
       .join("\n\n") + "\n"
   );
 }
+
+/** The script lines (0-based, `to` exclusive) one section's `sh` block occupies in the answer's script. */
+export interface SectionSpan {
+  id: SectionId;
+  from: number;
+  to: number;
+}
+
+/** Where each section with lines lies in the script (its blocks joined in order, as `extractScript` reads them). */
+export function sectionSpans(sections: Section[]): SectionSpan[] {
+  const out: SectionSpan[] = [];
+  let at = 0;
+  for (const s of sections) {
+    if (!s.lines) continue;
+    const n = s.lines.join("\n").split("\n").length;
+    out.push({ id: s.id, from: at, to: at + n });
+    at += n;
+  }
+  return out;
+}

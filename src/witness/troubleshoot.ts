@@ -1,4 +1,7 @@
 import type { RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
+import { brokenPrecheck, proveBroken, quoteBrokenError } from "./broken.ts";
+
+export { maskDigests, VARIES, witnessErrors } from "./broken.ts";
 import type { Family } from "./family.ts";
 import { type Draft, ERROR_MARK, fill, resolveExample, shellVar } from "./render.ts";
 import { renderSections, type Section } from "./sections.ts";
@@ -145,31 +148,6 @@ export function breakScript(script: string, c: Cause, ctx: CauseContext): string
   return script.slice(0, first) + replace + script.slice(first + find.length);
 }
 
-/** Every distinct error witness logged (`level=error msg="…"`, unescaped), in order. */
-export function witnessErrors(stderr: string): string[] {
-  const all = [...stderr.matchAll(/level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\n/g, " ").replace(/\\(.)/g, "$1").trim());
-  return [...new Set(all)];
-}
-
-/**
- * What varies between two runs of one script is masked in a quoted error, in words that say so: digests and key IDs
- * (fresh keys every run; `[digest, varies per run]`, numbered `[digest 1, …]`, `[digest 2, …]` when a line holds several
- * different ones, so "expected X but got Y" still reads as two values), and paths under a temporary directory
- * (`[temp dir, varies per run]`). Line by line, so a quoted line is the mask of one printed line. Nothing else changes:
- * the rest is the real run's text, never a placeholder.
- */
-export const VARIES = "varies per run";
-export function maskDigests(text: string): string {
-  return text.split("\n").map(maskLine).join("\n");
-}
-
-function maskLine(line: string): string {
-  const hex = /\b[0-9a-f]{40,}\b/g;
-  const distinct = [...new Set(line.match(hex) ?? [])];
-  const label = (d: string): string => (distinct.length > 1 ? `[digest ${distinct.indexOf(d) + 1}, ${VARIES}]` : `[digest, ${VARIES}]`);
-  return line.replace(hex, label).replace(/(?<![\w.])\/(?:tmp|var\/folders|private\/var)\/[^\s"':]+/g, `[temp dir, ${VARIES}]`);
-}
-
 /** A placeholder a reader could take for text to fill in (`<digest>`, `<your key>`, `{error}`, `{{step}}`): no example carries one. */
 export const PLACEHOLDER =
   /<(?:digest|hash|sha256|key ?id|keyid|path|dir|file|time|timestamp|value|placeholder|your[\w -]*)>|\{\{\w+\}\}|\{(?:error|script|step|command|artifact|project|attestors|rules)\}/i;
@@ -195,6 +173,9 @@ export function causeContext(spec: ExampleSpec, cfg: WitnessConfig): CauseContex
  */
 export const troubleshoot: Family = {
   questions: (cfg) => cfg.families.troubleshoot?.questions ?? [],
+  precheck: brokenPrecheck,
+  extraProof: proveBroken,
+  settle: quoteBrokenError,
   shape(spec, turn, cfg) {
     const c = causeContext(spec, cfg);
     const fits = CAUSES.filter((k) => k.applies(c));

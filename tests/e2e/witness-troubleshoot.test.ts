@@ -2,11 +2,12 @@
 import { describe, expect } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { familyShapers } from "../../src/witness/families.ts";
-import { checkpoints, judgeBroken, proveExample } from "../../src/witness/prove.ts";
+import { judgeBroken } from "../../src/witness/broken.ts";
+import { checkpoints, proveExample } from "../../src/witness/prove.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
-import { CAUSES, maskDigests, PLACEHOLDER, witnessErrors } from "../../src/witness/troubleshoot.ts";
+import { CAUSES, maskDigests, PLACEHOLDER, troubleshoot, witnessErrors } from "../../src/witness/troubleshoot.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
@@ -42,7 +43,7 @@ describe("troubleshoot family (real witness)", () => {
       const fromCheckpoint = new Set<string>();
       for (const spec of specs) {
         const ex = renderExample(spec, cfg, fixtureCatalog());
-        const proof = await proveExample(ex, env());
+        const proof = await proveExample(ex, env(), troubleshoot);
         expect(proof.ok, `${spec.cause}: ${proof.ok ? "" : `${proof.reason}\n${proof.stderrTail}`}`).toBe(true);
         if (!proof.ok) continue;
         expect(proof.broken!.failedAs).toBe(CAUSES.find((c) => c.name === spec.cause)!.expect);
@@ -52,7 +53,7 @@ describe("troubleshoot family (real witness)", () => {
         // The proof ran the broken script from the last checkpoint before its edit; a reader runs it whole.
         const script = extractScript(ex.answer);
         const diff = [...script].findIndex((ch, i) => ch !== ex.broken!.script[i]);
-        if (checkpoints(ex.answer).some((p) => p.offset <= diff)) fromCheckpoint.add(spec.cause!);
+        if (checkpoints(ex).some((p) => p.offset <= diff)) fromCheckpoint.add(spec.cause!);
         const r = await runScript(ex.broken!.script, { ...env(), trace: true });
         const whole = judgeBroken(ex.broken!, r);
         expect(whole.ok, spec.cause).toBe(true);

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import type { WitnessConfig } from "../../src/config/witness-schema.ts";
 import { parseAttestorList, type Catalog } from "../../src/witness/catalog.ts";
 import type { Dimensions } from "../../src/witness/spec.ts";
+import { fencedBlocks } from "../../src/dataset/chat.ts";
+import type { SectionId, SectionSpan } from "../../src/witness/sections.ts";
 
 /** The real `witness attestors list` table of v0.11.0, captured as a fixture for unit tests. */
 export function fixtureCatalog(): Catalog {
@@ -36,4 +38,17 @@ export function dimsOf(cfg: WitnessConfig): Dimensions {
     stepCommands: cfg.step_commands,
     minimalWords: cfg.minimal_words,
   };
+}
+
+/** A hand-written answer as a generated one: its `sh` blocks are, in order, the sections `ids` (`RenderedExample.layout`). */
+export function laidOut(answer: string, ids: SectionId[]): { answer: string; layout: SectionSpan[] } {
+  const blocks = fencedBlocks(answer).filter((f) => f.lang === "sh");
+  if (blocks.length !== ids.length) throw new Error(`${blocks.length} sh blocks, ${ids.length} section ids`);
+  let at = 0;
+  const layout = blocks.map((b, i) => {
+    const n = b.body.split("\n").length;
+    at += n;
+    return { id: ids[i]!, from: at - n, to: at };
+  });
+  return { answer, layout };
 }

@@ -219,7 +219,7 @@ test("a file or module holding an EOF line gets another delimiter, and the prove
   expect(script).toContain("cat > rego/hostile-module.rego <<'EOF_2'\npackage hostile\nEOF\nEOF_1\nEOF_2\n");
   expect(script).toContain("cat > repo/ws/a.txt <<'EOF_2'\n");
   expect(script).toContain(": > repo/ws/empty.txt\n");
-  expect(checkpoints(renderExample(spec, cfg, catalog).answer).map((c) => c.name)).toEqual(["keys", "keyids"]);
+  expect(checkpoints(renderExample(spec, cfg, catalog)).map((c) => c.name)).toEqual(["keys", "keyids"]);
 });
 
 test("a configured command is code, but its quotes cannot leave the sh -c wrapping", () => {

@@ -1,12 +1,13 @@
 import { expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { applyMutation, checkpoints, shellLines } from "../../src/witness/prove.ts";
+import type { SectionId } from "../../src/witness/sections.ts";
 import { familyShapers, questionTemplates } from "../../src/witness/families.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript } from "../../src/witness/script.ts";
 import { FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { CAUSES, maskDigests } from "../../src/witness/troubleshoot.ts";
-import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
+import { dimsOf, fixtureCatalog, laidOut } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
 const families = [
@@ -51,7 +52,7 @@ test("checkpoints: after keygen, and before the key IDs once the last witness ru
   for (const spec of take(120)) {
     const r = renderExample(spec, cfg, fixtureCatalog());
     const script = extractScript(r.answer);
-    const points = checkpoints(r.answer);
+    const points = checkpoints(r);
     expect(points.map((p) => p.name)[0]).toBe("keys");
     for (const p of points) expect(script.slice(p.offset - 1, p.offset)).toBe("\n");
     if (points.length === 2) both += 1;
@@ -67,17 +68,20 @@ test("checkpoints: after keygen, and before the key IDs once the last witness ru
 
 test("no checkpoint when the rest of the script writes keys/ or the prefix changes shell state", () => {
   const base = "```sh\nmkdir -p keys att reports\nopenssl genpkey -algorithm ed25519 -out keys/a.key\n```\n\n```sh\n";
-  expect(checkpoints(`${base}echo x > keys/a.key\nwitness verify -p p\n\`\`\`\n`).map((p) => p.name)).toEqual([]);
-  expect(checkpoints(`${base}witness verify -p p -k keys/a.key\n\`\`\`\n`).map((p) => p.name)).toEqual(["keys"]);
+  const at = (md: string, ids: SectionId[]): string[] => checkpoints(laidOut(md, ids)).map((p) => p.name);
+  expect(at(`${base}echo x > keys/a.key\nwitness verify -p p\n\`\`\`\n`, ["keys", "verify"])).toEqual([]);
+  expect(at(`${base}witness verify -p p -k keys/a.key\n\`\`\`\n`, ["keys", "verify"])).toEqual(["keys"]);
   const run = "```sh\ncd /tmp\n(cd repo/ws && witness run -s b -k ../../keys/a.key -o x -- true)\n```\n\n";
   const ids = "```sh\nb_keyid=$(openssl dgst -sha256 -r keys/a.pub | cut -d' ' -f1)\nwitness verify -p p\n```\n";
-  expect(checkpoints(`${base}true\n\`\`\`\n\n${run}${ids}`).map((p) => p.name)).toEqual(["keys"]);
-  expect(checkpoints(`${base}true\n\`\`\`\n\n${run.replace("cd /tmp\n", "")}${ids}`).map((p) => p.name)).toEqual(["keys", "keyids"]);
+  const four: SectionId[] = ["keys", "project", "step", "keyids"];
+  expect(at(`${base}true\n\`\`\`\n\n${run}${ids}`, four)).toEqual(["keys"]);
+  expect(at(`${base}true\n\`\`\`\n\n${run.replace("cd /tmp\n", "")}${ids}`, four)).toEqual(["keys", "keyids"]);
   // A `set -eu` inside a here-document is a file's text, not the shell's state; on a line of its own it is state.
   const doc = "```sh\ncat > repo/build.sh <<'EOF'\nset -eu\nexport X=$(date)\nEOF\n```\n\n";
   const runNoCd = run.replace("cd /tmp\n", "");
-  expect(checkpoints(`${base}true\n\`\`\`\n\n${doc}${runNoCd}${ids}`).map((p) => p.name)).toEqual(["keys", "keyids"]);
-  expect(checkpoints(`${base}true\n\`\`\`\n\n${doc.replace("EOF\n```", "EOF\nset -eu\n```")}${runNoCd}${ids}`).map((p) => p.name)).toEqual(["keys"]);
+  const five: SectionId[] = ["keys", "project", "reports", "step", "keyids"];
+  expect(at(`${base}true\n\`\`\`\n\n${doc}${runNoCd}${ids}`, five)).toEqual(["keys", "keyids"]);
+  expect(at(`${base}true\n\`\`\`\n\n${doc.replace("EOF\n```", "EOF\nset -eu\n```")}${runNoCd}${ids}`, five)).toEqual(["keys"]);
   expect(shellLines("a <<-'E'\nset -x\n\tE\nb <<E\nc\nE\nd")).toEqual(["a <<-'E'", "b <<E", "d"]);
 });
 
@@ -110,3 +114,23 @@ test("no question text stands for two different answers, in any family", () => {
   expect(clashes(vague, false, 200)).toBeGreaterThan(0);
   expect(clashes(vague, true, 200)).toBe(0);
 }, 120_000);
+
+test("checkpoints are placed by the sections, not found in the text: no layout, a layout of another script, or other ids give none", () => {
+  const md = [
+    "```sh\nmkdir -p keys att reports\nopenssl genpkey -algorithm ed25519 -out keys/a.key\n```",
+    "```sh\n(cd repo/ws && witness run -s b -k ../../keys/a.key -o x -- true)\n```",
+    "```sh\nb_keyid=$(openssl dgst -sha256 -r keys/a.pub | cut -d' ' -f1)\nwitness verify -p p\n```\n",
+  ].join("\n\n");
+  const names = (ex: Parameters<typeof checkpoints>[0]): string[] => checkpoints(ex).map((p) => p.name);
+  const good = laidOut(md, ["keys", "step", "keyids"]);
+  expect(names(good)).toEqual(["keys", "keyids"]);
+  expect(names({ answer: md })).toEqual([]);
+  expect(names(laidOut(md, ["project", "step", "keyids"]))).toEqual(["keyids"]);
+  expect(names(laidOut(md, ["keys", "step", "verify"]))).toEqual(["keys"]);
+  expect(names(laidOut(md, ["keys", "chain", "keyids"]))).toEqual(["keys"]);
+  // The layout must cover this script's lines exactly.
+  expect(names({ answer: md, layout: good.layout.map((s, i) => (i === 2 ? { ...s, to: s.to + 1 } : s)) })).toEqual([]);
+  // Offsets follow the layout: the keyids point is where that section's first line starts.
+  const script = extractScript(md);
+  expect(checkpoints(good).find((p) => p.name === "keyids")!.offset).toBe(script.indexOf("b_keyid="));
+});

@@ -68,8 +68,8 @@ test("the inspect block sits after the last witness run and before the key IDs, 
     expect(at).toBeGreaterThan(script.lastIndexOf("witness run -s"));
     expect(at).toBeLessThan(script.indexOf("_keyid=$(openssl dgst"));
     // The inspect block keeps every checkpoint the attest answer of the same spec has (keys, and keyids after it).
-    const points = checkpoints(md);
-    expect(points.map((p) => p.name)).toEqual(checkpoints(renderAttest(spec, cfg, catalog).answer).map((p) => p.name));
+    const points = checkpoints(ex);
+    expect(points.map((p) => p.name)).toEqual(checkpoints(renderAttest(spec, cfg, catalog)).map((p) => p.name));
     expect(points[0]?.name).toBe("keys");
     if (points.length === 2) {
       both += 1;

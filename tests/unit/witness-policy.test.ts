@@ -10,7 +10,7 @@ import { fill, resolveExample } from "../../src/witness/render.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, lastCommand } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
-import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
+import { dimsOf, fixtureCatalog, laidOut } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
 const policyOnly = [{ name: "policy" as const, weight: 1, questions: cfg.families.policy!.questions.length }];
@@ -88,7 +88,8 @@ const base = "```sh\nmkdir -p keys att reports\nopenssl genpkey -algorithm ed255
 const run = "```sh\n(cd repo/ws && witness run -s b -k ../../keys/a.key -o ../../att/b.json -- true)\n```\n\n";
 const ids = "```sh\nb_keyid=$(openssl dgst -sha256 -r keys/a.pub | cut -d' ' -f1)\n```\n\n";
 const tail = (refusal: string): string => `\`\`\`sh\n${refusal}witness verify -p p -k keys/policy.pub -a att/b.json -f repo/ws/x\n\`\`\`\n`;
-const names = (md: string): string[] => checkpoints(md).map((p) => p.name);
+const layout = (md: string) => laidOut(md, ["keys", "step", "keyids", "verify"]);
+const names = (md: string): string[] => checkpoints(layout(md)).map((p) => p.name);
 
 test("keyids checkpoint: a refusal that writes only refused.log and a grep of it are allowed after the key IDs", () => {
   const ok =
@@ -108,13 +109,13 @@ test("keyids checkpoint: its checks are the suffix's verify, refusal and grep li
   const ok = "! witness verify -p p -k keys/policy.pub -a att/b-noncompliant.json -f bad/repo/ws/x 2> refused.log\ngrep -F 'm' refused.log\n";
   const policy =
     'mkdir -p rego\ncat > policy.json <<EOF\n{ "k": "$b_keyid" }\nEOF\nwitness policy check policy.json\nwitness sign -k keys/policy.key -f policy.json -o policy.signed.json\n';
-  const point = checkpoints(`${base}${run}${ids}${tail(policy + ok)}`).find((p) => p.name === "keyids")!;
+  const point = checkpoints(layout(`${base}${run}${ids}${tail(policy + ok)}`)).find((p) => p.name === "keyids")!;
   expect(point.checks).toBe(`${ok}witness verify -p p -k keys/policy.pub -a att/b.json -f repo/ws/x\n`);
 });
 
 test("keyids rewind removes refused.log with the policy files, and keeps the attestations", () => {
   const ok = "! witness verify -p p -k keys/policy.pub -a att/b-noncompliant.json -f bad/repo/ws/x 2> refused.log\ngrep -F 'm' refused.log\n";
-  const point = checkpoints(`${base}${run}${ids}${tail(ok)}`).find((p) => p.name === "keyids")!;
+  const point = checkpoints(layout(`${base}${run}${ids}${tail(ok)}`)).find((p) => p.name === "keyids")!;
   const work = mkdtempSync(join(tmpdir(), "sekft-policy-rewind-"));
   for (const d of ["keys", "att", "rego"]) mkdirSync(join(work, d));
   for (const f of ["refused.log", "policy.json", "policy.signed.json", "att/b.json", "att/b-noncompliant.json"]) writeFileSync(join(work, f), "x");
@@ -127,7 +128,7 @@ test("rendered policy examples keep the keyids checkpoint when their prefix allo
   let withIds = 0;
   for (const s of specs.slice(0, 120)) {
     const r = renderExample(s, cfg, fixtureCatalog());
-    const points = checkpoints(r.answer);
+    const points = checkpoints(r);
     expect(points[0]?.name).toBe("keys");
     if (points.some((p) => p.name === "keyids")) withIds += 1;
   }
