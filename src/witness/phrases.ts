@@ -59,6 +59,8 @@ export function separateKey(v: PhraseVars, many: boolean): string {
     `${who} ${v.stepKey} key. The policy is signed by a different, ${v.policyKey} key: verify trusts the policy only through that key, and no step holds it.`,
     `${who} ${v.stepKey} key, and a ${v.policyKey} key signs the policy. Splitting them means a leaked ${code(v.step)} key lets someone attest ${code(v.step)}, not change what verification demands.`,
     `${who} ${v.stepKey} key. A second key pair (${v.policyKey}) is kept for the policy alone, which is what \`witness verify -k\` checks the policy signature against.`,
+    `${who} ${v.stepKey} key; \`keys/policy.key\` (${v.policyKey}) signs only the policy, so whoever runs ${code(v.step)} cannot also loosen the rules it is judged by.`,
+    `${who} ${v.stepKey} key. Verify takes \`keys/policy.pub\` as its root of trust, so that pair (${v.policyKey}) stays apart from every key a step holds.`,
   ]);
 }
 
@@ -69,6 +71,8 @@ export function gitWhy(v: PhraseVars): string {
     `Without a commit there is nothing for the git attestor to record; one commit of the ${v.project} sources, by a local identity, gives ${code(v.step)} a commit hash.`,
     `\`-a git\` records the commit, branch and tree status of the repository it runs in. A single release commit of ${code(v.dir)} is enough, made with a repository-local name and e-mail.`,
     `The ${code(v.step)} attestation will carry the commit hash of this repository, so the project is committed before the step runs (an uncommitted tree has no commit to record).`,
+    `The git attestor reads the repository around ${code(v.dir)}; committing the ${v.project} files first gives it a commit to name, and a clean tree.`,
+    `Verify can only tie ${code(v.step)} to a commit that exists, so the repository gets one commit of the ${v.project} sources before the run.`,
   ]);
 }
 
@@ -79,6 +83,8 @@ export function ciWhy(v: PhraseVars): string {
     `The CI attestor records what the CI environment tells it; outside CI the ${code(v.step)} run sees these exported, mocked values.`,
     "These exports imitate the CI runner's environment; the attestor copies them into the attestation.",
     "A CI attestor has nothing to record outside CI, so the script exports the variables a runner would set, with example values.",
+    `Run outside a CI system, the ${code(v.step)} step would give its CI attestor nothing to read; the exports supply made-up runner values.`,
+    `The CI values below are examples: in a real pipeline the runner sets them, and the ${code(v.step)} attestation records whatever they are.`,
   ]);
 }
 
@@ -100,6 +106,8 @@ export function policyWhy(v: PhraseVars, exp: string): string {
     `Only the ${code(v.step)} key may sign ${code(v.step)}, and every attestation type listed must be present in its attestation; the policy expires on ${exp}.`,
     `The ${code(v.step)} step accepts one functionary, the key whose ID the script computed, and requires each listed attestation type; after ${exp} the policy stops verifying anything.`,
     `A policy step names who may sign it (the ${code(v.step)} key's ID) and what its attestation must contain (the types below); this one is valid until ${exp}.`,
+    `An attestation of ${code(v.step)} passes only if the ${code(v.step)} key signed it and it holds every type listed below; the policy lapses on ${exp}.`,
+    `Signer and contents are both pinned: the ${code(v.step)} key's ID as functionary, the attestation types as requirements, until ${exp}.`,
   ]);
 }
 

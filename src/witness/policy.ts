@@ -233,8 +233,7 @@ export const policy: Family = {
 
     const copy: Section = {
       id: "copy",
-      text:
-        `**A copy to break later.** ${copyWhy(phrase, staged.length > 0)}`,
+      text: `**A copy to break later.** ${copyWhy(phrase, staged.length > 0)}`,
       lines: ["mkdir -p bad", "cp -R repo reports bad/"],
       runs: [],
       reads: ["repo", "reports"],

@@ -408,9 +408,7 @@ export function draftAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cata
   const explained = attestors.map((a) => `\`${a.name}\` ${a.explain}`).join("; ");
   add({
     id: "step",
-    text:
-      `**Attest the step.** ${stepWhy(resolved.phrase, explained, attNames.length > 1)}` +
-      (pre.length ? ` ${ciWhy(resolved.phrase)}` : ""),
+    text: `**Attest the step.** ${stepWhy(resolved.phrase, explained, attNames.length > 1)}` + (pre.length ? ` ${ciWhy(resolved.phrase)}` : ""),
     lines: [...pre, run],
     runs: stepRuns(resolved, pre),
     reads: ["keys", "repo/ws"],

@@ -1,6 +1,7 @@
 import type { RegoConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./family.ts";
 import { type Draft, ERROR_MARK, fill, resolveExample, shellVar } from "./render.ts";
+import { readingOf } from "./error-words.ts";
 import { fixWhy } from "./phrases.ts";
 import { renderSections, type Section } from "./sections.ts";
 import { extractScript } from "./script.ts";
@@ -213,6 +214,7 @@ export const troubleshoot: Family = {
     const template = templates[spec.question % templates.length]!;
     const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
     const diagnosis: Section[] = [
+      { id: "error", text: `**Reading the error.** ${readingOf(cause.expect).text(c.step)}`, runs: [] },
       { id: "cause", text: `**What is wrong.** ${cause.explain(c)}`, runs: [] },
       {
         id: "fix",

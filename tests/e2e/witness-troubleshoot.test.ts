@@ -6,6 +6,7 @@ import { checkpoints, judgeBroken, proveExample } from "../../src/witness/prove.
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { readingOf } from "../../src/witness/error-words.ts";
 import { CAUSES, maskDigests, PLACEHOLDER, witnessErrors } from "../../src/witness/troubleshoot.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
@@ -48,6 +49,12 @@ describe("troubleshoot family (real witness)", () => {
         expect(proof.broken!.failedAs).toBe(CAUSES.find((c) => c.name === spec.cause)!.expect);
         // The quote is the run's own text: what varies per run is masked in words, nothing is a placeholder.
         expect(proof.broken!.error, spec.cause).not.toMatch(PLACEHOLDER);
+        // The answer reads the error first: the words it quotes from it are in the error the question quotes.
+        const words = readingOf(proof.broken!.failedAs).words;
+        expect(
+          words.some((w) => proof.broken!.error.toLowerCase().includes(w.toLowerCase())),
+          `${spec.cause}: ${words.join(" | ")}\n${proof.broken!.error}`,
+        ).toBe(true);
         expect(proof.broken!.error, spec.cause).not.toMatch(/[0-9a-f]{40}|\/tmp\//);
         // The proof ran the broken script from the last checkpoint before its edit; a reader runs it whole.
         const script = extractScript(ex.answer);
