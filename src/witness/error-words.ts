@@ -27,9 +27,10 @@ export const READINGS: Record<string, ErrorReading> = {
       "that fails, and no step is named. So the fault is in how the policy was signed, or in which file and key are passed to verify.",
   },
   "expired-policy": {
-    words: ["expired"],
+    words: ["policy validation failed", "expired"],
     text: () =>
-      "The word `expired` names the cause: the policy's `expires` date has passed. No key, signature or step is mentioned, so the rest of the script is not what to look at.",
+      "`Policy validation failed` means the policy file itself is refused, before any key, signature or step is involved: " +
+      "the fault is in what `policy.json` says, not in the runs or the keys.",
   },
   "no-matching-attestation": {
     words: ["no passed collections", "is not a collection"],
