@@ -2,6 +2,7 @@ import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Family } from "./family.ts";
 import { type Draft, fill, resolveExample } from "./render.ts";
+import { envelopeWhy } from "./phrases.ts";
 import { insertSection, replaceSection, type Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { bareAttestor } from "./scope.ts";
@@ -329,17 +330,15 @@ export const inspect: Family = {
   render(spec, cfg, catalog, attest): Draft {
     const v = variantOf(spec.variant ?? "");
     const c = inspectContext(spec, cfg);
-    const { cmd } = resolveExample(spec, cfg);
+    const { cmd, phrase } = resolveExample(spec, cfg);
     const x = inspection(v, c, catalog);
     const what = v.what(c);
     const shown = "literal" in x.value ? `\`${x.value.literal}\`` : x.value.says;
     const section: Section = {
       id: "inspect",
       text:
-        `**Inspect the attestation.** \`att/${c.step}.json\` is a DSSE envelope: \`payloadType\` names what it carries, \`payload\` is the base64 of an in-toto statement, ` +
-        `and \`signatures\` hold the \`${c.step}\` key's signature over both. Decoded, the statement has \`subject\` (what it is about, by digest), \`predicateType\`, and \`predicate\`: ` +
-        "witness's attestation collection, with the step in `.predicate.name` and one entry per attestor in `.predicate.attestations[]` " +
-        '(select one with `select(.type == "…")`; what it recorded is under `.attestation`). ' +
+        `**Inspect the attestation.** ${envelopeWhy(phrase)} ` +
+        '(Select one with `select(.type == "…")`; what it recorded is under `.attestation`.) ' +
         `${x.explain}\n\nThe \`test\` line makes the script stop if ${v.stops?.(c) ?? `${what} is not ${shown}`}, so the statement above is checked by running it:`,
       lines: [`jq -r .payload att/${c.step}.json | openssl base64 -d -A > ${STATEMENT}`, `test "$(${x.jq})" = ${x.expected}`],
       runs: ["jq", "openssl", ...("command" in x.value && x.value.command.startsWith("$(git ") ? ["git"] : [])],

@@ -89,10 +89,15 @@ export function proseOf(markdown: string): string {
   return out.join("\n");
 }
 
-/** Sentences of more than `minWords` words in an answer's prose: split on ". " and line breaks, spaces squeezed. */
+/**
+ * Sentences of more than `minWords` words in an answer's prose: split on ". " and line breaks, spaces squeezed. A
+ * section's leading bold heading (`**Key ID.**`) is a unit of its own, not part of the sentence after it: a
+ * two-word label is no sentence, and gluing it on would count the label's words towards the sentence's length.
+ */
 export function longSentences(answer: string, minWords = 12): Set<string> {
   const out = new Set<string>();
-  for (const raw of proseOf(answer).split(/\.\s+|\n/)) {
+  const headed = proseOf(answer).replace(/(^|\n)(\*\*[^*\n]+?\.\*\*)[ \t]+/g, "$1$2\n");
+  for (const raw of headed.split(/\.\s+|\n/)) {
     const s = raw.trim().replace(/\s+/g, " ").replace(/\.$/, "");
     if (wordCount(s) > minWords) out.add(s);
   }

@@ -57,8 +57,10 @@ export function separateKey(v: PhraseVars, many: boolean): string {
   return choose("keys", v.seed, [
     `${who} ${v.stepKey} key; the policy gets a separate ${v.policyKey} key, so a build machine that holds a step key still cannot rewrite the rules.`,
     `${who} ${v.stepKey} key. The policy is signed by a different, ${v.policyKey} key: verify trusts the policy only through that key, and no step holds it.`,
-    `${who} ${v.stepKey} key, and a ${v.policyKey} key signs the policy. Splitting them means leaking a step key lets someone attest, not change what verification demands.`,
+    `${who} ${v.stepKey} key, and a ${v.policyKey} key signs the policy. Splitting them means a leaked ${code(v.step)} key lets someone attest ${code(v.step)}, not change what verification demands.`,
     `${who} ${v.stepKey} key. A second key pair (${v.policyKey}) is kept for the policy alone, which is what \`witness verify -k\` checks the policy signature against.`,
+    `${who} ${v.stepKey} key; \`keys/policy.key\` (${v.policyKey}) signs only the policy, so whoever runs ${code(v.step)} cannot also loosen the rules it is judged by.`,
+    `${who} ${v.stepKey} key. Verify takes \`keys/policy.pub\` as its root of trust, so that pair (${v.policyKey}) stays apart from every key a step holds.`,
   ]);
 }
 
@@ -69,6 +71,8 @@ export function gitWhy(v: PhraseVars): string {
     `Without a commit there is nothing for the git attestor to record; one commit of the ${v.project} sources, by a local identity, gives ${code(v.step)} a commit hash.`,
     `\`-a git\` records the commit, branch and tree status of the repository it runs in. A single release commit of ${code(v.dir)} is enough, made with a repository-local name and e-mail.`,
     `The ${code(v.step)} attestation will carry the commit hash of this repository, so the project is committed before the step runs (an uncommitted tree has no commit to record).`,
+    `The git attestor reads the repository around ${code(v.dir)}; committing the ${v.project} files first gives it a commit to name, and a clean tree.`,
+    `Verify can only tie ${code(v.step)} to a commit that exists, so the repository gets one commit of the ${v.project} sources before the run.`,
   ]);
 }
 
@@ -79,6 +83,8 @@ export function ciWhy(v: PhraseVars): string {
     `The CI attestor records what the CI environment tells it; outside CI the ${code(v.step)} run sees these exported, mocked values.`,
     "These exports imitate the CI runner's environment; the attestor copies them into the attestation.",
     "A CI attestor has nothing to record outside CI, so the script exports the variables a runner would set, with example values.",
+    `Run outside a CI system, the ${code(v.step)} step would give its CI attestor nothing to read; the exports supply made-up runner values.`,
+    `The CI values below are examples: in a real pipeline the runner sets them, and the ${code(v.step)} attestation records whatever they are.`,
   ]);
 }
 
@@ -100,5 +106,108 @@ export function policyWhy(v: PhraseVars, exp: string): string {
     `Only the ${code(v.step)} key may sign ${code(v.step)}, and every attestation type listed must be present in its attestation; the policy expires on ${exp}.`,
     `The ${code(v.step)} step accepts one functionary, the key whose ID the script computed, and requires each listed attestation type; after ${exp} the policy stops verifying anything.`,
     `A policy step names who may sign it (the ${code(v.step)} key's ID) and what its attestation must contain (the types below); this one is valid until ${exp}.`,
+    `An attestation of ${code(v.step)} passes only if the ${code(v.step)} key signed it and it holds every type listed below; the policy lapses on ${exp}.`,
+    `Signer and contents are both pinned: the ${code(v.step)} key's ID as functionary, the attestation types as requirements, until ${exp}.`,
+  ]);
+}
+
+/** What `witness run` records for the step, and how `-a` adds to it; `attestors` is the list of what each adds. */
+export function stepWhy(v: PhraseVars, attestors: string, many: boolean): string {
+  const s = code(v.step);
+  const first = choose("step", v.seed, [
+    `\`witness run -s ${v.step}\` executes the command in ${code(v.dir)} and records its materials, the command itself and its products: the digests verify later looks for.`,
+    `Wrapped in \`witness run\`, the ${s} command runs in ${code(v.dir)} as usual, and the ${v.project} files it read and wrote are recorded by digest, with the command line.`,
+    `\`witness run\` records what ${s} started from, the command it ran and what it left behind; without that record, verify would have no product to find.`,
+    `The ${s} attestation lists the files the command read (materials) and wrote (products), by digest, next to the command it ran in ${code(v.dir)}.`,
+  ]);
+  const lead = choose("step-a", v.seed, [
+    `\`-a\` adds ${many ? "these attestors" : "one attestor"}:`,
+    `Beyond that, the attestation holds what ${many ? "each attestor after `-a` records" : "the attestor after `-a` records"}:`,
+    `${many ? "The attestors" : "The attestor"} named by \`-a\`, so the policy can require ${many ? "them" : "it"}:`,
+    `What \`-a\` adds for ${s}:`,
+  ]);
+  return `${first} ${lead} ${attestors}.`;
+}
+
+/** Why the troubleshoot answer's corrected script is given whole. */
+export function fixWhy(v: PhraseVars, artifact: string): string {
+  return choose("fix", v.seed, [
+    "Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.",
+    `The whole script again, with that one change: run as written, it ends with \`witness verify\` accepting ${code(artifact)}.`,
+    `Here is the script in full, fixed, so it can replace yours; its last line verifies ${code(artifact)} and succeeds.`,
+    `Only the line above changes; the ${code(v.step)} script below is complete, and its final \`witness verify\` passes.`,
+    `With the fix, the script runs from an empty directory to a passing \`witness verify\` on ${code(artifact)}:`,
+  ]);
+}
+
+/** What a DSSE envelope and the in-toto statement inside it hold (inspect). */
+export function envelopeWhy(v: PhraseVars): string {
+  const att = code(`att/${v.step}.json`);
+  return choose("envelope", v.seed, [
+    `${att} is a DSSE envelope: \`payloadType\` names what it carries, \`payload\` is the base64 of an in-toto statement, and \`signatures\` hold the ${code(v.step)} key's signature over both. ` +
+      "Decoded, the statement has `subject` (what it is about, by digest), `predicateType`, and `predicate`. " +
+      "The predicate is witness's attestation collection: the step in `.predicate.name`, one entry per attestor in `.predicate.attestations[]`.",
+    `What \`witness run\` wrote to ${att} is a signed envelope (DSSE). Its \`payload\` is base64, so the script decodes it before reading anything. ` +
+      `Inside is an in-toto statement: \`subject\` lists the ${code(v.step)} products by digest, \`predicate\` holds the collection. ` +
+      "The collection names the step (`.predicate.name`) and keeps each attestor's record in `.predicate.attestations[]`.",
+    `The ${code(v.step)} key signed the envelope in ${att}, not the JSON you read: the statement sits base64-encoded in \`payload\`. ` +
+      "After decoding, `predicateType` says it is a witness collection and `predicate.attestations[]` has one entry per attestor. " +
+      "`subject` is what verify matches a file against, by digest.",
+    `${att} wraps the statement in DSSE (\`payloadType\`, \`payload\`, \`signatures\`), so its signature covers exactly the bytes of \`payload\`. ` +
+      `Decode \`payload\` to reach the statement of the ${code(v.step)} step: \`subject\` by digest, \`predicateType\`, \`predicate\`. ` +
+      "Each attestor's entry in `.predicate.attestations[]` has a `type` and what it recorded.",
+  ]);
+}
+
+/** Why every pipeline step records git (`steps`: the step names in order). */
+export function pipelineGitWhy(v: PhraseVars, steps: string[]): string {
+  const last = code(steps.at(-1)!);
+  return choose("pipe-git", v.seed, [
+    "Every step records the git attestor, so every attestation names the same commit: that is how `witness verify` gets from the final product to all the other steps.",
+    `All ${steps.length} steps run \`-a git\`; the shared commit hash ties their attestations together, and verify follows it from ${last}'s product to the rest.`,
+    `Verify starts at the ${last} attestation and finds the other steps through the commit they all record, so \`-a git\` is on every \`witness run\`.`,
+    `Without one commit recorded by all of ${steps.map(code).join(", ")}, verify could not link the ${v.project} build's attestations into one chain.`,
+  ]);
+}
+
+/** What the pipeline policy's keys say. */
+export function pipelinePolicyWhy(v: PhraseVars, steps: string[]): string {
+  return choose("pipe-policy", v.seed, [
+    "One `publickeys` entry per step key, and each step trusts only its own key as functionary.",
+    `Each of the ${steps.length} steps names its own key's ID as its only functionary, so a key stolen from one step cannot sign another.`,
+    `\`publickeys\` holds the ${steps.length} step keys; ${code(steps[0]!)} trusts only its key, and so on down the chain.`,
+    `The functionary of ${code(steps.at(-1)!)} is the ${code(steps.at(-1)!)} key alone, and likewise for every step: an attestation signed by a neighbour's key is refused.`,
+  ]);
+}
+
+/** What would make the pipeline's verify fail. */
+export function pipelineFails(v: PhraseVars, steps: string[]): string {
+  const [a, b] = [code(steps[0]!), code(steps.at(-1)!)];
+  return choose("pipe-fail", v.seed, [
+    "A missing step, a step signed with another step's key, or a file swapped between two steps makes it fail.",
+    `Drop ${a}'s attestation, or sign ${b} with ${a}'s key, and it fails.`,
+    `It would fail if a file changed between ${a} and the step that reads it.`,
+    `Any step missing from \`-a\`, or a ${v.project} file edited between steps, would fail it.`,
+  ]);
+}
+
+/** Why the policy family's non-compliant run must be refused. */
+export function refusalWhy(v: PhraseVars): string {
+  return choose("refuse", v.seed, [
+    "`witness verify` must fail on it: `!` expects the failure and its log goes to `refused.log`.",
+    `A policy that accepted the broken ${code(v.step)} run would prove nothing, so \`!\` requires verify to fail and \`refused.log\` keeps why.`,
+    `Here verify is expected to say no: the \`!\` turns its failure into success, and stderr is kept in \`refused.log\` for the check below.`,
+    `The refusal is the point of the rule; \`!\` inverts verify's exit status and \`refused.log\` holds its reasons.`,
+  ]);
+}
+
+/** Why the policy family copies the project before the real run. */
+export function copyWhy(v: PhraseVars, reports: boolean): string {
+  const what = reports ? "the committed project and `reports/`" : "the committed project";
+  return choose("copy", v.seed, [
+    `Before the real run, ${what} ${reports ? "are" : "is"} copied to \`bad/\`; that copy will be made to break the requirement, and nothing else, to show the policy refusing it.`,
+    `The ${code(v.step)} step will also run on a copy in \`bad/\`, changed in one way only, so a refusal can only come from the requirement.`,
+    `\`bad/\` gets ${what} before anything runs: the same sources, soon broken on purpose.`,
+    `A copy of ${what} goes to \`bad/\` now, while it matches the commit; only the requirement will differ there.`,
   ]);
 }

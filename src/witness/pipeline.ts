@@ -22,6 +22,7 @@ import {
   policySection,
   stepRuns,
 } from "./render.ts";
+import { pipelineFails, pipelineGitWhy, pipelinePolicyWhy } from "./phrases.ts";
 import type { Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { attestorId, type ExampleSpec } from "./spec.ts";
@@ -236,7 +237,10 @@ export const pipeline: Family = {
     sections.push(
       gitSection(
         resolved,
-        "**Git.** Every step records the git attestor, so every attestation names the same commit: that is how `witness verify` gets from the final product to all the other steps. " +
+        `**Git.** ${pipelineGitWhy(
+          resolved.phrase,
+          steps.map((s) => s.name),
+        )} ` +
           "The project is committed first, with the repository's own identity" +
           (ignore.length
             ? `; \`.gitignore\` keeps what ${before.map((s) => `\`${s.name}\``).join(" and ")} writes before the build out of \`git status\`, so the build still runs on a clean tree.`
@@ -295,7 +299,10 @@ export const pipeline: Family = {
       id: "policy",
       ...policySection(cfg, publicKeyLines(steps.map((s) => s.name)), policySteps),
       text:
-        `**The policy.** One \`publickeys\` entry per step key, and each step trusts only its own key as functionary. Every step must carry material, command-run, product and git attestations` +
+        `**The policy.** ${pipelinePolicyWhy(
+          resolved.phrase,
+          steps.map((s) => s.name),
+        )} Every step must carry material, command-run, product and git attestations` +
         `${attestorNames.length > 1 ? `, the \`${build.name}\` step also those of the attestors it ran` : ""}${rules.length ? `; the Rego rules apply to \`${build.name}\`` : ""}. ` +
         `\`artifactsFrom\` makes each step's materials match what the named steps left behind: ${linked.map((s) => `\`${s.name}\` ← ${s.from.map((f) => `\`${f}\``).join(", ")}`).join("; ")}. ` +
         `The policy expires on ${cfg.policy_expires.slice(0, 10)}. \`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
@@ -308,7 +315,10 @@ export const pipeline: Family = {
       text:
         `**Verify.** \`witness verify\` finds the \`${last.name}\` attestation by \`${last.product}\`, follows the shared commit to the other ${steps.length - 1}, ` +
         `and checks every step: its signer, its attestation types, ${rules.length ? `the Rego ${rules.length > 1 ? "rules" : "rule"} of \`${build.name}\`, ` : ""}and each \`artifactsFrom\` link. ` +
-        `A missing step, a step signed with another step's key, or a file swapped between two steps makes it fail. Here it passes. ${claim("verify-success")}`,
+        `${pipelineFails(
+          resolved.phrase,
+          steps.map((s) => s.name),
+        )} Here it passes. ${claim("verify-success")}`,
       lines: [`witness verify -p policy.signed.json -k keys/policy.pub ${steps.map((s) => `-a att/${s.name}.json`).join(" ")} -f repo/ws/${last.product}`],
     });
 

@@ -1,6 +1,7 @@
 import type { AttestorConfig, WitnessConfig } from "../config/witness-schema.ts";
 import type { Family } from "./family.ts";
 import { type Draft, fill, resolveExample } from "./render.ts";
+import { copyWhy, refusalWhy } from "./phrases.ts";
 import { ATTESTOR_RUNS, insertSection, programsOf, replaceSection, type Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { bareAttestor } from "./scope.ts";
@@ -221,7 +222,7 @@ export const policy: Family = {
   },
   render(spec, cfg, _catalog, attest): Draft {
     const req = requirementOf(spec.variant ?? "");
-    const { cmd, attestors, attestorNames, project, rules, staged, vars } = resolveExample(spec, cfg);
+    const { cmd, attestors, attestorNames, project, rules, staged, vars, phrase } = resolveExample(spec, cfg);
     const rule = rules.find((r) => r.name === req.rule)!;
     const message = fill(rule.message, vars);
     const words = fill(req.words, vars);
@@ -232,9 +233,7 @@ export const policy: Family = {
 
     const copy: Section = {
       id: "copy",
-      text:
-        `**A copy to break later.** Before the real run, the committed project${staged.length ? " and the files under `reports/` are" : " is"} copied to \`bad/\`; ` +
-        "that copy will be made to break the requirement, and nothing else, to show the policy refusing it.",
+      text: `**A copy to break later.** ${copyWhy(phrase, staged.length > 0)}`,
       lines: ["mkdir -p bad", "cp -R repo reports bad/"],
       runs: [],
       reads: ["repo", "reports"],
@@ -260,7 +259,7 @@ export const policy: Family = {
     const refuse: Section = {
       id: "refusal",
       text:
-        `**The non-compliant run is refused.** \`witness verify\` must fail on it: \`!\` expects the failure and its log goes to \`refused.log\`. ` +
+        `**The non-compliant run is refused.** ${refusalWhy(phrase)} ` +
         `witness logs \`Verification failed\` and, for the step, \`collection rejected: ${step}, Reason: collection validation failed: … policy was denied due to: ${message}\` ` +
         `(once per search depth); \`grep\` checks that this is the reason, so a refusal for anything else stops the script (\`sh -e\` does not stop at a \`!\` command, but it does at a failing \`grep\`).`,
       lines: [

@@ -2,7 +2,7 @@ import type { WitnessConfig, RegoConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import { claim } from "./claims.ts";
 import { canonical } from "../dataset/hash.ts";
-import { ciWhy, gitWhy, keyIdWhy, outsideDir, type PhraseVars, policyWhy, separateKey, verifyWhy } from "./phrases.ts";
+import { ciWhy, gitWhy, keyIdWhy, outsideDir, type PhraseVars, policyWhy, separateKey, stepWhy, verifyWhy } from "./phrases.ts";
 import { pomXml, stagedFiles } from "./setups.ts";
 import { usedProject } from "./project-files.ts";
 import type { ExampleSpec, KeyType } from "./spec.ts";
@@ -418,10 +418,7 @@ export function draftAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cata
   const explained = attestors.map((a) => `\`${a.name}\` ${a.explain}`).join("; ");
   add({
     id: "step",
-    text:
-      `**Attest the step.** \`witness run\` executes the command in \`repo/ws\` and always records its materials, the command itself and its products; ` +
-      `\`-a\` adds ${attNames.length > 1 ? "these attestors" : "one attestor"}: ${explained}.` +
-      (pre.length ? ` ${ciWhy(resolved.phrase)}` : ""),
+    text: `**Attest the step.** ${stepWhy(resolved.phrase, explained, attNames.length > 1)}` + (pre.length ? ` ${ciWhy(resolved.phrase)}` : ""),
     lines: [...pre, run],
     runs: stepRuns(resolved, pre),
     reads: ["keys", "repo/ws"],

@@ -8,6 +8,7 @@ import { parseShell, wordValue } from "../proc/shell.ts";
  */
 export type SectionId =
   | "intro"
+  | "error"
   | "cause"
   | "fix"
   | "keys"

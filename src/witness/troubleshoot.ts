@@ -4,6 +4,8 @@ import { brokenPrecheck, proveBroken, quoteBrokenError } from "./broken.ts";
 export { maskDigests, VARIES, witnessErrors } from "./broken.ts";
 import type { Family } from "./family.ts";
 import { type Draft, ERROR_MARK, fill, resolveExample, shellVar } from "./render.ts";
+import { readingOf } from "./error-words.ts";
+import { fixWhy } from "./phrases.ts";
 import { renderSections, type Section } from "./sections.ts";
 import { extractScript } from "./script.ts";
 import type { ExampleSpec } from "./spec.ts";
@@ -187,16 +189,17 @@ export const troubleshoot: Family = {
   render(spec, cfg, _catalog, attest): Draft {
     const cause = causeOf(spec.cause ?? "");
     const c = causeContext(spec, cfg);
-    const { cmd, vars } = resolveExample(spec, cfg);
+    const { cmd, vars, phrase } = resolveExample(spec, cfg);
     const broken = breakScript(extractScript(renderSections(attest.sections)), cause, c) ?? "";
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
     const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
     const diagnosis: Section[] = [
+      { id: "error", text: `**Reading the error.** ${readingOf(cause.expect).text(c.step)}`, runs: [] },
       { id: "cause", text: `**What is wrong.** ${cause.explain(c)}`, runs: [] },
       {
         id: "fix",
-        text: "**The corrected script.** Below is the whole script with that fixed; it runs as written and ends with `witness verify` succeeding.",
+        text: `**The corrected script.** ${fixWhy(phrase, c.chain ? `${c.chain}.tar.gz` : c.artifact)}`,
         runs: [],
       },
     ];

@@ -7,6 +7,7 @@ import { checkpoints, proveExample } from "../../src/witness/prove.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript, runScript, scriptPath, type ScriptEnv } from "../../src/witness/script.ts";
 import { sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
+import { readingOf } from "../../src/witness/error-words.ts";
 import { CAUSES, maskDigests, PLACEHOLDER, troubleshoot, witnessErrors } from "../../src/witness/troubleshoot.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
@@ -41,6 +42,7 @@ describe("troubleshoot family (real witness)", () => {
       const specs = onePerCause();
       expect(new Set(specs.map((s) => s.cause))).toEqual(new Set(CAUSES.map((c) => c.name)));
       const fromCheckpoint = new Set<string>();
+      const misread: string[] = [];
       for (const spec of specs) {
         const ex = renderExample(spec, cfg, fixtureCatalog());
         const proof = await proveExample(ex, env(), troubleshoot);
@@ -49,6 +51,10 @@ describe("troubleshoot family (real witness)", () => {
         expect(proof.broken!.failedAs).toBe(CAUSES.find((c) => c.name === spec.cause)!.expect);
         // The quote is the run's own text: what varies per run is masked in words, nothing is a placeholder.
         expect(proof.broken!.error, spec.cause).not.toMatch(PLACEHOLDER);
+        // The answer reads the error first: the words it quotes from it are in the error the question quotes.
+        const words = readingOf(proof.broken!.failedAs).words;
+        if (!words.some((w) => proof.broken!.error.toLowerCase().includes(w.toLowerCase())))
+          misread.push(`${spec.cause}: ${words.join(" | ")}\n${proof.broken!.error}`);
         expect(proof.broken!.error, spec.cause).not.toMatch(/[0-9a-f]{40}|\/tmp\//);
         // The proof ran the broken script from the last checkpoint before its edit; a reader runs it whole.
         const script = extractScript(ex.answer);
@@ -75,6 +81,7 @@ describe("troubleshoot family (real witness)", () => {
           expect(whole.broken.failingCommand, spec.cause).toBe(proof.broken!.failingCommand);
         }
       }
+      expect(misread).toEqual([]);
       // Most causes edit after the keys, so most broken runs started at a checkpoint.
       expect(fromCheckpoint.size).toBeGreaterThanOrEqual(CAUSES.length - 1);
     },

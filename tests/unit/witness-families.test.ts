@@ -6,7 +6,8 @@ import { familyShapers, questionTemplates } from "../../src/witness/families.ts"
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript } from "../../src/witness/script.ts";
 import { FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
-import { CAUSES, maskDigests } from "../../src/witness/troubleshoot.ts";
+import { readingOf } from "../../src/witness/error-words.ts";
+import { CAUSES, causeOf, maskDigests } from "../../src/witness/troubleshoot.ts";
 import { dimsOf, fixtureCatalog, laidOut } from "../helpers/witness.ts";
 
 const cfg = loadConfig(undefined).witness;
@@ -39,7 +40,11 @@ test("every troubleshoot question shows its broken script, which differs from th
     expect(r.broken?.script).toBeTruthy();
     expect(r.question).toContain(r.broken!.script);
     expect(r.broken!.script).not.toBe(extractScript(r.answer));
-    expect(r.answer).toStartWith("**What is wrong.**");
+    // The error is read first: the words of it that point at the cause, then the cause, then the fix.
+    expect(r.answer).toStartWith("**Reading the error.**");
+    const reading = readingOf(causeOf(spec.cause!).expect);
+    expect(reading.words.some((w) => r.answer.split("**What is wrong.**")[0]!.toLowerCase().includes(w.toLowerCase()))).toBe(true);
+    expect(r.answer.indexOf("**What is wrong.**")).toBeLessThan(r.answer.indexOf("**The corrected script.**"));
   }
 });
 
