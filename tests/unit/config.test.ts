@@ -47,6 +47,22 @@ describe("config", () => {
     for (const [over, message] of bad) expect(() => loadConfig(undefined, over)).toThrow(message);
   });
 
+  test("a config that replaces the projects keeps the default attestors: maven's project list names one it lacks, and loads", () => {
+    const notes = { name: "notes", kind: "notes", files: { "notes.txt": "hi\n" } };
+    const cmd = {
+      name: "notes-tar",
+      project: "notes",
+      run: "tar -cf notes.tar notes.txt",
+      artifact: "notes.tar",
+      tool: "tar",
+      probe: "tar --version",
+      kind: "package",
+    };
+    const c = loadConfig(undefined, { witness: { projects: [notes], commands: [cmd], step_commands: { package: ["notes-tar"] } } } as never);
+    expect(c.witness.attestors.find((a) => a.name === "maven")?.projects).toEqual(["java-hello"]);
+    expect(c.witness.projects.map((p) => p.name)).toEqual(["notes"]);
+  });
+
   test("answer token budgets are whole numbers in bounds; a family's own is optional", () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ witness: { max_answer_tokens: 0 } }, /witness\.max_answer_tokens: .*16/],
