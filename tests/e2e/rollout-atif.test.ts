@@ -88,7 +88,9 @@ describe("rollout trajectories in ATIF", () => {
 
       // The validator can fail: a step id out of order, and an observation answering a call its step does not make.
       const first = trajectories[0]!;
-      const good = JSON.parse(readFileSync(join(dir, listed[0]!), "utf8"));
+      // One with a screen to answer (an `exit-at-once` sample has none).
+      const seen = trajectories.find((t) => t.turns.length > 0)!;
+      const good = JSON.parse(readFileSync(join(dir, `atif/${seen.bundle_id}-${seen.operator}-${seen.sample}/agent/trajectory.json`), "utf8"));
       const broken = join(tmp("broken"), "trajectory.json");
       writeFileSync(broken, JSON.stringify({ ...good, steps: good.steps.map((s: any, i: number) => ({ ...s, step_id: i === 1 ? 7 : s.step_id })) }));
       const b1 = harborValidates(broken);
