@@ -17,7 +17,7 @@ export type ClaimId = "policy-check" | "keyid-sha256-pem" | "verify-success" | "
 export const CLAIMS: readonly Claim[] = [
   {
     id: "policy-check",
-    text: "It catches bad JSON, a past expiry, non-PEM keys and unparsable Rego. It never compares key IDs with the keys. A wrong key ID fails only at `witness verify`.",
+    text: "`witness policy check` catches bad JSON, expiry, non-PEM keys and broken Rego. A wrong key ID passes it and fails only at verify.",
     shownBy:
       "policy check exits non-zero for each of the four faults, and exits 0 for a policy whose functionary key ID names no public key and whose publickeys entry's keyid is not its key's digest",
   },
@@ -39,7 +39,7 @@ export const CLAIMS: readonly Claim[] = [
   },
   {
     id: "staged-product",
-    text: "Witness records each product by digest, not by who wrote it. An attestor attaches any file of its format among the products.",
+    text: "An attestor attaches any product of its format, whoever wrote it.",
     shownBy: "`witness run -a sbom` over a command that only copies a hand-written SPDX file attaches it as an `https://spdx.dev/Document` attestation",
   },
 ];

@@ -2,7 +2,7 @@ import type { WitnessConfig } from "../config/witness-schema.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Family } from "./family.ts";
 import { type Draft, fill, resolveExample } from "./render.ts";
-import { envelopeWhy } from "./phrases.ts";
+import { envelopeWhy, inspectVerifyWhy } from "./phrases.ts";
 import { insertSection, replaceSection, type Section } from "./sections.ts";
 import { shellQuote } from "../proc/shell.ts";
 import { bareAttestor } from "./scope.ts";
@@ -337,9 +337,8 @@ export const inspect: Family = {
     const section: Section = {
       id: "inspect",
       text:
-        `**Inspect the attestation.** ${envelopeWhy(phrase)} ` +
-        '(Select one with `select(.type == "…")`; what it recorded is under `.attestation`.) ' +
-        `${x.explain}\n\nThe \`test\` line makes the script stop if ${v.stops?.(c) ?? `${what} is not ${shown}`}, so the statement above is checked by running it:`,
+        `**Inspect the attestation.** ${envelopeWhy(phrase)} ${x.explain}\n\n` +
+        `The \`test\` line stops the script if ${v.stops?.(c) ?? `${what} is not ${shown}`}:`,
       lines: [`jq -r .payload att/${c.step}.json | openssl base64 -d -A > ${STATEMENT}`, `test "$(${x.jq})" = ${x.expected}`],
       runs: ["jq", "openssl", ...("command" in x.value && x.value.command.startsWith("$(git ") ? ["git"] : [])],
       reads: [`att/${c.step}.json`],
@@ -358,6 +357,11 @@ export const inspect: Family = {
       }));
     // After the last `witness run`, before the key IDs: prove.ts's `keyids` checkpoint holds.
     sections = insertSection(sections, "before", "keyids", section);
+    // The question is about the attestation; the policy and verify that prove the answer follow in one block,
+    // under one sentence (their lines and declarations unchanged).
+    sections = replaceSection(sections, "keyids", (s) => ({ ...s, text: `**Verify.** ${inspectVerifyWhy(phrase, c.artifact)}` }));
+    sections = replaceSection(sections, "policy", (s) => ({ ...s, text: "" }));
+    sections = replaceSection(sections, "verify", (s) => ({ ...s, text: "" }));
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
     const where =

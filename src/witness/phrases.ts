@@ -55,12 +55,12 @@ export function keyIdWhy(v: PhraseVars, steps: string[]): string {
 export function separateKey(v: PhraseVars, many: boolean): string {
   const who = many ? "Each step signs its attestation with its own" : `The ${code(v.step)} step signs its attestation with its own`;
   return choose("keys", v.seed, [
-    `${who} ${v.stepKey} key; the policy gets a separate ${v.policyKey} key, so a build machine that holds a step key still cannot rewrite the rules.`,
-    `${who} ${v.stepKey} key. The policy is signed by a different, ${v.policyKey} key: verify trusts the policy only through that key, and no step holds it.`,
-    `${who} ${v.stepKey} key, and a ${v.policyKey} key signs the policy. Splitting them means a leaked ${code(v.step)} key lets someone attest ${code(v.step)}, not change what verification demands.`,
-    `${who} ${v.stepKey} key. A second key pair (${v.policyKey}) is kept for the policy alone, which is what \`witness verify -k\` checks the policy signature against.`,
+    `${who} ${v.stepKey} key; a separate ${v.policyKey} key signs the policy, so a step key cannot rewrite the rules.`,
+    `${who} ${v.stepKey} key. Verify trusts the policy only through its own ${v.policyKey} key, which no step holds.`,
+    `${who} ${v.stepKey} key, and a ${v.policyKey} key signs the policy: a leaked ${code(v.step)} key cannot change what verify demands.`,
+    `${who} ${v.stepKey} key. A second pair (${v.policyKey}) signs only the policy; \`witness verify -k\` checks against it.`,
     `${who} ${v.stepKey} key; \`keys/policy.key\` (${v.policyKey}) signs only the policy, so whoever runs ${code(v.step)} cannot also loosen the rules it is judged by.`,
-    `${who} ${v.stepKey} key. Verify takes \`keys/policy.pub\` as its root of trust, so that pair (${v.policyKey}) stays apart from every key a step holds.`,
+    `${who} ${v.stepKey} key. \`keys/policy.pub\` (${v.policyKey}) is verify's root of trust, so no step holds its private half.`,
   ]);
 }
 
@@ -115,10 +115,10 @@ export function policyWhy(v: PhraseVars, exp: string): string {
 export function stepWhy(v: PhraseVars, attestors: string, many: boolean): string {
   const s = code(v.step);
   const first = choose("step", v.seed, [
-    `\`witness run -s ${v.step}\` executes the command in ${code(v.dir)} and records its materials, the command itself and its products: the digests verify later looks for.`,
-    `Wrapped in \`witness run\`, the ${s} command runs in ${code(v.dir)} as usual, and the ${v.project} files it read and wrote are recorded by digest, with the command line.`,
+    `\`witness run -s ${v.step}\` runs the command in ${code(v.dir)} and records its materials, command and products: the digests verify looks for.`,
+    `Under \`witness run\`, the ${s} command runs in ${code(v.dir)} as usual; the files it read and wrote are recorded by digest.`,
     `\`witness run\` records what ${s} started from, the command it ran and what it left behind; without that record, verify would have no product to find.`,
-    `The ${s} attestation lists the files the command read (materials) and wrote (products), by digest, next to the command it ran in ${code(v.dir)}.`,
+    `The ${s} attestation lists the files the command read (materials) and wrote (products), by digest, with the command.`,
   ]);
   const lead = choose("step-a", v.seed, [
     `\`-a\` adds ${many ? "these attestors" : "one attestor"}:`,
@@ -136,7 +136,7 @@ export function fixWhy(v: PhraseVars, artifact: string): string {
     `The whole script again, with that one change: run as written, it ends with \`witness verify\` accepting ${code(artifact)}.`,
     `Here is the script in full, fixed, so it can replace yours; its last line verifies ${code(artifact)} and succeeds.`,
     `Only the line above changes; the ${code(v.step)} script below is complete, and its final \`witness verify\` passes.`,
-    `With the fix, the script runs from an empty directory to a passing \`witness verify\` on ${code(artifact)}:`,
+    `With the fix, the script ends with a passing \`witness verify\` on ${code(artifact)}.`,
   ]);
 }
 
@@ -144,18 +144,25 @@ export function fixWhy(v: PhraseVars, artifact: string): string {
 export function envelopeWhy(v: PhraseVars): string {
   const att = code(`att/${v.step}.json`);
   return choose("envelope", v.seed, [
-    `${att} is a DSSE envelope: \`payloadType\` names what it carries, \`payload\` is the base64 of an in-toto statement, and \`signatures\` hold the ${code(v.step)} key's signature over both. ` +
-      "Decoded, the statement has `subject` (what it is about, by digest), `predicateType`, and `predicate`. " +
-      "The predicate is witness's attestation collection: the step in `.predicate.name`, one entry per attestor in `.predicate.attestations[]`.",
-    `What \`witness run\` wrote to ${att} is a signed envelope (DSSE). Its \`payload\` is base64, so the script decodes it before reading anything. ` +
-      `Inside is an in-toto statement: \`subject\` lists the ${code(v.step)} products by digest, \`predicate\` holds the collection. ` +
-      "The collection names the step (`.predicate.name`) and keeps each attestor's record in `.predicate.attestations[]`.",
-    `The ${code(v.step)} key signed the envelope in ${att}, not the JSON you read: the statement sits base64-encoded in \`payload\`. ` +
-      "After decoding, `predicateType` says it is a witness collection and `predicate.attestations[]` has one entry per attestor. " +
-      "`subject` is what verify matches a file against, by digest.",
-    `${att} wraps the statement in DSSE (\`payloadType\`, \`payload\`, \`signatures\`), so its signature covers exactly the bytes of \`payload\`. ` +
-      `Decode \`payload\` to reach the statement of the ${code(v.step)} step: \`subject\` by digest, \`predicateType\`, \`predicate\`. ` +
-      "Each attestor's entry in `.predicate.attestations[]` has a `type` and what it recorded.",
+    `${att} is a DSSE envelope whose \`payload\` is the base64 of an in-toto statement, signed by the ${code(v.step)} key. ` +
+      "Decoded, its `predicate` is witness's collection: the step in `.predicate.name`, one entry per attestor in `.predicate.attestations[]`.",
+    `What \`witness run\` wrote to ${att} is a signed envelope (DSSE), so the script decodes its base64 \`payload\` first. ` +
+      "Inside, `subject` lists the products by digest and `.predicate.attestations[]` holds each attestor's `type` and record.",
+    `The ${code(v.step)} key signed the bytes of \`payload\` in ${att}, not the JSON around it, so read the decoded payload. ` +
+      "Each attestor's entry in `.predicate.attestations[]` has a `type`; what it recorded is under `.attestation`.",
+    `${att} wraps the statement in DSSE (\`payloadType\`, \`payload\`, \`signatures\`); decode \`payload\` to reach it. ` +
+      "The statement holds `subject` (by digest), `predicateType` and the collection in `predicate`.",
+  ]);
+}
+
+/** The one sentence over an inspect answer's policy and verify block. */
+export function inspectVerifyWhy(v: PhraseVars, artifact: string): string {
+  const a = code(artifact);
+  return choose("inspect-verify", v.seed, [
+    `A policy that trusts only the ${code(v.step)} key, by its computed ID, and a passing \`witness verify\` of ${a} show the attestation is genuine.`,
+    `The key ID is computed from ${code(`keys/${v.step}.pub`)}; the policy, signed by the policy key, then lets \`witness verify\` accept ${a}.`,
+    `What was read above counts only if the attestation verifies: a signed policy naming the ${code(v.step)} key, then \`witness verify\` on ${a}.`,
+    `Reading a record is not trusting it: the policy pins the ${code(v.step)} key by its SHA-256 ID, and verify checks ${a} against it.`,
   ]);
 }
 

@@ -305,7 +305,7 @@ export const pipeline: Family = {
         )} Every step must carry material, command-run, product and git attestations` +
         `${attestorNames.length > 1 ? `, the \`${build.name}\` step also those of the attestors it ran` : ""}${rules.length ? `; the Rego rules apply to \`${build.name}\`` : ""}. ` +
         `\`artifactsFrom\` makes each step's materials match what the named steps left behind: ${linked.map((s) => `\`${s.name}\` ← ${s.from.map((f) => `\`${f}\``).join(", ")}`).join("; ")}. ` +
-        `The policy expires on ${cfg.policy_expires.slice(0, 10)}. \`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
+        `The policy expires on ${cfg.policy_expires.slice(0, 10)}. ${claim("policy-check")}`,
     });
 
     sections.push({

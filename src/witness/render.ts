@@ -456,7 +456,7 @@ export function draftAttest(spec: ExampleSpec, cfg: WitnessConfig, catalog: Cata
       (chain
         ? `The \`${chain}\` step trusts only its own key, and its \`artifactsFrom\` requires the files it read to be exactly what \`${step}\` left behind. `
         : "") +
-      `\`witness policy check\` runs before the policy key signs it. ${claim("policy-check")}`,
+      claim("policy-check"),
     ...policySection(cfg, publicKeyLines(chain ? [step, chain] : [step]), steps),
   });
 

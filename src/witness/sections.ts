@@ -10,7 +10,6 @@ export type SectionId =
   | "intro"
   | "error"
   | "cause"
-  | "fix"
   | "keys"
   | "project"
   | "reports"
@@ -33,6 +32,7 @@ export type SectionId =
  */
 export interface Section {
   id: SectionId;
+  /** Its prose; empty: its lines continue the block before it (a script shown whole, as troubleshoot's fix is). */
   text: string;
   lines?: string[];
   runs: string[];
@@ -217,7 +217,12 @@ export function prerequisites(sections: Section[]): string[] {
 export function prerequisiteSentence(programs: string[]): string {
   const named = programs.map((p) => `\`${p}\``);
   const list = named.length <= 1 ? named.join("") : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
-  return `You need ${list} on the PATH (besides POSIX utilities); the script runs as written in an empty directory.`;
+  return `You need ${list} (plus POSIX utilities); run it in an empty directory.`;
+}
+
+/** Every prerequisite sentence of an answer (there should be one), as the programs it names. */
+export function statedPrerequisites(answer: string): string[][] {
+  return [...answer.matchAll(/You need (.*?) \(plus POSIX utilities\)/g)].map((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!));
 }
 
 /** The one section with `id`; throws when there is none or more than one (a family's edit must land once). */
@@ -257,14 +262,19 @@ export function sh(lines: string[]): string {
  */
 export function renderSections(sections: Section[]): string {
   const needs = prerequisiteSentence(prerequisites(sections));
-  return (
-    sections
-      .flatMap((s) => {
-        const text = s.id === "intro" ? `${needs} ${s.text}` : s.text;
-        return s.lines ? [text, sh(s.lines)] : [text];
-      })
-      .join("\n\n") + "\n"
-  );
+  const parts: { text?: string; lines?: string[] }[] = [];
+  for (const s of sections) {
+    const last = parts.at(-1);
+    if (!s.text && s.lines && last?.lines) {
+      last.lines = [...last.lines, ...s.lines];
+      continue;
+    }
+    // The prerequisites open the intro's prose, after its heading when it has one.
+    const text = s.id === "intro" ? s.text.replace(/^(\*\*[^*]+\*\* )?/, (h) => `${h}${needs} `).trimEnd() : s.text;
+    if (text) parts.push({ text });
+    if (s.lines) parts.push({ lines: s.lines });
+  }
+  return `${parts.map((p) => p.text ?? sh(p.lines!)).join("\n\n")}\n`;
 }
 
 /** The script lines (0-based, `to` exclusive) one section's `sh` block occupies in the answer's script. */

@@ -194,19 +194,19 @@ export const troubleshoot: Family = {
     const templates = this.questions(cfg);
     const template = templates[spec.question % templates.length]!;
     const asked = fill(template.replace(/\{(step|command|artifact)\}/g, "{{$1}}"), { ...vars, command: cmd.run }).replace("{error}", ERROR_MARK);
-    const diagnosis: Section[] = [
-      { id: "error", text: `**Reading the error.** ${readingOf(cause.expect).text(c.step)}`, runs: [] },
-      { id: "cause", text: `**What is wrong.** ${cause.explain(c)}`, runs: [] },
-      {
-        id: "fix",
-        text: `**The corrected script.** ${fixWhy(phrase, c.chain ? `${c.chain}.tar.gz` : c.artifact)}`,
-        runs: [],
-      },
-    ];
+    // The user wrote the script and knows its parts: the answer explains the error and the cause, then gives the
+    // corrected script whole, in one block, its sections without prose of their own (their lines and declarations
+    // stay, so prerequisites and checkpoints are derived as for every answer).
+    const fix = `**The corrected script.** ${fixWhy(phrase, c.chain ? `${c.chain}.tar.gz` : c.artifact)}`;
+    const script = attest.sections.map((s): Section => (s.id === "intro" ? { ...s, text: fix } : { ...s, text: "" }));
     return {
       ...attest,
       question: asked.replace("{script}", () => broken),
-      sections: [...diagnosis, ...attest.sections],
+      sections: [
+        { id: "error", text: `**Reading the error.** ${readingOf(cause.expect).text(c.step)}`, runs: [] },
+        { id: "cause", text: `**What is wrong.** ${cause.explain(c)}`, runs: [] },
+        ...script,
+      ],
       broken: { cause: cause.name, expect: cause.expect, script: broken },
     };
   },

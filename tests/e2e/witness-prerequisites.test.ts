@@ -7,7 +7,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { draftExample, familyShapers } from "../../src/witness/families.ts";
 import { finish } from "../../src/witness/render.ts";
 import { extractScript } from "../../src/witness/script.ts";
-import { POSIX_UTILITIES, prerequisites } from "../../src/witness/sections.ts";
+import { POSIX_UTILITIES, prerequisites, statedPrerequisites } from "../../src/witness/sections.ts";
 import { FAMILIES, sampleSpecs } from "../../src/witness/spec.ts";
 import { testWith, witnessBin } from "../helpers/deps.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
@@ -71,7 +71,7 @@ describe("stated prerequisites are enough (real witness, real build tools)", () 
       expect(new Set(picked.map((e) => e.family))).toEqual(new Set(FAMILIES));
       expect(picked.length).toBeGreaterThanOrEqual(8);
       for (const { family, needs, answer } of picked) {
-        const stated = [...(/You need (.*?) on the PATH/.exec(answer)?.[1] ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+        const stated = statedPrerequisites(answer)[0] ?? [];
         expect(stated).toEqual(needs);
         const root = mkdtempSync(join(tmpdir(), "sekft-prereq-"));
         try {

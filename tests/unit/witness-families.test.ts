@@ -5,6 +5,7 @@ import type { SectionId } from "../../src/witness/sections.ts";
 import { familyShapers, questionTemplates } from "../../src/witness/families.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript } from "../../src/witness/script.ts";
+import { renderAttest } from "../../src/witness/render.ts";
 import { FAMILIES, familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { readingOf } from "../../src/witness/error-words.ts";
 import { CAUSES, causeOf, maskDigests } from "../../src/witness/troubleshoot.ts";
@@ -45,6 +46,11 @@ test("every troubleshoot question shows its broken script, which differs from th
     const reading = readingOf(causeOf(spec.cause!).expect);
     expect(reading.words.some((w) => r.answer.split("**What is wrong.**")[0]!.toLowerCase().includes(w.toLowerCase()))).toBe(true);
     expect(r.answer.indexOf("**What is wrong.**")).toBeLessThan(r.answer.indexOf("**The corrected script.**"));
+    // The corrected script is shown whole, in one block, after the prerequisites: the attest answer's script.
+    const fix = r.answer.slice(r.answer.indexOf("**The corrected script.**"));
+    expect(fix).toStartWith("**The corrected script.** You need `witness`");
+    expect(fix.match(/```sh/g)?.length).toBe(1);
+    expect(extractScript(r.answer)).toBe(extractScript(renderAttest(spec, cfg, fixtureCatalog()).answer));
   }
 });
 

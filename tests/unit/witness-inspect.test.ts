@@ -6,6 +6,7 @@ import { applyMutation, checkpoints } from "../../src/witness/prove.ts";
 import { renderAttest } from "../../src/witness/render.ts";
 import { renderExample } from "../../src/witness/families.ts";
 import { extractScript } from "../../src/witness/script.ts";
+import { statedPrerequisites } from "../../src/witness/sections.ts";
 import { familyOf, sampleSpecs, type ExampleSpec } from "../../src/witness/spec.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
@@ -62,7 +63,11 @@ test("the inspect block sits after the last witness run and before the key IDs, 
     const md = ex.answer;
     const block = md.indexOf("**Inspect the attestation.**");
     expect(block, spec.variant).toBeGreaterThan(md.lastIndexOf("(cd repo/ws && witness run -s"));
-    expect(block).toBeLessThan(md.indexOf("**Key ID"));
+    // The policy and verify that prove the answer follow in one block under one sentence.
+    const proof = md.indexOf("**Verify.**");
+    expect(block).toBeLessThan(proof);
+    expect(md.slice(proof).match(/```sh/g)?.length).toBe(1);
+    expect(md.slice(proof)).toContain("_keyid=$(openssl dgst");
     const script = extractScript(md);
     const at = script.indexOf('test "$(jq ');
     expect(at).toBeGreaterThan(script.lastIndexOf("witness run -s"));
@@ -90,7 +95,7 @@ test("the inspect block sits after the last witness run and before the key IDs, 
 test("the answer opens by naming jq, states the value it asserts, and records it in checks", () => {
   for (const { spec, ex } of rendered) {
     expect(ex.answer).toStartWith("You need `witness`, `openssl`");
-    expect(ex.answer.slice(0, ex.answer.indexOf(" on the PATH"))).toContain("`jq`");
+    expect(statedPrerequisites(ex.answer)[0]).toContain("jq");
     const checks = ex.checks as { variant: string; attestor: string; jq: string; command: string; value: string; computed: boolean };
     expect(checks.variant).toBe(spec.variant!);
     const script = extractScript(ex.answer);

@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { parseShell } from "../../src/proc/shell.ts";
 import { draftExample, familyShapers, renderExample } from "../../src/witness/families.ts";
 import { finish } from "../../src/witness/render.ts";
-import { POSIX_UTILITIES, prerequisites, programsOf, renderSections } from "../../src/witness/sections.ts";
+import { POSIX_UTILITIES, prerequisites, programsOf, renderSections, statedPrerequisites } from "../../src/witness/sections.ts";
 import { FAMILIES, sampleSpecs } from "../../src/witness/spec.ts";
 import { dimsOf, fixtureCatalog } from "../helpers/witness.ts";
 
@@ -92,9 +92,9 @@ test("the answer's first sentence names exactly the union of its sections' runs,
   const seen = new Set<string>();
   for (const { spec, d } of drafts) {
     const answer = finish(d).answer;
-    const said = [...answer.matchAll(/You need (.*?) on the PATH/g)];
+    const said = statedPrerequisites(answer);
     expect(said.length, answer.slice(0, 300)).toBe(1);
-    const named = [...said[0]![1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const named = said[0]!;
     const union = new Set(d.sections.flatMap((s) => s.runs));
     expect(new Set(named), `${spec.family} ${spec.command}`).toEqual(union);
     expect(named).toEqual(prerequisites(d.sections));
