@@ -44,6 +44,8 @@ export interface VerifyOptions {
   trusted?: boolean;
   /** Chat answers: what makes a pass — `witness-verify` (default) a final `witness verify` the real witness accepts, `any` the script's exit 0. */
   expect?: "witness-verify" | "any";
+  /** Witness answers: PATH holds only the programs the answer's prerequisite sentence names, plus POSIX utilities (sandbox only). */
+  statedPath?: boolean;
 }
 
 export interface MergeOptions {

@@ -22,6 +22,10 @@ const args = {
     type: "string",
     description: "Chat JSONL: what passes — witness-verify (default: a final witness verify the real witness accepts) or any (the script exits 0)",
   },
+  "stated-path": {
+    type: "boolean",
+    description: "Witness answers: PATH holds only the programs the answer's first sentence names, plus POSIX utilities (sandbox only)",
+  },
 } as const;
 
 export default defineCommand({
@@ -54,6 +58,7 @@ export default defineCommand({
     const other = parts.find((p) => p.track !== "witness");
     if (a.expect !== undefined && other)
       throw new UsageError(`--expect applies to chat JSONL (the witness track) only, not to ${other.target} (${other.track})`);
+    if (a["stated-path"] && other) throw new UsageError(`--stated-path applies to witness answers only, not to ${other.target} (${other.track})`);
     let passed = 0;
     let failed = 0;
     let drifted = 0;
@@ -70,6 +75,7 @@ export default defineCommand({
         mode,
         trusted: trusted.has(part.target),
         expect,
+        statedPath: Boolean(a["stated-path"]),
       });
       passed += r.passed;
       failed += r.failed;

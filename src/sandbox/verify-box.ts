@@ -197,7 +197,9 @@ export class VerifyBox implements AsyncDisposable {
       const box = new Sandbox(this.engine, container, signal);
       await this.engine.call("a container start", () => container!.start());
       const caches = cacheEnv(this.caches, CACHES);
-      const env = (extra: Record<string, string>): Record<string, string> => ({ ...caches, ...extra, PATH: this.path, HOME });
+      // The box's PATH, unless the script's is its own run directory's `bin` (`--stated-path`), seen at SCRIPT_DIR.
+      const own = e.env.PATH === `${e.dir}/bin` ? `${SCRIPT_DIR}/bin` : this.path;
+      const env = (extra: Record<string, string>): Record<string, string> => ({ ...caches, ...extra, PATH: own, HOME });
       const exec = { ...e, argv: e.argv.map(inBox), env: env(e.env), ...(e.final ? { final: { ...e.final, witness: WITNESS } } : {}) };
       let first = true;
       return await runWithVerdict(

@@ -17,7 +17,7 @@ export type ClaimId = "policy-check" | "keyid-sha256-pem" | "verify-success" | "
 export const CLAIMS: readonly Claim[] = [
   {
     id: "policy-check",
-    text: "`witness policy check` catches bad JSON, expiry, non-PEM keys and broken Rego. A wrong key ID passes it and fails only at verify.",
+    text: "`policy check` catches bad JSON, a past `expires`, non-PEM keys, broken Rego. A wrong key ID passes it and fails only at verify.",
     shownBy:
       "policy check exits non-zero for each of the four faults, and exits 0 for a policy whose functionary key ID names no public key and whose publickeys entry's keyid is not its key's digest",
   },

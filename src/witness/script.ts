@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type sh from "mvdan-sh";
 import { fencedBlocks } from "../dataset/chat.ts";
@@ -6,6 +6,7 @@ import { plainRunner, type ScriptRunner, VARS_MARK } from "../proc/isolate.ts";
 import { exitMeaning, lastLines } from "../proc/run.ts";
 import { parseShell, type ShellLang, ShellSyntaxError, simpleCommandProblem } from "../proc/shell.ts";
 import { makeOwnedTempDir } from "../proc/temp.ts";
+import { POSIX_UTILITIES } from "./sections.ts";
 
 /** The script of an answer: its `sh` fenced blocks, concatenated in order. */
 export function extractScript(markdown: string): string {
@@ -164,6 +165,25 @@ export interface ScriptEnv {
   keepDir?: boolean;
   /** What makes a pass: `witness-verify` (default) the real witness for a final `witness verify`; `any` the script's exit 0. */
   expect?: "witness-verify" | "any";
+  /**
+   * PATH holds only these programs and the POSIX utilities: links in the run directory's `bin`, each to the first
+   * match on `path` (witness: the one in `path`'s first entry). The runner must map the run directory (the sandbox does).
+   */
+  only?: readonly string[];
+}
+
+/** The run directory's `bin` of links to `names` and the POSIX utilities, found on `path` as the runner sees it. */
+function statedBin(dir: string, names: readonly string[], path: string): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  const entries = path.split(":").filter(Boolean);
+  for (const name of new Set([...names, ...POSIX_UTILITIES])) {
+    // A name is a program name, never a path: the answer's text chose it.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) continue;
+    const target = name === "witness" ? join(entries[0] ?? "/", "witness") : entries.map((e) => join(e, name)).find((f) => existsSync(f));
+    if (target) symlinkSync(target, join(bin, name));
+  }
+  return bin;
 }
 
 /** The PATH a script sees: the witness directory first. */
@@ -246,7 +266,11 @@ export async function runScript(script: string, env: ScriptEnv): Promise<ScriptO
       script: join(dir, "script.sh"),
       work,
       argv: [env.shell ?? "sh", env.trace ? "-eux" : "-eu", join(dir, "script.sh")],
-      env: { PATH: env.path, HOME: env.home ?? join(dir, "home"), ...(env.trace ? { PS4 } : {}) },
+      env: {
+        PATH: env.only ? statedBin(dir, [...env.only, env.shell ?? "sh"], env.path) : env.path,
+        HOME: env.home ?? join(dir, "home"),
+        ...(env.trace ? { PS4 } : {}),
+      },
       timeoutMs: env.timeoutMs,
       signal: env.signal,
       maxOutput: 256 * 1024,

@@ -3,7 +3,7 @@ import type { RunContext } from "../context.ts";
 import { answerOf } from "../dataset/chat.ts";
 import { streamJsonl } from "../dataset/jsonl.ts";
 import { readManifest } from "../dataset/manifest.ts";
-import { DependencyError, InterruptedError } from "../errors.ts";
+import { DependencyError, InterruptedError, UsageError } from "../errors.ts";
 import { buildCaches, isolatedRunner, type ScriptRunner } from "../proc/isolate.ts";
 import { runPool } from "../pool/pool.ts";
 import { Rng } from "../rng.ts";
@@ -13,6 +13,7 @@ import { Progress, type Tally } from "../ui/progress.ts";
 import { type Diagnosis, diagnose, type WitnessFlags, witnessFlags } from "./diagnose.ts";
 import { locateWitness, WITNESS_HINT, WITNESS_VERSION } from "./locate.ts";
 import { extractAnyScript, runScript, scriptPath } from "./script.ts";
+import { statedPrerequisites } from "./sections.ts";
 
 /** One line's verdict; `--json` prints one per line as they finish. */
 export interface VerifyRecord {
@@ -118,9 +119,17 @@ export async function judgeAnswer(
   ctx: RunContext,
   exec: { runner: ScriptRunner; path: string },
   answer: string,
-  opts: { now: Date; flags: WitnessFlags; expect?: "witness-verify" | "any" },
+  opts: { now: Date; flags: WitnessFlags; expect?: "witness-verify" | "any"; statedPath?: boolean },
 ): Promise<Judgement> {
   const { script, shell } = extractAnyScript(answer);
+  const stated = opts.statedPath ? statedPrerequisites(answer) : undefined;
+  if (stated && stated.length !== 1)
+    return {
+      ok: false,
+      seconds: 0,
+      cause: "no-prerequisites",
+      reason: `no-prerequisites: --stated-path needs one "You need … (plus POSIX utilities)" sentence naming the answer's programs; it has ${stated.length}`,
+    };
   const r = await runScript(script, {
     path: exec.path,
     timeoutMs: ctx.config.witness.timeout_s * 1000,
@@ -129,6 +138,7 @@ export async function judgeAnswer(
     trace: true,
     runner: exec.runner,
     expect: opts.expect ?? "witness-verify",
+    ...(stated ? { only: stated[0] } : {}),
   });
   const judged: Judgement = { ok: r.ok, seconds: Math.round(r.durationMs) / 1000 };
   if (r.ok) return judged;
@@ -157,6 +167,8 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
   if (!witness) throw new DependencyError(`witness ${WITNESS_VERSION} not found`, WITNESS_HINT);
   const { total, chosen } = await scan(file, opts.sample, opts.seed);
   const sandbox = opts.mode === "sandbox" || (opts.mode === undefined && !isTrusted(file, opts.trusted));
+  // The sandbox maps the run directory, where the stated programs' links live; the host runner may move witness.
+  if (opts.statedPath && !sandbox) throw new UsageError("--stated-path runs in the sandbox only: drop --host (and --trust, or add --sandbox)");
   ctx.log.info(`${file}: ${chosen?.length ?? total} of ${total} line(s), ${sandbox ? "each in a sandbox container" : "on the host, isolated"}`);
   const flags = await witnessFlags(witness);
   const exec = await openRunner(ctx, sandbox, witness);
@@ -169,7 +181,7 @@ export async function verifyDataset(ctx: RunContext, file: string, opts: VerifyO
     await runPool(
       chosen ?? rowsOf(file),
       async (row): Promise<Tally> => {
-        const judged = await judgeAnswer(ctx, exec, row.answer, { now, flags, expect: opts.expect });
+        const judged = await judgeAnswer(ctx, exec, row.answer, { now, flags, expect: opts.expect, statedPath: opts.statedPath });
         if (ctx.signal.aborted) return undefined;
         const record: VerifyRecord = { type: "result", file, line: row.line, ...judged };
         if (!record.ok) {

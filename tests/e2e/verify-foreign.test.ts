@@ -113,6 +113,34 @@ describe("verify reads foreign scripts as a shell does (real witness, real Docke
   );
 
   testWith(
+    HAVE && Bun.which("gzip") !== null,
+    "--stated-path: PATH holds only what the answer's first sentence names (plus POSIX utilities); sandbox only",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-vf-stated-"));
+      const file = join(dir, "stated.jsonl");
+      const gz = bash("printf 'b\\na\\n' | sort > list.txt\ngzip -k list.txt\ntest -s list.txt.gz");
+      const needs = (programs: string): string => `You need ${programs} (plus POSIX utilities); run it in an empty directory.\n\n${gz}`;
+      writeFileSync(file, line(needs("`gzip`")) + line(needs("`jq`")) + line(gz) + line(needs("`/usr/bin/gzip` and `../../bin/gzip`")));
+      const r = await runCli(["verify", file, "--json", "--expect", "any", "--stated-path"], { env: cleanEnv() });
+      const [stated, unstated, silent, paths] = records(r.stdout) as (Result & { message?: string })[];
+      expect(stated!.ok, `${stated!.reason} ${stated!.message}`).toBe(true);
+      // Without --stated-path the same unstated script passes: the flag is what catches it.
+      expect(unstated!.ok).toBe(false);
+      expect(unstated!.message).toMatch(/gzip: (command )?not found/);
+      expect(silent!.cause).toBe("no-prerequisites");
+      // A name is a program name: paths are never linked, so nothing outside the stated set is reachable.
+      expect(paths!.ok).toBe(false);
+      expect(r.code).toBe(1);
+      const plain = await runCli(["verify", file, "--json", "--expect", "any"], { env: cleanEnv() });
+      expect(records(plain.stdout).map((x) => x.ok)).toEqual([true, true, true, true]);
+      const host = await runCli(["verify", file, "--expect", "any", "--stated-path", "--host"], { env: cleanEnv() });
+      expect(host.code).toBe(2);
+      expect(host.stderr).toContain("--stated-path runs in the sandbox only");
+    },
+    300_000,
+  );
+
+  testWith(
     HAVE,
     "build caches: scripts read the user's GOCACHE read-only, in the sandbox and with --host; off by config",
     async () => {

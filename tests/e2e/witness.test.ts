@@ -141,9 +141,10 @@ describe("witness track (real witness)", () => {
         ],
         [
           "bad-attestation",
+          // Right before the final verify line (in an inspect answer it shares its block with the policy).
           variant(
-            /\n```sh\nwitness verify/,
-            `\n\`\`\`sh\ntr 'AEIOU' 'EIOUA' < att/${step}.json > att/tampered.json && mv att/tampered.json att/${step}.json\nwitness verify`,
+            /\nwitness verify -p (?![\s\S]*\nwitness verify -p )/,
+            `\ntr 'AEIOU' 'EIOUA' < att/${step}.json > att/tampered.json && mv att/tampered.json att/${step}.json\nwitness verify -p `,
           ),
         ],
       ];
