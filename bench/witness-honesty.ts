@@ -43,5 +43,7 @@ for (const file of process.argv.slice(2)) {
     }
   }
 }
-console.log(`${answers} answers: ${placeholders} with a placeholder; ${copied} staged-file copies, ${unintroduced} not introduced as staged or built here, ${calledProduced} called the step's output`);
+console.log(
+  `${answers} answers: ${placeholders} with a placeholder; ${copied} staged-file copies, ${unintroduced} not introduced as staged or built here, ${calledProduced} called the step's output`,
+);
 for (const e of examples.slice(0, 20)) console.log(`  ${e}`);
