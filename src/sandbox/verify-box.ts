@@ -144,7 +144,7 @@ export class VerifyBox implements AsyncDisposable {
     }
   }
 
-  private spec(e: ScriptExec): Docker.ContainerCreateOptions {
+  private spec(e: ScriptExec, caches: BuildCache[] = this.caches): Docker.ContainerCreateOptions {
     const tmpfs = `rw,nosuid,nodev,exec,size=${this.limits.tmpfs_mb}m`;
     return {
       Image: this.image,
@@ -172,7 +172,7 @@ export class VerifyBox implements AsyncDisposable {
           ...this.mounts.map((m) => `${m}:${m}:ro`),
           `${this.witness}:${WITNESS}:ro`,
           `${e.dir}:${SCRIPT_DIR}:ro`,
-          ...this.caches.map((c) => `${c.host}:${CACHES}/${c.name}:ro`),
+          ...caches.map((c) => `${c.host}:${CACHES}/${c.name}:ro`),
         ],
       },
     };
@@ -184,7 +184,17 @@ export class VerifyBox implements AsyncDisposable {
    * final line) is an exec of its own, so nothing the script started can write into the verdict's output.
    * Output is kept to `maxOutput` bytes per stream while it streams in.
    */
-  readonly runner: ScriptRunner = async (e) => {
+  readonly runner: ScriptRunner = (e) => this.run(e, this.caches);
+
+  /**
+   * The same box without the user's build caches, or undefined when there are none: a Go build that misses a
+   * read-only cache fails writing it, and then runs again here, its cache the box's own (cold, writable, in HOME).
+   */
+  get coldRunner(): ScriptRunner | undefined {
+    return this.caches.length ? (e) => this.run(e, []) : undefined;
+  }
+
+  private async run(e: ScriptExec, cacheList: BuildCache[]): ReturnType<ScriptRunner> {
     if (e.signal?.aborted) throw new InterruptedError();
     // mkdtemp makes the directory 0700 for sekft's user; the container's uid 1000 only needs to read the script.
     chmodSync(e.dir, 0o755);
@@ -193,10 +203,10 @@ export class VerifyBox implements AsyncDisposable {
     const signal = e.signal ?? new AbortController().signal;
     let container: Docker.Container | undefined;
     try {
-      container = await this.engine.create(this.spec(e));
+      container = await this.engine.create(this.spec(e, cacheList));
       const box = new Sandbox(this.engine, container, signal);
       await this.engine.call("a container start", () => container!.start());
-      const caches = cacheEnv(this.caches, CACHES);
+      const caches = cacheEnv(cacheList, CACHES);
       // The box's PATH, unless the script's is its own run directory's `bin` (`--stated-path`), seen at SCRIPT_DIR.
       const own = e.env.PATH === `${e.dir}/bin` ? `${SCRIPT_DIR}/bin` : this.path;
       const env = (extra: Record<string, string>): Record<string, string> => ({ ...caches, ...extra, PATH: own, HOME });
@@ -220,7 +230,7 @@ export class VerifyBox implements AsyncDisposable {
     } finally {
       if (container) await this.engine.remove(container);
     }
-  };
+  }
 
   /** What a script's exec holds in this box, read from inside (for `sandbox check` and `doctor`). */
   async probe(signal: AbortSignal): Promise<ExecSecurity> {

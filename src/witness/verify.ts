@@ -66,20 +66,17 @@ async function* rowsOf(file: string): AsyncGenerator<Row> {
 }
 
 /** Where scripts run: a fresh container each (`sandbox`), or an isolated host process (`host`). */
-export async function openRunner(
-  ctx: RunContext,
-  sandbox: boolean,
-  witness: string,
-): Promise<{ runner: ScriptRunner; path: string; dispose: () => Promise<void> }> {
+export async function openRunner(ctx: RunContext, sandbox: boolean, witness: string): Promise<ScriptExecutor & { dispose: () => Promise<void> }> {
   if (sandbox) {
     const { VerifyBox } = await import("../sandbox/verify-box.ts");
     const box = await VerifyBox.open(ctx.env, witness, ctx.config.witness.sandbox);
-    return { runner: box.runner, path: box.path, dispose: () => box[Symbol.asyncDispose]() };
+    return { runner: box.runner, cold: box.coldRunner, path: box.path, dispose: () => box[Symbol.asyncDispose]() };
   }
   const caches = ctx.config.witness.sandbox.build_caches ? buildCaches(ctx.env) : [];
   const { runner, namespaces } = await isolatedRunner(ctx.env.HOME, dirname(witness), caches);
   if (!namespaces) ctx.log.warn("this host refuses unprivileged namespaces: --host scripts run in their own session under an intermediate shell only");
-  return { runner, path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), dispose: async () => undefined };
+  const cold = caches.length ? (await isolatedRunner(ctx.env.HOME, dirname(witness), [])).runner : undefined;
+  return { runner, cold, path: scriptPath(witness, ctx.env.PATH ?? "/usr/bin:/bin"), dispose: async () => undefined };
 }
 
 // Every field below comes from the dataset or from what its script printed: each is one line, control characters written out.
@@ -114,10 +111,23 @@ export function formatCauses(causes: Map<string, { count: number; example: Verif
 /** An answer's verdict as `verify` gives it: its script (any fence) run by the runner, a failure named by `diagnose` or the runner's reason. */
 export type Judgement = Omit<VerifyRecord, "type" | "file" | "line">;
 
+/** Where a judged script runs: `runner`, and `cold`, the same without the user's read-only build caches (when any). */
+export interface ScriptExecutor {
+  runner: ScriptRunner;
+  cold?: ScriptRunner;
+  path: string;
+}
+
+/**
+ * What a Go build that missed the read-only build cache prints when it fails writing to it (the cache, not the
+ * script, is at fault): both phrases somewhere on stderr. A retry runs with less, never more, than the first run.
+ */
+export const READ_ONLY_CACHE_MISS = ["/go-build/", ": read-only file system"];
+
 /** Runs one answer's script with `exec` and classifies the outcome (the one judge of `verify` and `eval`). */
 export async function judgeAnswer(
   ctx: RunContext,
-  exec: { runner: ScriptRunner; path: string },
+  exec: ScriptExecutor,
   answer: string,
   opts: { now: Date; flags: WitnessFlags; expect?: "witness-verify" | "any"; statedPath?: boolean },
 ): Promise<Judgement> {
@@ -130,16 +140,21 @@ export async function judgeAnswer(
       cause: "no-prerequisites",
       reason: `no-prerequisites: --stated-path needs one "You need … (plus POSIX utilities)" sentence naming the answer's programs; it has ${stated.length}`,
     };
-  const r = await runScript(script, {
-    path: exec.path,
-    timeoutMs: ctx.config.witness.timeout_s * 1000,
-    signal: ctx.signal,
-    shell,
-    trace: true,
-    runner: exec.runner,
-    expect: opts.expect ?? "witness-verify",
-    ...(stated ? { only: stated[0] } : {}),
-  });
+  const run = (runner: ScriptRunner) =>
+    runScript(script, {
+      path: exec.path,
+      timeoutMs: ctx.config.witness.timeout_s * 1000,
+      signal: ctx.signal,
+      shell,
+      trace: true,
+      runner,
+      expect: opts.expect ?? "witness-verify",
+      phrases: READ_ONLY_CACHE_MISS,
+      ...(stated ? { only: stated[0] } : {}),
+    });
+  let r = await run(exec.runner);
+  // Go cannot use a read-only cache it misses: such a run is tried once more with a cold, writable one of its own.
+  if (!r.ok && exec.cold && !ctx.signal.aborted && r.found.length === READ_ONLY_CACHE_MISS.length) r = await run(exec.cold);
   const judged: Judgement = { ok: r.ok, seconds: Math.round(r.durationMs) / 1000 };
   if (r.ok) return judged;
   const diagnoses = diagnose(answer, script, `${r.stderrTail}\n${r.message ?? ""}`, {

@@ -141,6 +141,32 @@ describe("verify reads foreign scripts as a shell does (real witness, real Docke
   );
 
   testWith(
+    HAVE && Bun.which("go") !== null,
+    "a Go build that misses the read-only build cache runs again with a cold, writable one, and passes",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sekft-vf-miss-"));
+      // An empty cache: every action misses it, and go fails writing the read-only mount.
+      const cache = join(dir, "go-build");
+      mkdirSync(cache);
+      const file = join(dir, "miss.jsonl");
+      const build = [
+        "mkdir -p m && cd m",
+        "printf 'module example.com/m\\n\\ngo 1.21\\n' > go.mod",
+        "printf 'package main\\n\\nfunc main() {}\\n' > main.go",
+        "go build -o hello .",
+        "test -x hello",
+      ].join("\n");
+      writeFileSync(file, line(bash(build)));
+      const r = await runCli(["verify", file, "--json", "--expect", "any", "--sandbox"], { env: cleanEnv({ GOCACHE: cache }) });
+      const [res] = records(r.stdout) as (Result & { message?: string })[];
+      expect(res!.ok, `${res!.reason} ${res!.message} ${r.stderr}`).toBe(true);
+      // Nothing was written to the user's cache.
+      expect(readdirSync(cache)).toEqual([]);
+    },
+    600_000,
+  );
+
+  testWith(
     HAVE,
     "build caches: scripts read the user's GOCACHE read-only, in the sandbox and with --host; off by config",
     async () => {
