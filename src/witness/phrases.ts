@@ -123,7 +123,7 @@ export function stepWhy(v: PhraseVars, attestors: string, many: boolean): string
   const lead = choose("step-a", v.seed, [
     `\`-a\` adds ${many ? "these attestors" : "one attestor"}:`,
     `Beyond that, the attestation holds what ${many ? "each attestor after `-a` records" : "the attestor after `-a` records"}:`,
-    `${many ? "The attestors" : "The attestor"} named by \`-a\`, so the policy can require ${many ? "them" : "it"}:`,
+    `\`-a\` names ${many ? "the attestors" : "the attestor"} the policy will require:`,
     `What \`-a\` adds for ${s}:`,
   ]);
   return `${first} ${lead} ${attestors}.`;

@@ -32,7 +32,7 @@ export function familyOf(spec: ExampleSpec): FamilyName {
 }
 
 /** Bump when the rendered text changes for the same spec, so ids never collide across versions. */
-export const GENERATOR_VERSION = "witness-gen/11";
+export const GENERATOR_VERSION = "witness-gen/12";
 
 /** An example's id: its canonical spec and the generator version. */
 export function specId(spec: ExampleSpec): string {
