@@ -173,7 +173,7 @@ export interface ScriptEnv {
 }
 
 /** The run directory's `bin` of links to `names` and the POSIX utilities, found on `path` as the runner sees it. */
-function statedBin(dir: string, names: readonly string[], path: string): string {
+export function statedBin(dir: string, names: readonly string[], path: string): string {
   const bin = join(dir, "bin");
   mkdirSync(bin);
   const entries = path.split(":").filter(Boolean);

@@ -217,12 +217,16 @@ export function prerequisites(sections: Section[]): string[] {
 export function prerequisiteSentence(programs: string[]): string {
   const named = programs.map((p) => `\`${p}\``);
   const list = named.length <= 1 ? named.join("") : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
-  return `You need ${list} (plus POSIX utilities); run it in an empty directory.`;
+  return `You need ${list} ${NEEDS_TAIL}; run it in an empty directory.`;
 }
+
+/** What follows the programs in the prerequisite sentence: how `statedPrerequisites` finds it again. */
+const NEEDS_TAIL = "(plus POSIX utilities)";
+const NEEDS = new RegExp(`You need (.*?) ${NEEDS_TAIL.replace(/[()]/g, "\\$&")}`, "g");
 
 /** Every prerequisite sentence of an answer (there should be one), as the programs it names. */
 export function statedPrerequisites(answer: string): string[][] {
-  return [...answer.matchAll(/You need (.*?) \(plus POSIX utilities\)/g)].map((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!));
+  return [...answer.matchAll(NEEDS)].map((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!));
 }
 
 /** The one section with `id`; throws when there is none or more than one (a family's edit must land once). */
